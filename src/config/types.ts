@@ -1,0 +1,175 @@
+/**
+ * The compiled, validated configuration every other layer receives. Units are in the names.
+ * Produced by `loadConfig()` from a gitlab-runner style config.toml; frozen.
+ */
+import type { ConfigIssue } from '../platform/errors.js';
+import type { LogLevel } from '../platform/logger.js';
+
+export type ExecutorName = 'instance' | 'docker-autoscaler' | 'shell' | 'docker';
+
+export interface CompiledConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Directory holding the config (and `.runner_system_id`, state files). */
+  dir: string;
+  concurrent: number;
+  checkIntervalMs: number;
+  listenAddress?: string;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+  logFormat: 'json' | 'text' | 'runner';
+  connectionMaxAgeMs: number;
+  runners: readonly CompiledRunner[];
+  /** Keys accepted by gitlab-runner that spotrunner does not act on yet. */
+  warnings: readonly ConfigIssue[];
+}
+
+export interface CompiledRunner {
+  /** Index in the file's [[runners]] list. */
+  index: number;
+  /** Line of the `[[runners]]` header. */
+  line?: number;
+  name: string;
+  id?: number;
+  url: string;
+  token: string;
+  tokenObtainedAtMs?: number;
+  tokenExpiresAtMs?: number;
+  executor: ExecutorName;
+  /** Most concurrent jobs for this runner; 0 = unlimited (bounded by `concurrent`). */
+  limit: number;
+  requestConcurrency: number;
+  /** Trace size limit in bytes (`output_limit` KiB × 1024; default 4 MiB). */
+  outputLimitBytes: number;
+  environment: readonly string[];
+  shell: string;
+  buildsDir?: string;
+  cacheDir?: string;
+  preGetSourcesScript?: string;
+  postGetSourcesScript?: string;
+  preBuildScript?: string;
+  postBuildScript?: string;
+  cloneUrl?: string;
+  debugTraceDisabled: boolean;
+  cache?: CompiledCache;
+  docker?: CompiledDocker;
+  autoscaler?: CompiledAutoscaler;
+  spotrunner: CompiledSpotrunnerOptions;
+}
+
+export interface CompiledCache {
+  type: 's3' | 'local' | 'gcs' | 'azure';
+  path: string;
+  shared: boolean;
+  maxUploadedArchiveSizeBytes: number;
+  s3?: CompiledS3Cache;
+}
+
+export interface CompiledS3Cache {
+  serverAddress: string;
+  accessKey?: string;
+  secretKey?: string;
+  sessionToken?: string;
+  bucketName: string;
+  bucketLocation: string;
+  insecure: boolean;
+  pathStyle?: boolean;
+  serverSideEncryption?: string;
+  serverSideEncryptionKeyId?: string;
+  authenticationType?: 'iam' | 'access-key';
+}
+
+export interface CompiledDocker {
+  image: string;
+  privileged: boolean;
+  volumes: readonly string[];
+  extraHosts: readonly string[];
+  shmSizeBytes: number;
+  memoryBytes?: number;
+  cpus?: number;
+  pullPolicy: readonly ('always' | 'if-not-present' | 'never')[];
+  allowedPullPolicies?: readonly ('always' | 'if-not-present' | 'never')[];
+  helperImage?: string;
+  networkMtu: number;
+  disableEntrypointOverwrite: boolean;
+  dns: readonly string[];
+  capAdd: readonly string[];
+  capDrop: readonly string[];
+  tlsVerify: boolean;
+  host?: string;
+  disableCache: boolean;
+  user?: string;
+}
+
+export interface CompiledConnector {
+  os?: 'linux' | 'windows' | 'darwin';
+  arch?: 'amd64' | 'arm64' | '386';
+  protocol: 'ssh' | 'winrm' | 'winrm+https';
+  port?: number;
+  username?: string;
+  password?: string;
+  keyPath?: string;
+  useStaticCredentials: boolean;
+  keepaliveMs: number;
+  timeoutMs: number;
+  useExternalAddr: boolean;
+}
+
+export interface CompiledPolicy {
+  periods: readonly string[];
+  /** IANA zone; undefined = the manager's local zone. */
+  timezone?: string;
+  idleCount: number;
+  idleTimeMs: number;
+  scaleFactor: number;
+  scaleFactorLimit: number;
+  preemptiveMode: boolean;
+  line?: number;
+}
+
+export interface CompiledAutoscaler {
+  plugin: string;
+  /** `aws`, `static`, `local` or `sim`, derived from `plugin`. */
+  providerKind: 'aws' | 'static' | 'local' | 'sim' | 'unknown';
+  pluginConfig: Readonly<Record<string, unknown>>;
+  connector: CompiledConnector;
+  capacityPerInstance: number;
+  maxUseCount: number;
+  /** 0 = the provider's own maximum. */
+  maxInstances: number;
+  instanceReadyCommand?: string;
+  instanceAcquireTimeoutMs: number;
+  updateIntervalMs: number;
+  updateIntervalWhenExpectingMs: number;
+  deletionRetryIntervalMs: number;
+  shutdownDeletionIntervalMs: number;
+  shutdownDeletionRetries: number;
+  failureThreshold: number;
+  deleteInstancesOnShutdown: boolean;
+  reservationThrottling: boolean;
+  scaleThrottleLimitPerSec: number;
+  scaleThrottleBurst: number;
+  stateStorage: { enabled: boolean; dir?: string; keepInstanceWithAcquisitions: boolean };
+  policies: readonly CompiledPolicy[];
+}
+
+/** spotrunner's own additions, from `[runners.spotrunner]`. */
+export interface CompiledSpotrunnerOptions {
+  /** What to do with a job whose instance is taken back: rerun it elsewhere, or fail it. */
+  interruptionMode: 'rerun' | 'fail';
+  /** How many times one job may be rerun after interruptions. */
+  maxReruns: number;
+  /** Run rescued jobs on the fallback group when there is one. */
+  rerunOnFallback: boolean;
+  /** A secondary group used when the primary cannot launch capacity. */
+  fallback?: {
+    plugin: string;
+    providerKind: CompiledAutoscaler['providerKind'];
+    pluginConfig: Readonly<Record<string, unknown>>;
+    afterMs: number;
+  };
+  /** Instance types and prices for `plan` (hourly USD). */
+  instanceType?: string;
+  stateFile?: string;
+  orphanGraceMs: number;
+}

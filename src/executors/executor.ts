@@ -1,0 +1,61 @@
+/**
+ * The Executor port: run one GitLab job on one instance through its connection, writing the
+ * job log to `trace`, and say how it ended. Stages: prepare, get_sources, restore_cache,
+ * download_artifacts, step_script, after_script, archive_cache, upload_artifacts.
+ */
+import type { InstanceConnection } from '../connect/connection.js';
+import type { CompiledRunner } from '../config/types.js';
+import type { JobPayload } from '../gitlab/job-payload.js';
+
+export type FailureReason =
+  | 'script_failure'
+  | 'runner_system_failure'
+  | 'job_execution_timeout'
+  | 'image_pull_failure'
+  | 'runner_configuration_error'
+  | 'runner_external_dependency_failure'
+  | 'runner_interrupted'
+  | 'unknown_failure'
+  | 'job_canceled';
+
+export interface JobOutcome {
+  result: 'success' | 'failed';
+  failureReason?: FailureReason;
+  exitCode?: number;
+  /** One line for logs and the trace's final line. */
+  message?: string;
+}
+
+/** Where the job log goes; masking, sections and limits are the trace writer's business. */
+export interface TraceSink {
+  write(chunk: string | Buffer): void;
+}
+
+export interface CacheUrls {
+  /** Presigned GET URL for a cache key (after sanitising), or undefined when no cache is set. */
+  getUrl(key: string): Promise<string | undefined>;
+  /** Presigned PUT URL for a cache key. */
+  putUrl(key: string): Promise<string | undefined>;
+}
+
+export interface ExecutionContext {
+  job: JobPayload;
+  runner: CompiledRunner;
+  connection: InstanceConnection;
+  instance: { id: string; slot: number; os: string; arch: string };
+  trace: TraceSink;
+  /** Hard abort: kill everything, skip after_script (job canceled, instance lost). */
+  abortSignal: AbortSignal;
+  /** Graceful cancel: stop the script, still run after_script, then report. */
+  cancelSignal: AbortSignal;
+  /** Base URL of GitLab as instances reach it (for artifacts); usually the runner's url. */
+  gitlabUrl: string;
+  cache?: CacheUrls;
+  /** Monotonic-enough time source for timeouts and section timestamps. */
+  nowMs: () => number;
+}
+
+export interface Executor {
+  readonly name: string;
+  run(ctx: ExecutionContext): Promise<JobOutcome>;
+}

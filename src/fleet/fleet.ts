@@ -1,0 +1,76 @@
+/**
+ * The Fleet port, as the runner loop sees it: reserve capacity before asking GitLab for a job,
+ * acquire a slot on a ready instance once a job arrived, release it when the job ends.
+ * Implemented by `createFleet()` (taskscaler semantics) over a Provider and a Clock.
+ */
+import type {
+  ConnectInfo,
+  InstanceState,
+  Lifecycle,
+  InterruptionNotice,
+} from '../providers/provider.js';
+
+export type ReserveResult = { ok: true } | { ok: false; reason: string };
+
+export interface AcquireOptions {
+  signal?: AbortSignal;
+  /** Instances this acquisition must not land on (e.g. the one a rescued job just lost). */
+  avoid?: readonly string[];
+  /** For logs and status. */
+  jobId?: number;
+}
+
+export interface Acquisition {
+  readonly key: string;
+  readonly instanceId: string;
+  /** 0-based slot index on the instance. */
+  readonly slot: number;
+  /** Aborted when the instance is lost or receives a termination notice; reason says which. */
+  readonly signal: AbortSignal;
+  connectInfo(signal?: AbortSignal): Promise<ConnectInfo>;
+}
+
+export interface ReleaseOptions {
+  /** false when the job could not talk to the instance; counts toward failure_threshold. */
+  healthy?: boolean;
+}
+
+export type FleetInstanceStatus = 'creating' | 'readying' | 'ready' | 'draining' | 'removing';
+
+export interface FleetInstanceView {
+  id: string;
+  status: FleetInstanceStatus;
+  providerState: InstanceState;
+  instanceType?: string;
+  lifecycle?: Lifecycle;
+  launchedAtMs?: number;
+  readyAtMs?: number;
+  idleSinceMs?: number;
+  useCount: number;
+  slotsInUse: number;
+  capacity: number;
+  interruption?: InterruptionNotice;
+  removalReason?: string;
+  jobIds: readonly number[];
+}
+
+export interface FleetStatus {
+  providerId: string;
+  instances: readonly FleetInstanceView[];
+  reserved: number;
+  acquired: number;
+  pending: number;
+  idleTarget: number;
+  policyIndex: number;
+  lastError?: string;
+}
+
+export interface Fleet {
+  reserve(key: string): ReserveResult;
+  unreserve(key: string): void;
+  acquire(key: string, options?: AcquireOptions): Promise<Acquisition>;
+  release(key: string, options?: ReleaseOptions): void;
+  /** Stop handing out slots on this instance and remove it once its jobs are done. */
+  drain(instanceId: string, reason: string): boolean;
+  status(): FleetStatus;
+}

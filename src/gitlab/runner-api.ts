@@ -1,0 +1,66 @@
+/**
+ * The RunnerApi port: GitLab's runner endpoints as the runner loop needs them
+ * (gitlab-runner-protocol.md). Implemented by the HTTP client in `gitlab/http/`.
+ */
+import type { JobPayload } from './job-payload.js';
+
+export interface VerifyResult {
+  valid: boolean;
+  id?: number;
+  token?: string;
+  tokenExpiresAtMs?: number;
+  message?: string;
+}
+
+export type RequestJobResult =
+  | { kind: 'job'; job: JobPayload }
+  /** The payload did not validate; the job was failed upstream with this reason. */
+  | { kind: 'invalid'; id?: number; reason: string }
+  | { kind: 'none'; healthy: boolean; retryAfterMs?: number };
+
+export type JobState = 'pending' | 'running' | 'success' | 'failed';
+
+export interface UpdateJobRequest {
+  state: JobState;
+  failureReason?: string;
+  exitCode?: number;
+  checksum?: string;
+  bytesize?: number;
+}
+
+/** The `Job-Status` header GitLab sends: running, canceling, canceled, failed, success, … */
+export type RemoteJobStatus = string;
+
+export interface UpdateJobResult {
+  /** succeeded: 200; accepted: 202 (come back after intervalMs); abort: stop at once; failed: retry later. */
+  kind: 'succeeded' | 'accepted' | 'abort' | 'failed' | 'trace-validation-failed';
+  remoteStatus?: RemoteJobStatus;
+  cancelRequested: boolean;
+  updateIntervalMs?: number;
+}
+
+export interface PatchTraceResult {
+  kind: 'ok' | 'range-mismatch' | 'abort' | 'failed' | 'not-found';
+  /** On ok: the new confirmed offset; on range-mismatch: the server's length. */
+  sentOffset: number;
+  cancelRequested: boolean;
+  updateIntervalMs?: number;
+  remoteStatus?: RemoteJobStatus;
+}
+
+export interface JobRef {
+  id: number;
+  token: string;
+}
+
+export interface RunnerApi {
+  verify(signal?: AbortSignal): Promise<VerifyResult>;
+  requestJob(signal?: AbortSignal): Promise<RequestJobResult>;
+  updateJob(job: JobRef, update: UpdateJobRequest, signal?: AbortSignal): Promise<UpdateJobResult>;
+  patchTrace(
+    job: JobRef,
+    chunk: Buffer,
+    offset: number,
+    signal?: AbortSignal,
+  ): Promise<PatchTraceResult>;
+}
