@@ -26,9 +26,22 @@ export interface JobOutcome {
   message?: string;
 }
 
-/** Where the job log goes; masking, sections and limits are the trace writer's business. */
+/**
+ * Where the job log goes. Masking, output limits and CRC are the trace writer's business
+ * (src/gitlab); executors write raw output and use the helpers for framing lines.
+ */
 export interface TraceSink {
+  /** Raw job output (script stdout/stderr). */
   write(chunk: string | Buffer): void;
+  /** `section_start:<unix>:<name>[opts]\r\x1b[0K<header>` when the job renders sections. */
+  sectionStart(name: string, header: string, options?: { collapsed?: boolean }): void;
+  sectionEnd(name: string): void;
+  /** Bold green informational line, as gitlab-runner prints them. */
+  info(line: string): void;
+  /** Yellow `WARNING: …` line. */
+  warn(line: string): void;
+  /** Red `ERROR: …` line. */
+  error(line: string): void;
 }
 
 export interface CacheUrls {
