@@ -1,0 +1,228 @@
+/**
+ * One GitLab job from the moment it arrives until GitLab has its final state: acquire a slot
+ * (keeping the job in GitLab's ack window meanwhile), connect, execute, rescue the job when its
+ * instance is taken back, report, release.
+ */
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { anySignal } from '../platform/abort.js';
+import { describeError, SpotrunnerError } from '../platform/errors.js';
+import { formatDurationMs } from '../platform/durations.js';
+import type { CompiledRunner } from '../config/types.js';
+import type { Acquisition, Fleet } from '../fleet/fleet.js';
+import type { Executor, JobOutcome } from '../executors/executor.js';
+import type { JobPayload } from '../gitlab/job-payload.js';
+import type { RunnerApi } from '../gitlab/runner-api.js';
+import { acceptJob, startKeepAlive } from './job-acceptance.js';
+import type { CacheUrlsFactory, ConnectionSource, JobTrace, JobTraceFactory } from './ports.js';
+import { describeLoss, type JobJournal } from './journal.js';
+
+export interface JobHandlerDeps {
+  clock: Clock;
+  logger: Logger;
+  api: RunnerApi;
+  fleet: Fleet;
+  executor: Executor;
+  connections: ConnectionSource;
+  traces: JobTraceFactory;
+  cacheUrls?: CacheUrlsFactory;
+  journal?: JobJournal;
+}
+
+export interface JobHandlerOptions {
+  runner: CompiledRunner;
+  /** GitLab as instances reach it (artifacts); the runner url by default. */
+  gitlabUrl: string;
+  /** Aborted when the manager must stop now (second signal, grace over). */
+  forceSignal: AbortSignal;
+  /** Attempts to prepare a job on an instance that cannot be reached. */
+  prepareAttempts?: number;
+}
+
+interface Attempt {
+  key: string;
+  acquisition?: Acquisition;
+}
+
+/** Runs the job to its end. Never throws: every fault becomes the job's failure. */
+export async function handleJob(
+  deps: JobHandlerDeps,
+  options: JobHandlerOptions,
+  job: JobPayload,
+  reservationKey: string,
+): Promise<JobOutcome> {
+  const log = deps.logger.child({ jobId: job.id, job: job.job_info.name });
+  const trace = deps.traces(job);
+  const jobRef = { id: job.id, token: job.token };
+  const avoid: string[] = [];
+  const spot = options.runner.spotrunner;
+  let reruns = 0;
+  let attempt: Attempt = { key: reservationKey };
+  let accepted = false;
+  let outcome: JobOutcome | undefined;
+  const released = new Set<string>();
+  const release = (key: string, healthy?: boolean): void => {
+    if (released.has(key)) return;
+    released.add(key);
+    deps.fleet.release(key, healthy === undefined ? {} : { healthy });
+  };
+
+  try {
+    for (;;) {
+      const acquired = await acquireFor(deps, options, job, attempt, avoid, trace, accepted);
+      if (acquired === 'gone') return await closeAborted(trace, log);
+      if (!accepted) {
+        accepted = await acceptJob({ ...deps, logger: log }, jobRef);
+        if (!accepted) return await closeAborted(trace, log);
+        deps.journal?.accepted(job, options.runner.name);
+      }
+      if (acquired.kind === 'failed') {
+        outcome = acquired.outcome;
+        break;
+      }
+      attempt.acquisition = acquired.acquisition;
+      deps.journal?.started(job, acquired.acquisition.instanceId, options.runner.name);
+      outcome = await executeOn(deps, options, job, acquired.acquisition, trace, log);
+      if (trace.aborted.aborted) return await closeAborted(trace, log);
+
+      const lost = acquired.acquisition.signal.aborted;
+      if (!lost) break;
+      const why = describeLoss(acquired.acquisition.signal.reason, acquired.acquisition.instanceId);
+      log.warn(
+        { instanceId: acquired.acquisition.instanceId, reason: why },
+        'job lost its instance',
+      );
+      release(attempt.key, false);
+      avoid.push(acquired.acquisition.instanceId);
+      if (spot.interruptionMode === 'fail' || reruns >= spot.maxReruns) {
+        trace.error(
+          `${why}. ${spot.interruptionMode === 'fail' ? 'interruption_mode is "fail"' : `Already rerun ${reruns} time(s) (max_reruns ${spot.maxReruns})`}: failing the job as a runner system failure so retry: rules apply.`,
+        );
+        outcome = { result: 'failed', failureReason: 'runner_system_failure', message: why };
+        break;
+      }
+      reruns++;
+      trace.warn(
+        `${why}. Running the job again from the start on another instance (rerun ${reruns} of at most ${spot.maxReruns}).`,
+      );
+      attempt = { key: `${reservationKey}#rerun${reruns}` };
+    }
+    await trace.finish(outcome);
+    log.info(
+      { result: outcome.result, failureReason: outcome.failureReason, reruns },
+      'job finished',
+    );
+    return outcome;
+  } catch (err: unknown) {
+    log.error({ err: describeError(err) }, 'job handling failed');
+    const failed: JobOutcome = {
+      result: 'failed',
+      failureReason: 'runner_system_failure',
+      message: describeError(err),
+    };
+    trace.error(`Job failed (system failure): ${describeError(err)}`);
+    await trace.finish(failed).catch((e: unknown) => {
+      log.error({ err: describeError(e) }, 'final update failed');
+    });
+    return failed;
+  } finally {
+    release(attempt.key);
+    deps.journal?.finished(job.id);
+  }
+}
+
+type AcquireResult =
+  { kind: 'ok'; acquisition: Acquisition } | { kind: 'failed'; outcome: JobOutcome } | 'gone';
+
+async function acquireFor(
+  deps: JobHandlerDeps,
+  options: JobHandlerOptions,
+  job: JobPayload,
+  attempt: Attempt,
+  avoid: readonly string[],
+  trace: JobTrace,
+  accepted: boolean,
+): Promise<AcquireResult> {
+  const signal = anySignal(trace.aborted, options.forceSignal);
+  let gone = false;
+  const stopKeepAlive = accepted
+    ? () => undefined
+    : startKeepAlive(deps, { id: job.id, token: job.token }, () => {
+        gone = true;
+      });
+  const started = deps.clock.now();
+  try {
+    const acquisition = await deps.fleet.acquire(attempt.key, { signal, avoid, jobId: job.id });
+    if (gone) {
+      deps.fleet.release(attempt.key, {});
+      return 'gone';
+    }
+    const waited = deps.clock.now() - started;
+    if (waited > 1000) trace.info(`Waited ${formatDurationMs(waited)} for an instance`);
+    return { kind: 'ok', acquisition };
+  } catch (err: unknown) {
+    if (gone || trace.aborted.aborted) return 'gone';
+    const message =
+      err instanceof SpotrunnerError && err.code === 'acquire_timeout'
+        ? err.message
+        : `unable to acquire instance: ${describeError(err)}`;
+    trace.error(`Preparation failed: ${message}`);
+    return {
+      kind: 'failed',
+      outcome: { result: 'failed', failureReason: 'runner_system_failure', message },
+    };
+  } finally {
+    stopKeepAlive();
+  }
+}
+
+async function executeOn(
+  deps: JobHandlerDeps,
+  options: JobHandlerOptions,
+  job: JobPayload,
+  acquisition: Acquisition,
+  trace: JobTrace,
+  log: Logger,
+): Promise<JobOutcome> {
+  const abortSignal = anySignal(trace.aborted, acquisition.signal, options.forceSignal);
+  let connection;
+  try {
+    connection = await deps.connections.get(acquisition, abortSignal);
+  } catch (err: unknown) {
+    deps.connections.invalidate(acquisition.instanceId);
+    log.warn(
+      { instanceId: acquisition.instanceId, err: describeError(err) },
+      'instance unreachable',
+    );
+    trace.error(`Could not connect to instance ${acquisition.instanceId}: ${describeError(err)}`);
+    return {
+      result: 'failed',
+      failureReason: 'runner_system_failure',
+      message: describeError(err),
+    };
+  }
+  const info = await acquisition.connectInfo(abortSignal).catch(() => undefined);
+  return deps.executor.run({
+    job,
+    runner: options.runner,
+    connection,
+    instance: {
+      id: acquisition.instanceId,
+      slot: acquisition.slot,
+      os: info?.os ?? 'linux',
+      arch: info?.arch ?? 'amd64',
+    },
+    trace,
+    abortSignal,
+    cancelSignal: trace.cancelRequested,
+    gitlabUrl: options.gitlabUrl,
+    cache: deps.cacheUrls?.(job),
+    nowMs: () => deps.clock.now(),
+  });
+}
+
+async function closeAborted(trace: JobTrace, log: Logger): Promise<JobOutcome> {
+  log.info({}, 'job aborted by gitlab');
+  await trace.close();
+  return { result: 'failed', failureReason: 'job_canceled', message: 'aborted by GitLab' };
+}

@@ -1,0 +1,191 @@
+/**
+ * The loop for one [[runners]] entry: reserve → request → acquire → execute → report → release,
+ * with `request_concurrency` pollers, the runner's `limit`, the global `concurrent` gate, and
+ * gitlab-runner's health rule (3 unhealthy answers pause requests for `unhealthy_interval`).
+ */
+import { describeError } from '../platform/errors.js';
+import type { LifecycleState, StopOptions } from '../platform/lifecycle.js';
+import type { JobOutcome } from '../executors/executor.js';
+import type { JobPayload } from '../gitlab/job-payload.js';
+import { handleJob, type JobHandlerDeps, type JobHandlerOptions } from './job-handler.js';
+import type { ConcurrencyGate } from './ports.js';
+
+export interface RunnerLoopDeps extends JobHandlerDeps {
+  gate: ConcurrencyGate;
+}
+
+export interface RunnerLoopOptions extends Omit<JobHandlerOptions, 'forceSignal'> {
+  checkIntervalMs: number;
+  unhealthyRequestsLimit?: number;
+  unhealthyIntervalMs?: number;
+}
+
+export interface RunningJobView {
+  id: number;
+  name: string;
+  project: string;
+  startedAtMs: number;
+}
+
+export interface RunnerLoopStatus {
+  runner: string;
+  state: LifecycleState;
+  running: readonly RunningJobView[];
+  jobsReceived: number;
+  jobsFinished: number;
+  healthy: boolean;
+  lastError?: string;
+}
+
+export interface RunnerLoop {
+  readonly state: LifecycleState;
+  start(): Promise<void>;
+  stop(options: StopOptions): Promise<void>;
+  status(): RunnerLoopStatus;
+  /** Cuts running jobs off now (a second signal): they fail as interrupted and are reported. */
+  abortJobs(reason: string): void;
+  /** Resolves when the running jobs are all done (for tests and the sandbox). */
+  idle(): Promise<void>;
+}
+
+export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOptions): RunnerLoop {
+  const log = deps.logger.child({ component: 'runner', runner: options.runner.name });
+  const stopRequests = new AbortController();
+  const force = new AbortController();
+  const running = new Map<number, { view: RunningJobView; done: Promise<JobOutcome> }>();
+  const workers: Promise<void>[] = [];
+  let state: LifecycleState = 'idle';
+  let keySeq = 0;
+  let received = 0;
+  let finished = 0;
+  let unhealthy = 0;
+  let lastError: string | undefined;
+  const limit = options.runner.limit;
+  const unhealthyLimit = options.unhealthyRequestsLimit ?? 3;
+  const unhealthyIntervalMs = options.unhealthyIntervalMs ?? 60 * 60_000;
+
+  const pause = (ms: number): Promise<void> =>
+    deps.clock.sleep(ms, stopRequests.signal).catch(() => undefined);
+
+  const startJob = (job: JobPayload, key: string): void => {
+    received++;
+    const view: RunningJobView = {
+      id: job.id,
+      name: job.job_info.name,
+      project: job.job_info.project_full_path ?? job.job_info.project_name,
+      startedAtMs: deps.clock.now(),
+    };
+    const done = handleJob(deps, { ...options, forceSignal: force.signal }, job, key).finally(
+      () => {
+        running.delete(job.id);
+        finished++;
+        deps.gate.give();
+      },
+    );
+    running.set(job.id, { view, done });
+  };
+
+  const pollOnce = async (): Promise<void> => {
+    if ((limit > 0 && running.size >= limit) || !deps.gate.tryTake()) {
+      await pause(options.checkIntervalMs);
+      return;
+    }
+    const key = `${options.runner.name}/${++keySeq}`;
+    const reserved = deps.fleet.reserve(key);
+    if (!reserved.ok) {
+      deps.gate.give();
+      log.debug({ reason: reserved.reason }, 'no free capacity; not asking for a job');
+      await pause(options.checkIntervalMs);
+      return;
+    }
+    let handedOff = false;
+    try {
+      const res = await deps.api.requestJob(stopRequests.signal);
+      if (res.kind === 'job') {
+        unhealthy = 0;
+        handedOff = true;
+        startJob(res.job, key);
+        return;
+      }
+      if (res.kind === 'invalid') {
+        log.warn({ jobId: res.id, reason: res.reason }, 'received an invalid job payload');
+        await pause(options.checkIntervalMs);
+        return;
+      }
+      unhealthy = res.healthy ? 0 : unhealthy + 1;
+      if (unhealthy >= unhealthyLimit) {
+        log.error({ pauseMs: unhealthyIntervalMs }, 'runner is unhealthy; pausing job requests');
+        unhealthy = 0;
+        await pause(unhealthyIntervalMs);
+        return;
+      }
+      await pause(res.retryAfterMs ?? options.checkIntervalMs);
+    } finally {
+      if (!handedOff) {
+        deps.fleet.unreserve(key);
+        deps.gate.give();
+      }
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stopRequests.signal.aborted) {
+      try {
+        await pollOnce();
+      } catch (err: unknown) {
+        if (stopRequests.signal.aborted) break;
+        lastError = describeError(err);
+        log.error({ err: lastError }, 'job request failed');
+        await pause(options.checkIntervalMs);
+      }
+    }
+  };
+
+  const allDone = async (): Promise<void> => {
+    while (running.size > 0) await Promise.allSettled([...running.values()].map((r) => r.done));
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    async start(): Promise<void> {
+      if (state !== 'idle') return;
+      state = 'running';
+      const n = Math.max(1, options.runner.requestConcurrency);
+      for (let i = 0; i < n; i++) workers.push(worker());
+      log.info({ requestConcurrency: n, limit }, 'runner started');
+    },
+    async stop({ graceMs }: StopOptions): Promise<void> {
+      if (state === 'stopped') return;
+      state = 'draining';
+      stopRequests.abort(new Error('runner stopping'));
+      await Promise.allSettled(workers);
+      if (running.size > 0) {
+        log.info({ jobs: running.size, graceMs }, 'waiting for running jobs');
+        const timer = deps.clock.schedule(graceMs, () =>
+          force.abort(new Error('shutdown timeout')),
+        );
+        await allDone();
+        timer();
+      }
+      state = 'stopped';
+      log.info({}, 'runner stopped');
+    },
+    abortJobs(reason: string): void {
+      force.abort(new Error(reason));
+    },
+    status(): RunnerLoopStatus {
+      return {
+        runner: options.runner.name,
+        state,
+        running: [...running.values()].map((r) => r.view),
+        jobsReceived: received,
+        jobsFinished: finished,
+        healthy: unhealthy === 0,
+        ...(lastError === undefined ? {} : { lastError }),
+      };
+    },
+    idle: allDone,
+  };
+}
