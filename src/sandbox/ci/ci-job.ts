@@ -1,0 +1,172 @@
+/** Normalizes one resolved job map into a CiJob, reporting every keyword it cannot honour. */
+import { CI_WHEN_VALUES, type CiJob, type CiVariable, type CiWhen } from './ci-config.js';
+import { parseCiDurationS } from './ci-duration.js';
+import { inheritedVariableFilter } from './ci-extends.js';
+import {
+  parseAllowFailure,
+  parseArtifacts,
+  parseCache,
+  parseImage,
+  parseNeeds,
+  parseRetry,
+  parseServices,
+  parseVariables,
+  type CiIssues,
+} from './ci-parts.js';
+import { isMap, toStringList, type YamlMap } from './ci-values.js';
+
+const SUPPORTED = new Set([
+  'stage',
+  'script',
+  'before_script',
+  'after_script',
+  'image',
+  'services',
+  'variables',
+  'artifacts',
+  'cache',
+  'dependencies',
+  'needs',
+  'tags',
+  'timeout',
+  'retry',
+  'allow_failure',
+  'when',
+  'hooks',
+  'inherit',
+  'parallel',
+]);
+
+/** Valid GitLab keywords the sandbox does not implement: reported, never silently dropped. */
+const UNSUPPORTED: Record<string, string> = {
+  rules: 'rules are not evaluated by the sandbox; the job is always created',
+  only: 'only is not evaluated by the sandbox; the job is always created',
+  except: 'except is not evaluated by the sandbox; the job is always created',
+  environment: 'environment is not supported by the sandbox and was ignored',
+  coverage: 'coverage is not supported by the sandbox and was ignored',
+  release: 'release is not supported by the sandbox and was ignored',
+  secrets: 'secrets are not supported by the sandbox and were ignored',
+  id_tokens: 'id_tokens are not supported by the sandbox and were ignored',
+  resource_group: 'resource_group is not supported by the sandbox and was ignored',
+  start_in: 'start_in is not supported by the sandbox; the job is not delayed',
+  interruptible: 'interruptible has no effect in the sandbox (no auto-cancel)',
+  pages: 'pages is not supported by the sandbox and was ignored',
+  dast_configuration: 'dast_configuration is not supported by the sandbox and was ignored',
+  identity: 'identity is not supported by the sandbox and was ignored',
+  manual_confirmation: 'manual_confirmation is not supported by the sandbox and was ignored',
+  publish: 'publish is not supported by the sandbox and was ignored',
+  run: 'run (CI steps) is not supported by the sandbox and was ignored',
+  trigger: 'trigger jobs are not supported by the sandbox; the job was not created',
+  type: 'type is deprecated; use stage',
+};
+
+function parseWhen(value: unknown, where: string, issues: CiIssues): CiWhen {
+  if (value === undefined || value === null) return 'on_success';
+  if (typeof value === 'string' && (CI_WHEN_VALUES as readonly string[]).includes(value)) {
+    return value as CiWhen;
+  }
+  issues.errors.push(`${where}:when config should be one of: ${CI_WHEN_VALUES.join(', ')}`);
+  return 'on_success';
+}
+
+function reportKeywords(raw: YamlMap, where: string, issues: CiIssues): void {
+  const unknown: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (SUPPORTED.has(key)) continue;
+    const note = UNSUPPORTED[key];
+    if (note) issues.warnings.push(`${where}: ${note}`);
+    else unknown.push(key);
+  }
+  if (unknown.length > 0)
+    issues.errors.push(`${where} config contains unknown keys: ${unknown.join(', ')}`);
+}
+
+function hookScripts(
+  raw: YamlMap,
+  name: 'pre_get_sources_script' | 'post_get_sources_script',
+): string[] {
+  return isMap(raw.hooks) ? toStringList(raw.hooks[name]) : [];
+}
+
+export interface JobContext {
+  globalVariables: CiVariable[];
+  issues: CiIssues;
+}
+
+/** Returns undefined for jobs the sandbox does not create (`trigger`, `when: never`). */
+export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob | undefined {
+  const { issues } = ctx;
+  const where = `jobs:${name}`;
+  reportKeywords(raw, where, issues);
+  if (raw.trigger !== undefined) return undefined;
+  const when = parseWhen(raw.when, where, issues);
+  if (when === 'never') return undefined;
+  if (when === 'delayed')
+    issues.warnings.push(`${where}: when: delayed runs without delay in the sandbox`);
+  const script = toStringList(raw.script);
+  if (script.length === 0)
+    issues.errors.push(`${where} config should implement the script: or a trigger: keyword`);
+  const inherits = inheritedVariableFilter(raw);
+  const allow = parseAllowFailure(raw.allow_failure, where, issues);
+  const job: CiJob = {
+    name,
+    stage: typeof raw.stage === 'string' ? raw.stage : 'test',
+    services: parseServices(raw.services, where, issues),
+    variables: [
+      ...ctx.globalVariables.filter((v) => inherits(v.key)),
+      ...parseVariables(raw.variables, where, issues),
+    ],
+    beforeScript: toStringList(raw.before_script),
+    script,
+    afterScript: toStringList(raw.after_script),
+    preGetSourcesScript: hookScripts(raw, 'pre_get_sources_script'),
+    postGetSourcesScript: hookScripts(raw, 'post_get_sources_script'),
+    cache: parseCache(raw.cache, where, issues),
+    tags: toStringList(raw.tags),
+    retry: parseRetry(raw.retry, where, issues),
+    allowFailure: allow.allowFailure || (when === 'manual' && raw.allow_failure === undefined),
+    allowFailureExitCodes: allow.exitCodes,
+    when,
+  };
+  const image = parseImage(raw.image, where, issues);
+  if (image) job.image = image;
+  const artifacts = parseArtifacts(raw.artifacts, where, issues);
+  if (artifacts) job.artifacts = artifacts;
+  if (raw.dependencies !== undefined) job.dependencies = toStringList(raw.dependencies);
+  const needs = parseNeeds(raw.needs, where, issues);
+  if (needs) job.needs = needs;
+  if (raw.timeout !== undefined) {
+    const timeoutS = parseCiDurationS(raw.timeout as string | number);
+    if (timeoutS === undefined) issues.errors.push(`${where}:timeout config should be a duration`);
+    else job.timeoutS = timeoutS;
+  }
+  return job;
+}
+
+/** Expands `parallel: N` into N jobs named `name i/N`; `parallel: matrix` is reported. */
+export function expandParallel(job: CiJob, raw: YamlMap, issues: CiIssues): CiJob[] {
+  const parallel = raw.parallel;
+  if (parallel === undefined || parallel === null) return [job];
+  if (
+    typeof parallel === 'number' &&
+    Number.isInteger(parallel) &&
+    parallel >= 1 &&
+    parallel <= 200
+  ) {
+    if (parallel === 1) return [job];
+    return Array.from({ length: parallel }, (_, i) => ({
+      ...job,
+      name: `${job.name} ${i + 1}/${parallel}`,
+      nodeIndex: i + 1,
+      nodeTotal: parallel,
+    }));
+  }
+  if (isMap(parallel) && parallel.matrix !== undefined) {
+    issues.warnings.push(
+      `jobs:${job.name}: parallel:matrix is not supported by the sandbox; one job was created`,
+    );
+    return [job];
+  }
+  issues.errors.push(`jobs:${job.name}:parallel should be an integer between 1 and 200`);
+  return [job];
+}
