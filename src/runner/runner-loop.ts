@@ -149,12 +149,13 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
     get state() {
       return state;
     },
-    async start(): Promise<void> {
-      if (state !== 'idle') return;
+    start(): Promise<void> {
+      if (state !== 'idle') return Promise.resolve();
       state = 'running';
       const n = Math.max(1, options.runner.requestConcurrency);
       for (let i = 0; i < n; i++) workers.push(worker());
       log.info({ requestConcurrency: n, limit }, 'runner started');
+      return Promise.resolve();
     },
     async stop({ graceMs }: StopOptions): Promise<void> {
       if (state === 'stopped') return;

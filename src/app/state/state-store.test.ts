@@ -1,0 +1,65 @@
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../platform/clock.js';
+import { MemoryLogger } from '../../platform/logger.js';
+import { jobPayloadSchema } from '../../gitlab/job-payload.js';
+import { openStateStore } from './state-store.js';
+
+const job = jobPayloadSchema.parse({
+  id: 42,
+  token: 'glcbt-64_secret',
+  job_info: { name: 'build' },
+  git_info: { repo_url: 'http://x/y.git' },
+});
+
+async function tempFile(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'spotrunner-state-')), 'state.json');
+}
+
+describe('state store', () => {
+  it('keeps in-flight jobs with their tokens on disk until they finish', async () => {
+    const file = await tempFile();
+    const deps = { clock: new VirtualClock(1000), logger: new MemoryLogger() };
+    const store = await openStateStore(deps, file);
+    const journal = store.journal('http://gitlab.test');
+    journal.accepted(job, 'spot');
+    journal.started(job, 'i-1', 'spot');
+    await store.flush();
+    const reopened = await openStateStore(deps, file);
+    expect(reopened.runner('spot').jobs['42']).toMatchObject({
+      id: 42,
+      token: 'glcbt-64_secret',
+      instanceId: 'i-1',
+    });
+    journal.finished(42);
+    await store.flush();
+    const after = await openStateStore(deps, file);
+    expect(after.runner('spot').jobs).toEqual({});
+  });
+
+  it('writes atomically with owner-only permissions and leaves no temp files', async () => {
+    const file = await tempFile();
+    const store = await openStateStore(
+      { clock: new VirtualClock(), logger: new MemoryLogger() },
+      file,
+    );
+    store.recordInstances('spot', [{ id: 'i-1', useCount: 3, hadJobs: true }]);
+    await store.flush();
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readdir(join(file, '..'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      version: 1,
+      runners: { spot: { instances: { 'i-1': { useCount: 3 } } } },
+    });
+  });
+
+  it('refuses a corrupt state file with a clear message', async () => {
+    const file = await tempFile();
+    await writeFile(file, '{ not json');
+    await expect(
+      openStateStore({ clock: new VirtualClock(), logger: new MemoryLogger() }, file),
+    ).rejects.toThrow(/not valid JSON.*move it aside/);
+  });
+});

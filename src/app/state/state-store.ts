@@ -1,0 +1,101 @@
+/**
+ * Keeps ManagerState in memory and on disk. Job events (accepted, started, finished) are written
+ * before the call returns control to the event loop's next turn, coalesced when several arrive
+ * together; instance bookkeeping is written lazily. Implements the runner's JobJournal.
+ */
+import type { Clock } from '../../platform/clock.js';
+import type { Logger } from '../../platform/logger.js';
+import { describeError } from '../../platform/errors.js';
+import type { JobJournal } from '../../runner/journal.js';
+import type { JobPayload } from '../../gitlab/job-payload.js';
+import {
+  readStateFile,
+  writeStateFile,
+  type InstanceRecord,
+  type ManagerState,
+  type RunnerState,
+} from './state-file.js';
+
+export interface StateStore {
+  readonly state: ManagerState;
+  runner(name: string): RunnerState;
+  journal(gitlabUrl: string, options?: { keepPayload?: boolean }): JobJournal;
+  recordInstances(runnerName: string, instances: readonly InstanceRecord[]): void;
+  forgetJob(runnerName: string, jobId: number): void;
+  /** Resolves once everything recorded so far is on disk. */
+  flush(): Promise<void>;
+}
+
+export async function openStateStore(
+  deps: { clock: Clock; logger: Logger },
+  file: string,
+): Promise<StateStore> {
+  const state = await readStateFile(file, deps.clock.now()).catch((err: unknown) => {
+    deps.logger.error({ file, err: describeError(err) }, 'state file unreadable');
+    throw err;
+  });
+  let writing: Promise<void> = Promise.resolve();
+  let dirty = false;
+
+  const persist = (): Promise<void> => {
+    if (dirty) return writing;
+    dirty = true;
+    writing = writing.then(async () => {
+      dirty = false;
+      state.savedAtMs = deps.clock.now();
+      try {
+        await writeStateFile(file, state);
+      } catch (err: unknown) {
+        deps.logger.error({ file, err: describeError(err) }, 'cannot write state file');
+      }
+    });
+    return writing;
+  };
+
+  const runner = (name: string): RunnerState => {
+    state.runners[name] ??= { instances: {}, jobs: {} };
+    return state.runners[name];
+  };
+
+  return {
+    state,
+    runner,
+    journal(gitlabUrl, options = {}): JobJournal {
+      return {
+        accepted(job: JobPayload, runnerName: string): void {
+          runner(runnerName).jobs[String(job.id)] = {
+            id: job.id,
+            token: job.token,
+            name: job.job_info.name,
+            gitlabUrl,
+            acceptedAtMs: deps.clock.now(),
+            ...(options.keepPayload ? { payload: job } : {}),
+          };
+          void persist();
+        },
+        started(job: JobPayload, instanceId: string, runnerName: string): void {
+          const rec = runner(runnerName).jobs[String(job.id)];
+          if (rec) rec.instanceId = instanceId;
+          const inst = runner(runnerName).instances[instanceId];
+          if (inst) inst.hadJobs = true;
+          void persist();
+        },
+        finished(jobId: number): void {
+          for (const r of Object.values(state.runners)) delete r.jobs[String(jobId)];
+          void persist();
+        },
+      };
+    },
+    recordInstances(runnerName, instances): void {
+      const r = runner(runnerName);
+      r.instances = Object.fromEntries(instances.map((i) => [i.id, i]));
+      void persist();
+    },
+    forgetJob(runnerName, jobId): void {
+      delete runner(runnerName).jobs[String(jobId)];
+      void persist();
+    },
+    flush: () => writing,
+  };
+}
+
