@@ -12,6 +12,13 @@ export interface ExecOptions {
   /** Aborting sends the signal in `killSignal` (default KILL) and closes the channel. */
   signal?: AbortSignal;
   killSignal?: 'TERM' | 'KILL' | 'INT';
+  /**
+   * Run the command in its own process group on the instance, watched so that abort — or a lost
+   * connection — stops it together with every child it started, even where sshd ignores the SSH
+   * `signal` request (OpenSSH refuses it for root logins). Use it for job scripts. POSIX only
+   * (needs `sh` and `setsid` on the instance). See `src/connect/kill-wrapper.ts`.
+   */
+  processGroup?: boolean;
 }
 
 export interface ExecResult {

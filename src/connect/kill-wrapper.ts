@@ -1,0 +1,76 @@
+/**
+ * How a cancelled command really stops on a remote instance.
+ *
+ * What OpenSSH does (measured on OpenSSH 9.2, Debian 12):
+ * - Each session's command runs as `$SHELL -c <command>` in a new session (sshd calls setsid), so
+ *   the command and its children share one process group.
+ * - The SSH `signal` channel request becomes `killpg(session leader, sig)` — the whole group — but
+ *   only for non-root logins: for root, sshd logs "session signalling requires privilege
+ *   separation" and does nothing.
+ * - Closing the channel, or losing the connection, does not signal a session without a pty: the
+ *   command and its children keep running (re-parented to init when the connection goes).
+ *
+ * So job scripts are started through `wrapForKill()`: a small `sh` wrapper that starts the command
+ * with `setsid` in its own process group, writes that group id to
+ * `${TMPDIR:-/tmp}/spotrunner-exec-<token>.pid`, and starts a watchdog (in a third session, so
+ * killing the wrapper's group does not take it down) that kills the command's whole group once
+ * the wrapper or its parent — the sshd session process, gone when the connection drops — is gone.
+ * The watchdog polls once a second. On abort the client runs `killWrappedCommand()` over a second
+ * channel: it signals the group by the pid file, and escalates TERM/INT to KILL after
+ * `KILL_ESCALATION_S` seconds. Exit codes pass through; a command killed by signal N exits 128+N.
+ * The instance needs a POSIX `sh`, `setsid` (util-linux or busybox), `kill`, `sleep` and `cat`.
+ */
+
+/** Seconds between a TERM/INT sent on abort and the KILL that follows if the group is still alive. */
+export const KILL_ESCALATION_S = 10;
+
+const WRAPPER = [
+  'f="${TMPDIR:-/tmp}/spotrunner-exec-$1.pid"',
+  'exec 3<&0',
+  'setsid "${SHELL:-/bin/sh}" -c "$2" <&3 3<&- &',
+  'pg=$!',
+  'exec 3<&-',
+  'echo "$pg" >"$f"',
+  `setsid sh -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -s KILL -- "-$3" 2>/dev/null; rm -f "$4"' spotrunner-watchdog "$$" "$PPID" "$pg" "$f" </dev/null >/dev/null 2>&1 &`,
+  `trap 'kill -s TERM -- "-$pg" 2>/dev/null' TERM INT HUP`,
+  'wait "$pg"; rc=$?',
+  'while kill -0 "$pg" 2>/dev/null; do wait "$pg"; rc=$?; done',
+  'exit "$rc"',
+].join('\n');
+
+/** Quotes a string for a POSIX shell as one word. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function assertToken(token: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(token)) throw new Error(`invalid exec token ${token}`);
+}
+
+/**
+ * The remote command line that runs `command` (through the user's login shell, stdin passed on)
+ * in its own process group under a watchdog. `token` names the pid file; make it unique per exec.
+ */
+export function wrapForKill(command: string, token: string): string {
+  assertToken(token);
+  return `exec sh -c ${shellQuote(WRAPPER)} spotrunner-exec ${token} ${shellQuote(command)}`;
+}
+
+/**
+ * The remote command line that signals the process group of a command started with
+ * `wrapForKill(…, token)`. It waits up to 2 s for the pid file (abort right after start), and
+ * follows TERM/INT with KILL after `KILL_ESCALATION_S` seconds, in the background.
+ */
+export function killWrappedCommand(token: string, signal: 'TERM' | 'KILL' | 'INT'): string {
+  assertToken(token);
+  const escalate =
+    signal === 'KILL'
+      ? ''
+      : ` (sleep ${KILL_ESCALATION_S}; kill -s KILL -- "-$pg" 2>/dev/null) </dev/null >/dev/null 2>&1 &`;
+  return [
+    `f="\${TMPDIR:-/tmp}/spotrunner-exec-${token}.pid"`,
+    'i=0; while [ ! -s "$f" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done',
+    'pg=$(cat "$f" 2>/dev/null) || exit 0',
+    `kill -s ${signal} -- "-$pg" 2>/dev/null;${escalate} exit 0`,
+  ].join('\n');
+}
