@@ -1,0 +1,83 @@
+import type { ConnectInfo } from '../providers/provider.js';
+import { SpotrunnerError } from '../platform/errors.js';
+import type { Acquisition } from './fleet.js';
+
+/** Reason of an Acquisition.signal aborted by a spot termination notice. */
+export class InstanceInterruptedError extends SpotrunnerError {
+  readonly instanceId: string;
+  /** When the cloud will take the instance. */
+  readonly deadlineMs: number;
+
+  constructor(instanceId: string, deadlineMs: number) {
+    super(
+      'instance_lost',
+      `spot interruption notice for instance ${instanceId}: it will be terminated at ${new Date(deadlineMs).toISOString()}`,
+      { retryable: true },
+    );
+    this.name = 'InstanceInterruptedError';
+    this.instanceId = instanceId;
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/** Reason of an Acquisition.signal aborted because the instance vanished. */
+export class InstanceLostError extends SpotrunnerError {
+  readonly instanceId: string;
+
+  constructor(instanceId: string, detail = 'instance unexpectedly removed') {
+    super('instance_lost', `${detail}: ${instanceId}`, { retryable: true });
+    this.name = 'InstanceLostError';
+    this.instanceId = instanceId;
+  }
+}
+
+export type ConnectInfoFn = (instanceId: string, signal?: AbortSignal) => Promise<ConnectInfo>;
+
+/** A slot bound to a job. The AbortController is only made when someone asks for the signal. */
+export class FleetAcquisition implements Acquisition {
+  readonly key: string;
+  readonly instanceId: string;
+  readonly slot: number;
+  readonly jobId: number | undefined;
+  readonly #connect: ConnectInfoFn;
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+
+  constructor(
+    key: string,
+    instanceId: string,
+    slot: number,
+    jobId: number | undefined,
+    connect: ConnectInfoFn,
+  ) {
+    this.key = key;
+    this.instanceId = instanceId;
+    this.slot = slot;
+    this.jobId = jobId;
+    this.#connect = connect;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  connectInfo(signal?: AbortSignal): Promise<ConnectInfo> {
+    if (this.#reason) return Promise.reject(this.#reason);
+    return this.#connect(this.instanceId, signal);
+  }
+
+  /** Aborts the signal once; later reasons are ignored. */
+  abort(reason: Error): void {
+    if (this.#reason) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}

@@ -1,0 +1,279 @@
+import { abortReason } from '../platform/abort.js';
+import type { Clock } from '../platform/clock.js';
+import { formatDurationMs } from '../platform/durations.js';
+import { SpotrunnerError } from '../platform/errors.js';
+import type { Lifecycle, LifecycleState, StopOptions } from '../platform/lifecycle.js';
+import type { Logger } from '../platform/logger.js';
+import type { Provider } from '../providers/provider.js';
+import type { FleetAcquisition } from './acquisition.js';
+import { compilePolicySchedule } from './active-policy.js';
+import type {
+  AcquireOptions,
+  Acquisition,
+  Fleet,
+  FleetStatus,
+  ReleaseOptions,
+  ReserveResult,
+} from './fleet.js';
+import { FleetCore, type FleetCounters, type Waiter } from './fleet-core.js';
+import { viewInstance } from './fleet-status.js';
+import {
+  resolveFleetOptions,
+  resolvePolicies,
+  type FleetOptions,
+  type FleetPolicy,
+  type ReadyUpFn,
+} from './options.js';
+import { Readiness } from './readiness.js';
+import { Reconciler } from './reconcile.js';
+import { decidePreemptiveReserve } from './reservation-throttle.js';
+import { Scaler } from './scaler.js';
+import { FleetStopper } from './fleet-stopper.js';
+import { UpdateLoop } from './update-loop.js';
+
+export interface FleetDeps {
+  clock: Clock;
+  logger: Logger;
+  provider: Provider;
+  readyUp?: ReadyUpFn;
+}
+
+/** The Fleet port plus lifecycle, policy reload and counters. */
+export interface FleetEngine extends Fleet, Lifecycle<FleetStatus> {
+  readonly state: LifecycleState;
+  start(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
+  status(): FleetStatus;
+  /** Replaces the policies (config reload); the active one is recomputed at once. */
+  configurePolicies(policies: readonly FleetPolicy[]): void;
+  counters(): Readonly<FleetCounters>;
+  /** Polls the provider now instead of waiting for the next tick. */
+  refresh(): Promise<void>;
+}
+
+export function createFleet(deps: FleetDeps, options: FleetOptions = {}): FleetEngine {
+  return new FleetEngineImpl(deps, options);
+}
+
+class FleetEngineImpl implements FleetEngine {
+  readonly #core: FleetCore;
+  readonly #scaler: Scaler;
+  readonly #loop: UpdateLoop;
+  readonly #stopper: FleetStopper;
+  #state: LifecycleState = 'idle';
+
+  constructor(deps: FleetDeps, options: FleetOptions) {
+    const core = new FleetCore(
+      { ...deps, logger: deps.logger.child({ component: 'fleet' }) },
+      resolveFleetOptions(options),
+    );
+    const readiness = new Readiness(core);
+    this.#core = core;
+    this.#scaler = new Scaler(core, readiness);
+    this.#loop = new UpdateLoop(core, new Reconciler(core, readiness), this.#scaler);
+    this.#stopper = new FleetStopper(core, this.#loop, this.#scaler);
+    core.hooks = {
+      evaluate: () => this.#scaler.evaluate(),
+      flushDeletions: () => this.#scaler.flushDeletions(),
+    };
+    this.#scaler.onExpecting = () => this.#loop.expectChange();
+  }
+
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') {
+      throw new SpotrunnerError('state', `fleet cannot start from state ${this.#state}`);
+    }
+    const core = this.#core;
+    this.#state = 'running';
+    try {
+      const info = await core.provider.init(this.#stopper.signal);
+      core.providerId = info.id;
+      const cap = core.opts.maxInstances;
+      core.maxInstances = cap > 0 ? Math.min(cap, info.maxSize) : info.maxSize;
+      this.#scaler.start();
+      core.accepting = true;
+      core.logger.info(
+        {
+          providerId: info.id,
+          maxInstances: core.maxInstances,
+          capacityPerInstance: core.opts.capacityPerInstance,
+        },
+        'fleet started',
+      );
+      await this.#loop.start(this.#stopper.signal);
+    } catch (err: unknown) {
+      this.#state = 'failed';
+      core.accepting = false;
+      throw err;
+    }
+  }
+
+  async stop(options: StopOptions = { graceMs: 0 }): Promise<void> {
+    if (this.#state === 'idle') this.#state = 'stopped';
+    if (this.#state === 'stopped' || this.#state === 'failed') return;
+    this.#state = 'draining';
+    await this.#stopper.stop(options.graceMs);
+    this.#state = 'stopped';
+  }
+
+  refresh(): Promise<void> {
+    return this.#loop.poll();
+  }
+
+  reserve(key: string): ReserveResult {
+    const core = this.#core;
+    if (!core.accepting) return { ok: false, reason: 'fleet is not running' };
+    if (core.reservations.has(key)) return { ok: true };
+    const info = this.#scaler.capacityInfo();
+    const preemptive = this.#scaler.active().policy.preemptiveMode;
+    const b = core.book;
+    if (preemptive) {
+      const decision = decidePreemptiveReserve({
+        reserved: core.reservations.size,
+        freeSlots: b.freeSlots,
+        idleTarget: info.idleTarget,
+        capacityPerInstance: core.opts.capacityPerInstance,
+        throttling: core.opts.reservationThrottling,
+      });
+      if (!decision.ok) {
+        core.requestEvaluate();
+        const what =
+          decision.reason === 'throttled' ? 'reservations throttled' : 'no free capacity';
+        return {
+          ok: false,
+          reason: `${what} (idle=${b.freeSlots}, reserved=${core.reservations.size}, acquired=${b.acquired}, unavailable=${b.unavailable}, unready=${b.booting * b.capacity})`,
+        };
+      }
+    } else {
+      const limit = core.maxInstances * core.opts.capacityPerInstance;
+      const claimed = b.acquired + b.unavailable + core.waiters.size + core.reservations.size;
+      if (claimed >= limit) {
+        return {
+          ok: false,
+          reason: `no capacity: ${claimed} of ${limit} slots claimed (max_instances)`,
+        };
+      }
+    }
+    core.reservations.add(key);
+    core.requestEvaluate();
+    return { ok: true };
+  }
+
+  unreserve(key: string): void {
+    if (this.#core.reservations.delete(key)) this.#core.requestEvaluate();
+  }
+
+  acquire(key: string, options: AcquireOptions = {}): Promise<Acquisition> {
+    const core = this.#core;
+    if (!core.accepting)
+      return Promise.reject(new SpotrunnerError('state', 'fleet is not running'));
+    if (core.acquisitions.has(key)) {
+      return Promise.reject(
+        new SpotrunnerError('state', `key ${key} already holds an acquisition`),
+      );
+    }
+    if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
+    core.reservations.delete(key);
+    const inst = core.book.free.pick(options.avoid);
+    if (inst) {
+      const acq = core.bind(inst, key, options.jobId);
+      core.requestEvaluate();
+      return Promise.resolve(acq);
+    }
+    const wait = this.#wait(key, options);
+    core.requestEvaluate();
+    return wait;
+  }
+
+  #wait(key: string, options: AcquireOptions): Promise<Acquisition> {
+    const core = this.#core;
+    const timeoutMs = core.opts.instanceAcquireTimeoutMs;
+    return new Promise<FleetAcquisition>((resolve, reject) => {
+      const signal = options.signal;
+      const onAbort = (): void => {
+        if (!core.waiters.delete(waiter)) return;
+        waiter.cleanup();
+        reject(abortReason(signal));
+        core.requestEvaluate();
+      };
+      const cancelTimer = core.clock.schedule(timeoutMs, () => {
+        if (!core.waiters.delete(waiter)) return;
+        waiter.cleanup();
+        core.counters.acquireTimeouts++;
+        core.logger.warn({ key, jobId: options.jobId, timeoutMs }, 'acquire timed out');
+        reject(
+          new SpotrunnerError(
+            'acquire_timeout',
+            `unable to acquire instance within the configured timeout of ${formatDurationMs(timeoutMs)}`,
+            { retryable: true },
+          ),
+        );
+        core.requestEvaluate();
+      });
+      const waiter: Waiter = {
+        key,
+        avoid: options.avoid,
+        jobId: options.jobId,
+        resolve,
+        reject,
+        cleanup: () => {
+          cancelTimer();
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      core.waiters.add(waiter);
+    });
+  }
+
+  release(key: string, options: ReleaseOptions = {}): void {
+    const core = this.#core;
+    const acq = core.acquisitions.get(key);
+    if (!acq) {
+      core.logger.warn({ key }, 'release of unknown acquisition');
+      return;
+    }
+    core.acquisitions.delete(key);
+    core.unbind(acq, options.healthy !== false);
+    core.servePending();
+    core.requestEvaluate();
+    this.#stopper.released();
+  }
+
+  drain(instanceId: string, reason: string): boolean {
+    const inst = this.#core.book.get(instanceId);
+    if (!inst) return false;
+    const changed = this.#core.drain(inst, reason);
+    if (changed) this.#core.requestEvaluate();
+    return changed;
+  }
+
+  configurePolicies(policies: readonly FleetPolicy[]): void {
+    this.#core.policies.schedule = compilePolicySchedule(resolvePolicies(policies));
+    this.#core.requestEvaluate();
+  }
+
+  counters(): Readonly<FleetCounters> {
+    return { ...this.#core.counters };
+  }
+
+  status(): FleetStatus {
+    const core = this.#core;
+    const active = this.#scaler.active();
+    const info = this.#scaler.capacityInfo(active);
+    return {
+      providerId: core.providerId,
+      instances: [...core.book.instances.values()].map(viewInstance),
+      reserved: core.reservations.size,
+      acquired: core.acquisitions.size,
+      pending: core.waiters.size,
+      idleTarget: info.idleTarget,
+      policyIndex: active.index,
+      ...(core.lastError === undefined ? {} : { lastError: core.lastError }),
+    };
+  }
+}

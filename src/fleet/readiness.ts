@@ -1,0 +1,97 @@
+import { describeError } from '../platform/errors.js';
+import type { FleetCore } from './fleet-core.js';
+import type { FleetInstance } from './fleet-instance.js';
+
+/**
+ * Ready-up (taskscaler's UpFunc): once the provider reports an instance running, fetch its
+ * connect info and run the app's readyUp (connect + instance_ready_command). Without a readyUp
+ * the instance is ready at once. A failure removes the instance and backs scale-up off
+ * exponentially (taskscaler#26).
+ */
+export class Readiness {
+  readonly #core: FleetCore;
+  #consecutiveFailures = 0;
+  #backoffUntilMs = 0;
+
+  constructor(core: FleetCore) {
+    this.#core = core;
+  }
+
+  /** No scale-up before this time (0 = none). */
+  get backoffUntilMs(): number {
+    return this.#backoffUntilMs;
+  }
+
+  begin(inst: FleetInstance): void {
+    if (inst.status !== 'creating') return;
+    const readyUp = this.#core.readyUp;
+    if (!readyUp) {
+      this.#ready(inst);
+      return;
+    }
+    inst.status = 'readying';
+    this.#core.book.refresh(inst);
+    const ac = new AbortController();
+    inst.readyAbort = ac;
+    void this.#run(inst, ac.signal);
+  }
+
+  async #run(inst: FleetInstance, signal: AbortSignal): Promise<void> {
+    const core = this.#core;
+    try {
+      const connectInfo = await core.connectInfo(inst.id, signal);
+      await core.readyUp!({ id: inst.id, connectInfo }, signal);
+    } catch (err: unknown) {
+      inst.readyAbort = undefined;
+      if (inst.status !== 'readying') {
+        core.logger.debug({ instance: inst.id, error: describeError(err) }, 'ready-up abandoned');
+        return;
+      }
+      this.#failed(inst, err);
+      return;
+    }
+    inst.readyAbort = undefined;
+    if (inst.status !== 'readying') return;
+    this.#consecutiveFailures = 0;
+    this.#backoffUntilMs = 0;
+    this.#ready(inst);
+  }
+
+  #ready(inst: FleetInstance): void {
+    const core = this.#core;
+    const now = core.clock.now();
+    inst.status = 'ready';
+    inst.readyAtMs = now;
+    inst.idleSinceMs = now;
+    core.book.refresh(inst);
+    core.logger.info(
+      { instance: inst.id, startupMs: now - (inst.launchedAtMs ?? inst.firstSeenAtMs) },
+      'instance ready',
+    );
+    core.servePending();
+    core.requestEvaluate();
+  }
+
+  #failed(inst: FleetInstance, err: unknown): void {
+    const core = this.#core;
+    core.counters.readyUpFailures++;
+    this.#consecutiveFailures++;
+    const o = core.opts;
+    const delay = Math.min(
+      o.readyUpBackoffMaxMs,
+      o.readyUpBackoffBaseMs * 2 ** (this.#consecutiveFailures - 1),
+    );
+    this.#backoffUntilMs = core.clock.now() + delay;
+    core.logger.warn(
+      {
+        instance: inst.id,
+        error: describeError(err),
+        consecutiveFailures: this.#consecutiveFailures,
+        backoffMs: delay,
+      },
+      'instance ready-up failed',
+    );
+    core.markForRemoval(inst, 'instance ready-up failed');
+    core.requestEvaluate();
+  }
+}

@@ -1,0 +1,228 @@
+import { describeError } from '../platform/errors.js';
+import type { ActivePolicy } from './active-policy.js';
+import type { FleetCore } from './fleet-core.js';
+import type { FleetInstance } from './fleet-instance.js';
+import { computeIdleTarget } from './idle-target.js';
+import type { Readiness } from './readiness.js';
+import { computeRequiredInstances, type CapacityInfo } from './required-instances.js';
+import { protectedReservations } from './reservation-throttle.js';
+import { planScaleDown } from './scale-down.js';
+import { ScaleThrottle } from './scale-throttle.js';
+
+/**
+ * Decides and applies scaling: compares required instances with what exists (taskscaler
+ * `desired()`/`scale()`), asks the provider for more (throttled, backed off after ready-up
+ * failures), removes expired idle instances, and issues and retries deletions.
+ */
+export class Scaler {
+  readonly #core: FleetCore;
+  readonly #readiness: Readiness;
+  #throttle: ScaleThrottle | undefined;
+  #increasing = false;
+  #deleting = false;
+  /** No increase before this time (after a provider shortfall or error). */
+  #holdUntilMs = 0;
+  #wakeAtMs = Number.POSITIVE_INFINITY;
+  #cancelWake: (() => void) | undefined;
+  #lastLogged = '';
+  #policyIndex = Number.NaN;
+  /** Called when an increase was issued, so the poll loop can speed up. */
+  onExpecting: () => void = () => undefined;
+
+  constructor(core: FleetCore, readiness: Readiness) {
+    this.#core = core;
+    this.#readiness = readiness;
+  }
+
+  start(): void {
+    const o = this.#core.opts;
+    this.#throttle = new ScaleThrottle(
+      o.scaleThrottleLimitPerSec,
+      o.scaleThrottleBurst,
+      this.#core.maxInstances,
+      this.#core.clock.now(),
+    );
+  }
+
+  stop(): void {
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
+    this.#wakeAtMs = Number.POSITIVE_INFINITY;
+  }
+
+  active(): ActivePolicy {
+    return this.#core.policies.get(this.#core.clock.now());
+  }
+
+  capacityInfo(active: ActivePolicy = this.active()): CapacityInfo {
+    const core = this.#core;
+    const b = core.book;
+    const idleTarget = computeIdleTarget(active.policy, b.acquired);
+    return {
+      instanceCount: b.counted + core.requested,
+      maxInstanceCount: core.maxInstances,
+      acquired: b.acquired,
+      unavailableCapacity: b.unavailable,
+      pending: core.waiters.size,
+      reserved: protectedReservations({
+        reserved: core.reservations.size,
+        freeSlots: b.freeSlots,
+        idleTarget,
+        capacityPerInstance: core.opts.capacityPerInstance,
+        throttling: core.opts.reservationThrottling,
+      }),
+      idleTarget,
+      capacityPerInstance: core.opts.capacityPerInstance,
+    };
+  }
+
+  evaluate(): void {
+    const core = this.#core;
+    if (!core.accepting || !this.#throttle) return;
+    const active = this.active();
+    if (active.index !== this.#policyIndex) this.#logPolicy(active);
+    const info = this.capacityInfo(active);
+    const { delta } = computeRequiredInstances(info);
+    if (delta !== 0) this.#logChange(info, delta);
+    if (delta > 0) this.#scaleUp(delta);
+    else if (delta < 0) this.#scaleDown(-delta, active.policy.idleTimeMs);
+  }
+
+  #logPolicy(active: ActivePolicy): void {
+    this.#policyIndex = active.index;
+    const { idleCount, idleTimeMs, preemptiveMode } = active.policy;
+    const fields = { policyIndex: active.index, idleCount, idleTimeMs, preemptiveMode };
+    if (active.fallback) {
+      this.#core.logger.warn(
+        fields,
+        'no policy period matches now, using idle_count 0 idle_time 5m',
+      );
+    } else {
+      this.#core.logger.info(fields, 'active policy changed');
+    }
+  }
+
+  #logChange(info: CapacityInfo, delta: number): void {
+    const key = `${delta}|${info.instanceCount}|${info.pending}|${info.idleTarget}`;
+    if (key === this.#lastLogged) return;
+    this.#lastLogged = key;
+    this.#core.logger.info({ capacityInfo: info, required: delta }, 'required scaling change');
+  }
+
+  #scaleUp(wanted: number): void {
+    const core = this.#core;
+    if (this.#increasing) return;
+    const now = core.clock.now();
+    const holdUntil = Math.max(this.#holdUntilMs, this.#readiness.backoffUntilMs);
+    if (now < holdUntil) {
+      this.#wakeAt(holdUntil);
+      return;
+    }
+    const granted = this.#throttle!.take(wanted, now);
+    if (granted < wanted) this.#wakeAt(now + Math.max(1, this.#throttle!.waitMs(now)));
+    if (granted === 0) return;
+    core.requested += granted;
+    core.counters.instancesRequested += granted;
+    this.#increasing = true;
+    this.onExpecting();
+    core.provider.increase(granted).then(
+      (got) => this.#increased(granted, got),
+      (err: unknown) => this.#increased(granted, 0, err),
+    );
+  }
+
+  #increased(asked: number, got: number, err?: unknown): void {
+    const core = this.#core;
+    this.#increasing = false;
+    const real = Math.max(0, Math.min(asked, got));
+    core.counters.instancesGranted += real;
+    core.requested = Math.max(0, core.requested - (asked - real));
+    if (err !== undefined) {
+      core.lastError = describeError(err);
+      core.logger.error({ asked, error: core.lastError }, 'provider increase failed');
+    } else if (real < asked) {
+      core.logger.warn({ asked, got: real }, 'provider created fewer instances than requested');
+    }
+    if (real < asked) {
+      // Try again on the next poll rather than hammering a provider that is out of capacity.
+      this.#holdUntilMs = core.clock.now() + core.opts.updateIntervalWhenExpectingMs;
+      this.#wakeAt(this.#holdUntilMs);
+    } else {
+      core.requestEvaluate();
+    }
+  }
+
+  #scaleDown(count: number, idleTimeMs: number): void {
+    const core = this.#core;
+    const head = core.book.idle.head;
+    const now = core.clock.now();
+    if (!head || now - head.idleSinceMs < idleTimeMs) return;
+    const ids = planScaleDown(core.book.idle.candidates(), {
+      count,
+      nowMs: now,
+      idleTimeMs,
+      orderedByIdleSince: true,
+    });
+    for (const id of ids) {
+      const inst = core.book.get(id);
+      if (inst) core.markForRemoval(inst, 'instance exceeded max idle time');
+    }
+  }
+
+  /** Issues decrease() for every instance whose removal is due; one call in flight at a time. */
+  flushDeletions(): void {
+    const core = this.#core;
+    if (this.#deleting || core.book.removing.size === 0) return;
+    const now = core.clock.now();
+    const batch: FleetInstance[] = [];
+    for (const inst of core.book.removing) {
+      if (inst.deleteDueAtMs === undefined || inst.deleteDueAtMs > now) continue;
+      if (inst.providerState === 'deleting' || inst.providerState === 'deleted') continue;
+      inst.deleteDueAtMs = undefined;
+      batch.push(inst);
+    }
+    if (batch.length === 0) return;
+    this.#deleting = true;
+    const ids = batch.map((i) => i.id);
+    core.provider.decrease(ids).then(
+      (done) => this.#decreased(batch, done),
+      (err: unknown) => this.#decreased(batch, [], err),
+    );
+  }
+
+  #decreased(batch: readonly FleetInstance[], done: readonly string[], err?: unknown): void {
+    const core = this.#core;
+    this.#deleting = false;
+    const now = core.clock.now();
+    const issued = new Set(done);
+    const retryAt = now + core.opts.deletionRetryIntervalMs;
+    const failed: string[] = [];
+    for (const inst of batch) {
+      inst.deleteDueAtMs = retryAt;
+      if (issued.has(inst.id)) inst.deleteIssuedAtMs = now;
+      else failed.push(inst.id);
+    }
+    core.counters.removalsIssued += batch.length - failed.length;
+    if (err !== undefined) {
+      core.lastError = describeError(err);
+      core.logger.error({ instances: failed, error: core.lastError }, 'provider decrease failed');
+    } else if (failed.length > 0) {
+      core.logger.warn({ instances: failed }, 'provider did not remove instances; will retry');
+    }
+    this.onExpecting();
+    core.requestDeletionFlush();
+  }
+
+  /** Re-evaluates at `atMs` (keeps only the earliest pending wake-up). */
+  #wakeAt(atMs: number): void {
+    if (atMs >= this.#wakeAtMs) return;
+    this.#cancelWake?.();
+    this.#wakeAtMs = atMs;
+    const core = this.#core;
+    this.#cancelWake = core.clock.schedule(atMs - core.clock.now(), () => {
+      this.#wakeAtMs = Number.POSITIVE_INFINITY;
+      this.#cancelWake = undefined;
+      this.evaluate();
+    });
+  }
+}
