@@ -31,8 +31,14 @@ export interface CompiledRunner {
   line?: number;
   name: string;
   id?: number;
+  /** GitLab URL; '' when the entry has none yet (config check flags it; the runner cannot poll). */
   url: string;
+  /** Runner authentication token; '' when missing (see `url`). */
   token: string;
+  /** `tls-ca-file`, `tls-cert-file`, `tls-key-file`: TLS to GitLab (CA bundle, client cert/key). */
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   tokenObtainedAtMs?: number;
   tokenExpiresAtMs?: number;
   executor: ExecutorName;
@@ -147,7 +153,9 @@ export interface CompiledAutoscaler {
   failureThreshold: number;
   deleteInstancesOnShutdown: boolean;
   reservationThrottling: boolean;
+  /** Instance creations per second (`scale_throttle.limit`, 0 → 100); -1 = unlimited. */
   scaleThrottleLimitPerSec: number;
+  /** Token-bucket size (default max_instances, or the limit when that is 0); 0 when unlimited. */
   scaleThrottleBurst: number;
   stateStorage: { enabled: boolean; dir?: string; keepInstanceWithAcquisitions: boolean };
   policies: readonly CompiledPolicy[];

@@ -1,0 +1,71 @@
+import type { LogLevel } from '../platform/logger.js';
+import type { RawConfig } from './schema.js';
+import type { CompiledConfig, CompiledRunner } from './types.js';
+import { DEFAULTS } from './defaults.js';
+import {
+  durationOr,
+  nonEmpty,
+  reportError,
+  reportWarning,
+  type CompileContext,
+} from './compile-context.js';
+import { compileRunner } from './compile-runner.js';
+
+const LOG_LEVELS: Record<NonNullable<RawConfig['log_level']>, LogLevel> = {
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+  panic: 'fatal',
+};
+
+/**
+ * Validated raw TOML → CompiledConfig (not yet frozen), with gitlab-runner's defaults and Go's
+ * "zero value means default" rule. Problems go to `ctx.errors` / `ctx.warnings`.
+ */
+export function compileConfig(
+  ctx: CompileContext,
+  raw: RawConfig,
+  absoluteFile: string,
+): CompiledConfig {
+  if (raw.concurrent === 0) {
+    reportError(
+      ctx,
+      ['concurrent'],
+      '0 is forbidden (gitlab-runner exits with a critical error): set the most jobs to run at once, e.g. 10',
+    );
+  }
+  const rawRunners = raw.runners ?? [];
+  if (rawRunners.length === 0) {
+    reportWarning(
+      ctx,
+      [],
+      'no [[runners]] entries: nothing to run; add one with "spotrunner register"',
+    );
+  }
+  const runners = rawRunners
+    .map((r, i) => compileRunner(ctx, r, i))
+    .filter((r): r is CompiledRunner => r !== undefined);
+  return {
+    file: absoluteFile,
+    dir: ctx.dir,
+    concurrent:
+      raw.concurrent === undefined || raw.concurrent === 0 ? DEFAULTS.concurrent : raw.concurrent,
+    checkIntervalMs:
+      raw.check_interval !== undefined && raw.check_interval > 0
+        ? raw.check_interval * 1000
+        : DEFAULTS.checkIntervalMs,
+    listenAddress: nonEmpty(raw.listen_address),
+    shutdownTimeoutMs:
+      raw.shutdown_timeout !== undefined && raw.shutdown_timeout > 0
+        ? raw.shutdown_timeout * 1000
+        : DEFAULTS.shutdownTimeoutMs,
+    logLevel: raw.log_level === undefined ? DEFAULTS.logLevel : LOG_LEVELS[raw.log_level],
+    logFormat: raw.log_format ?? DEFAULTS.logFormat,
+    connectionMaxAgeMs: durationOr(raw.connection_max_age, DEFAULTS.connectionMaxAgeMs),
+    runners,
+    warnings: [],
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * gitlab-runner's defaults (and spotrunner's, for its own table). A Go zero value in the file
+ * (`0`, `"0s"`, `""`) means "use the default", exactly as gitlab-runner reads it.
+ */
+export const DEFAULTS = {
+  concurrent: 1,
+  checkIntervalMs: 3_000,
+  shutdownTimeoutMs: 30_000,
+  connectionMaxAgeMs: 15 * 60_000,
+  logLevel: 'info',
+  logFormat: 'runner',
+  /** KiB. */
+  outputLimitKiB: 4096,
+  requestConcurrency: 1,
+  shell: 'bash',
+  capacityPerInstance: 1,
+  instanceAcquireTimeoutMs: 15 * 60_000,
+  updateIntervalMs: 60_000,
+  updateIntervalWhenExpectingMs: 2_000,
+  deletionRetryIntervalMs: 60_000,
+  shutdownDeletionIntervalMs: 10_000,
+  shutdownDeletionRetries: 3,
+  failureThreshold: 3,
+  reservationThrottling: true,
+  scaleThrottleLimitPerSec: 100,
+  /** Fleeting's connector defaults are not documented by gitlab-runner; these are spotrunner's. */
+  connectorKeepaliveMs: 30_000,
+  connectorTimeoutMs: 10 * 60_000,
+  policyPeriods: ['* * * * *'],
+  s3ServerAddress: 's3.amazonaws.com',
+  s3BucketLocation: 'us-east-1',
+  pullPolicy: 'always',
+  interruptionMode: 'rerun',
+  maxReruns: 2,
+  rerunOnFallback: false,
+  fallbackAfterMs: 3 * 60_000,
+  orphanGraceMs: 10 * 60_000,
+} as const;
+
+/** Supported by spotrunner. */
+export const SUPPORTED_EXECUTORS = ['instance', 'docker-autoscaler', 'shell', 'docker'] as const;
+
+/** gitlab-runner executors spotrunner does not run. */
+export const OTHER_GITLAB_EXECUTORS = [
+  'kubernetes',
+  'docker+machine',
+  'docker-windows',
+  'custom',
+  'virtualbox',
+  'parallels',
+  'ssh',
+  'docker-ssh',
+  'docker-ssh+machine',
+] as const;
