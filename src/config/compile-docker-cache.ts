@@ -118,7 +118,7 @@ function compileS3(
     pathStyle: raw.PathStyle,
     serverSideEncryption: nonEmpty(raw.ServerSideEncryption),
     serverSideEncryptionKeyId: nonEmpty(raw.ServerSideEncryptionKeyID),
-    authenticationType: auth === '' ? implied : (auth),
+    authenticationType: auth === '' ? implied : auth,
   };
 }
 
