@@ -37,6 +37,12 @@ export interface UpdateJobResult {
   remoteStatus?: RemoteJobStatus;
   cancelRequested: boolean;
   updateIntervalMs?: number;
+  /** HTTP status, when a response arrived (400/409 matter for two-phase keep-alives). */
+  status?: number;
+  /** The abort came from a transport error (no response), not from GitLab. */
+  transportError?: boolean;
+  /** GitLab's error message or the transport error, for logs. */
+  message?: string;
 }
 
 export interface PatchTraceResult {
@@ -46,11 +52,15 @@ export interface PatchTraceResult {
   cancelRequested: boolean;
   updateIntervalMs?: number;
   remoteStatus?: RemoteJobStatus;
+  /** HTTP status, when a response arrived. */
+  status?: number;
 }
 
 export interface JobRef {
   id: number;
   token: string;
+  /** Sent as `debug_trace=true` on trace patches (CI_DEBUG_TRACE allowed and set). */
+  debugTrace?: boolean;
 }
 
 export interface RunnerApi {

@@ -1,0 +1,107 @@
+/**
+ * Two-phase job commit (gitlab-runner-protocol.md §2.6): while capacity for a received job is
+ * being prepared, keep the job reserved with `PUT state=pending` (GitLab's ack TTL is 2 min),
+ * then accept it with `PUT state=running` once ready. A 400/409 on a keep-alive means GitLab is
+ * not holding the job in ack-wait (legacy behaviour, or already accepted): keep-alives stop and
+ * acceptance proceeds. If capacity fails, nothing is sent: the ack expires and GitLab re-queues.
+ */
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { describeError } from '../platform/errors.js';
+import { backoffDelayMs } from '../platform/retry.js';
+import { throwIfAborted } from '../platform/abort.js';
+import type { JobRef, RunnerApi, UpdateJobResult } from './runner-api.js';
+
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
+/** Attempts at `state=running` when GitLab answers with errors (all within the 2-min TTL). */
+export const ACCEPT_ATTEMPTS = 5;
+
+export interface AcceptJobOptions<T> {
+  /** Resolves when capacity is ready (e.g. the fleet acquisition). */
+  waitFor: Promise<T>;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export type AcceptJobResult<T> =
+  /** Job is ours and running; `cancelRequested` if GitLab already wants it canceled. */
+  | { kind: 'accepted'; value: T; cancelRequested: boolean; keepAlives: number }
+  /** GitLab will not let us run it (canceled, token expired, ack lost); release `value`. */
+  | { kind: 'aborted'; reason: string; value?: T; keepAlives: number }
+  /** Capacity could not be prepared; the job was left to expire and be re-queued. */
+  | { kind: 'not-ready'; error: unknown; keepAlives: number };
+
+type Race<T> = { done: true; value: T } | { done: false; error: unknown } | { tick: true };
+
+export async function acceptJob<T>(
+  deps: { api: RunnerApi; clock: Clock; logger: Logger },
+  job: JobRef,
+  options: AcceptJobOptions<T>,
+): Promise<AcceptJobResult<T>> {
+  const intervalMs = options.intervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
+  const log = deps.logger.child({ component: 'accept', jobId: job.id });
+  const ready: Promise<Race<T>> = options.waitFor.then(
+    (value) => ({ done: true, value }),
+    (error: unknown) => ({ done: false, error }),
+  );
+  let keepAlives = 0;
+  let keepAlive = true;
+  for (;;) {
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const tick = deps.clock.sleep(intervalMs, signal).then((): Race<T> => ({ tick: true }));
+    const next = await Promise.race([ready, tick]);
+    stop.abort();
+    tick.catch(() => undefined);
+    throwIfAborted(options.signal);
+    if ('done' in next) {
+      if (!next.done) {
+        log.warn({ err: describeError(next.error) }, 'capacity failed, leaving job to expire');
+        return { kind: 'not-ready', error: next.error, keepAlives };
+      }
+      return accept(deps, log, job, next.value, keepAlives, options.signal);
+    }
+    if (!keepAlive) continue;
+    const r = await deps.api.updateJob(job, { state: 'pending' }, options.signal);
+    keepAlives++;
+    if (r.kind === 'abort' && !r.transportError) {
+      return { kind: 'aborted', reason: describeResult('keep-alive', r), keepAlives };
+    }
+    if (r.status === 400 || r.status === 409) {
+      log.info({ status: r.status }, 'gitlab is not holding the job for acknowledgement');
+      keepAlive = false;
+    } else if (r.kind !== 'succeeded') {
+      log.warn({ result: r.kind, status: r.status }, 'job keep-alive failed');
+    }
+  }
+}
+
+async function accept<T>(
+  deps: { api: RunnerApi; clock: Clock },
+  log: Logger,
+  job: JobRef,
+  value: T,
+  keepAlives: number,
+  signal?: AbortSignal,
+): Promise<AcceptJobResult<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await deps.api.updateJob(job, { state: 'running' }, signal);
+    if (r.kind === 'succeeded') {
+      log.info({ keepAlives, cancelRequested: r.cancelRequested }, 'job accepted');
+      return { kind: 'accepted', value, cancelRequested: r.cancelRequested, keepAlives };
+    }
+    const retryable = r.kind === 'failed' && r.status !== 400 ? true : r.transportError === true;
+    if (!retryable || attempt >= ACCEPT_ATTEMPTS) {
+      const reason = describeResult('accept', r);
+      log.warn({ reason }, 'job could not be accepted');
+      return { kind: 'aborted', reason, value, keepAlives };
+    }
+    await deps.clock.sleep(backoffDelayMs(attempt, 1000, 15_000), signal);
+  }
+}
+
+function describeResult(what: string, r: UpdateJobResult): string {
+  const status = r.status !== undefined ? ` HTTP ${r.status}` : '';
+  const job = r.remoteStatus ? ` (job ${r.remoteStatus})` : '';
+  return `${what}: ${r.kind}${status}${job}${r.message ? `: ${r.message}` : ''}`;
+}
