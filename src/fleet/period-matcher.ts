@@ -49,7 +49,13 @@ class ZoneOffsets {
     for (const part of this.#format.formatToParts(atMs)) {
       if (part.type !== 'literal') f[part.type] = Number(part.value);
     }
-    const local = Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!);
+    const local = Date.UTC(
+      f.year ?? 1970,
+      (f.month ?? 1) - 1,
+      f.day ?? 1,
+      f.hour ?? 0,
+      f.minute ?? 0,
+    );
     return local - Math.floor(atMs / 60_000) * 60_000;
   }
 }
@@ -77,7 +83,9 @@ export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-export function compilePeriod(pattern: string, timezone: string = localTimeZone()): PeriodMatcher {
+/** `timezone` undefined, empty or Go's "Local" = the manager's own zone. */
+export function compilePeriod(pattern: string, zone?: string): PeriodMatcher {
+  const timezone = zone === undefined || zone === '' || zone === 'Local' ? localTimeZone() : zone;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
@@ -92,13 +100,13 @@ export function compilePeriod(pattern: string, timezone: string = localTimeZone(
       matches: (nowMs) => cron.match(new Date(Math.floor(nowMs / 60_000) * 60_000)),
     };
   }
-  const zone = new ZoneOffsets(timezone);
+  const offsets = new ZoneOffsets(timezone);
   const orDays = !p.starDOM && !p.starDOW && !p.useAndLogic;
   return {
     pattern,
     timezone,
     matches(nowMs: number): boolean {
-      const local = nowMs + zone.offsetMs(nowMs);
+      const local = nowMs + offsets.offsetMs(nowMs);
       const minutes = Math.floor(local / 60_000);
       if (p.minute[((minutes % 60) + 60) % 60] === 0) return false;
       const days = Math.floor(minutes / 1440);

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { SpotrunnerError } from '../platform/errors.js';
+import type { ReadyUpFn } from './options.js';
+import { startScriptedFleet, startSimFleet } from './testing/fleet-harness.js';
+
+const MIN = 60_000;
+const always = (idleCount: number, idleTimeMs = 5 * MIN) => ({
+  policies: [{ periods: ['* * * * *'], idleCount, idleTimeMs }],
+});
+
+describe('fleet readiness', () => {
+  it('runs ready-up with the connect info before an instance takes jobs', async () => {
+    const seen: string[] = [];
+    let finish: () => void = () => undefined;
+    const readyUp: ReadyUpFn = ({ id, connectInfo }) => {
+      seen.push(`${id}@${connectInfo.internalAddr}`);
+      return new Promise<void>((resolve) => (finish = resolve));
+    };
+    const h = await startSimFleet({ fleet: always(1), readyUp });
+    await h.advance(MIN);
+    expect(seen).toHaveLength(1);
+    expect(h.count('readying')).toBe(1);
+    expect(h.fleet.reserve('r').ok).toBe(false);
+    finish();
+    await h.advance(0);
+    expect(h.count('ready')).toBe(1);
+    expect(h.logs('instance ready')).toHaveLength(1);
+  });
+
+  it('removes an instance whose ready-up fails and backs scale-up off exponentially', async () => {
+    const readyUp: ReadyUpFn = () => Promise.reject(new Error('cloud-init failed'));
+    const h = await startScriptedFleet({
+      fleet: { ...always(1), readyUpBackoffBaseMs: 10_000, readyUpBackoffMaxMs: 60_000 },
+      readyUp,
+      setup: (p) => (p.autoRun = true),
+    });
+    await h.advance(10 * MIN);
+    const failures = h.logs('instance ready-up failed').map((r) => r.fields.backoffMs);
+    expect(failures.slice(0, 4)).toEqual([10_000, 20_000, 40_000, 60_000]);
+    // Without backoff this would be one attempt per 2 s poll (~300).
+    expect(h.provider.increases.length).toBeLessThan(15);
+    expect(h.logs('instance marked for removal')[0]?.fields).toMatchObject({
+      reason: 'instance ready-up failed',
+    });
+    expect(h.fleet.counters().readyUpFailures).toBe(failures.length);
+  });
+});
+
+describe('fleet lifecycle', () => {
+  it('refuses to start twice', async () => {
+    const h = await startSimFleet();
+    expect(h.fleet.state).toBe('running');
+    await expect(h.fleet.start()).rejects.toBeInstanceOf(SpotrunnerError);
+  });
+
+  it('fails start when the provider cannot initialise', async () => {
+    const h = await startScriptedFleet({ start: false });
+    h.provider.init = () => Promise.reject(new Error('no such group'));
+    await expect(h.fleet.start()).rejects.toThrow('no such group');
+    expect(h.fleet.state).toBe('failed');
+  });
+
+  it('on stop rejects waiting acquisitions and lets running jobs finish within the grace period', async () => {
+    const h = await startSimFleet({ fleet: { maxInstances: 1, ...always(1) } });
+    await h.advance(MIN);
+    const running = await h.fleet.acquire('running');
+    const waiting = h.fleet.acquire('waiting');
+    const stopped = h.fleet.stop({ graceMs: 10 * MIN });
+    await expect(waiting).rejects.toMatchObject({ code: 'canceled' });
+    expect(h.fleet.state).toBe('draining');
+    expect(h.fleet.reserve('late')).toMatchObject({ ok: false });
+    await h.advance(2 * MIN);
+    expect(h.fleet.state).toBe('draining');
+    h.fleet.release(running.key);
+    await h.advance(0);
+    await stopped;
+    expect(h.fleet.state).toBe('stopped');
+    expect(h.clock.now()).toBeLessThan(Date.UTC(2026, 0, 5) + 10 * MIN);
+  });
+
+  it('stops after the grace period even if jobs still run', async () => {
+    const h = await startSimFleet({ fleet: always(1) });
+    await h.advance(MIN);
+    await h.fleet.acquire('job');
+    const stopped = h.fleet.stop({ graceMs: 30_000 });
+    await h.advance(30_000);
+    await stopped;
+    expect(h.fleet.state).toBe('stopped');
+    expect(h.logs('grace period over with jobs still running')).toHaveLength(1);
+  });
+
+  it('deletes every instance on shutdown when asked, re-checking at the shutdown interval', async () => {
+    const h = await startScriptedFleet({
+      fleet: {
+        ...always(3),
+        deleteInstancesOnShutdown: true,
+        shutdownDeletionIntervalMs: 10_000,
+        shutdownDeletionRetries: 3,
+      },
+      setup: (p) => (p.autoRun = true),
+    });
+    await h.advance(2_000);
+    expect(h.count('ready')).toBe(3);
+    h.provider.stickyDecrease = true;
+    const stopped = h.fleet.stop({ graceMs: 0 });
+    await h.advance(5_000);
+    h.provider.stickyDecrease = false;
+    await h.advance(10_000);
+    h.provider.reap();
+    await h.advance(10_000);
+    await stopped;
+    expect(h.provider.instances.size).toBe(0);
+    expect(h.provider.decreases.length).toBe(2);
+    expect(h.provider.shutdowns).toBe(1);
+    expect(h.logs('all instances removed at shutdown')).toHaveLength(1);
+  });
+
+  it('keeps instances on shutdown by default and shuts the provider down once', async () => {
+    const h = await startSimFleet({ fleet: always(2) });
+    await h.advance(MIN);
+    await h.fleet.stop({ graceMs: 0 });
+    await h.fleet.stop({ graceMs: 0 });
+    expect(h.provider.size).toBe(2);
+    expect(h.fleet.state).toBe('stopped');
+  });
+});
