@@ -22,6 +22,9 @@ export function isValidTimezone(timezone: string): boolean {
   }
 }
 
+/** One list item of standard cron: `*`, a number or 3-letter name, a range, an optional step. */
+const STANDARD_ITEM = /^(\*|\d+|[a-z]{3})(-(\d+|[a-z]{3}))?(\/\d+)?$/i;
+
 function compile(period: string, timezone: string | undefined): Cron {
   return new Cron(period.trim(), { mode: '5-part', paused: true, timezone });
 }
@@ -38,7 +41,7 @@ export function checkPeriod(period: string): string | undefined {
   if (fields.length !== 5) {
     return `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   }
-  const bad = fields.find((f) => !/^[0-9A-Za-z*,/-]+$/.test(f));
+  const bad = fields.find((f) => !f.split(',').every((item) => STANDARD_ITEM.test(item)));
   if (bad !== undefined) return `unsupported cron field "${bad}"`;
   try {
     compile(period, undefined);
