@@ -123,7 +123,7 @@ async function abortChannel(
   token: string | undefined,
 ): Promise<void> {
   try {
-    channel.signal(killSignal);
+    sendSignal(channel, killSignal);
   } catch (err: unknown) {
     ctx.logger.debug({ err: describeError(err) }, 'ssh signal request not sent');
   }
@@ -138,6 +138,29 @@ async function abortChannel(
     }
   }
   channel.close();
+}
+
+interface ChannelInternals {
+  type?: string;
+  outgoing?: { id: number; state: string };
+  _client?: { _protocol?: { signal(id: number, name: string): void } };
+}
+
+/**
+ * ssh2's `channel.signal()` silently does nothing once we have sent EOF on stdin (it checks
+ * `writable`), which is the normal case here; the request is valid until the channel closes,
+ * so send it through the protocol object as `signal()` itself does.
+ */
+function sendSignal(channel: ClientChannel, name: string): void {
+  const internals = channel as unknown as ChannelInternals;
+  const protocol = internals._client?._protocol;
+  const outgoing = internals.outgoing;
+  const usable = outgoing !== undefined && (outgoing.state === 'open' || outgoing.state === 'eof');
+  if (internals.type !== 'session' || !usable || !protocol) {
+    channel.signal(name);
+    return;
+  }
+  protocol.signal(outgoing.id, name);
 }
 
 async function runKillCommand(ctx: ExecContext, command: string): Promise<void> {

@@ -64,6 +64,9 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     'AllowTcpForwarding yes',
     'AllowStreamLocalForwarding yes',
     'LogLevel VERBOSE',
+    // Debian's bash sources ~/.bashrc for sshd sessions when SHLVL < 2; keep test sessions
+    // hermetic (and fast) whatever the machine's rc files do.
+    'SetEnv SHLVL=1',
     ...(options.extraConfig ?? []),
   ];
   await writeFile(configPath, config.join('\n') + '\n');
