@@ -1,0 +1,71 @@
+/** Fault injection for tests and demos: make endpoints answer with chosen failures. */
+
+export const FAULT_ENDPOINTS = [
+  'jobs/request',
+  'jobs/update',
+  'jobs/trace',
+  'artifacts/upload',
+  'artifacts/download',
+  'runners/verify',
+] as const;
+export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
+
+export interface FaultSpec {
+  /** HTTP status to answer with (e.g. 409, 429, 500, 503). */
+  status: number;
+  /** How many requests get it; default 1. */
+  times?: number;
+  /** Adds `Retry-After: <seconds>`. */
+  retryAfterS?: number;
+}
+
+export interface ActiveFault {
+  status: number;
+  retryAfterS?: number;
+}
+
+export interface FaultSwitches {
+  /** The next `times` requests to the endpoint answer `status`. */
+  inject(endpoint: FaultEndpoint, fault: FaultSpec): void;
+  /** "Trace is persisting": the next `times` final updates with a checksum get 202 + interval. */
+  tracePersisting(times: number, intervalS?: number): void;
+  /** Removes every injected fault. */
+  clear(): void;
+}
+
+export class FaultState implements FaultSwitches {
+  readonly #faults = new Map<FaultEndpoint, { spec: FaultSpec; left: number }>();
+  #persisting = { left: 0, intervalS: 1 };
+
+  inject(endpoint: FaultEndpoint, fault: FaultSpec): void {
+    this.#faults.set(endpoint, { spec: fault, left: fault.times ?? 1 });
+  }
+
+  tracePersisting(times: number, intervalS = 1): void {
+    this.#persisting = { left: times, intervalS };
+  }
+
+  clear(): void {
+    this.#faults.clear();
+    this.#persisting = { left: 0, intervalS: 1 };
+  }
+
+  /** Consumes one injected fault for the endpoint, if any. */
+  take(endpoint: FaultEndpoint): ActiveFault | undefined {
+    const fault = this.#faults.get(endpoint);
+    if (!fault || fault.left <= 0) return undefined;
+    fault.left -= 1;
+    if (fault.left <= 0) this.#faults.delete(endpoint);
+    return {
+      status: fault.spec.status,
+      ...(fault.spec.retryAfterS !== undefined ? { retryAfterS: fault.spec.retryAfterS } : {}),
+    };
+  }
+
+  /** Consumes one "trace is persisting" reply; returns its interval. */
+  takePersisting(): number | undefined {
+    if (this.#persisting.left <= 0) return undefined;
+    this.#persisting.left -= 1;
+    return this.#persisting.intervalS;
+  }
+}

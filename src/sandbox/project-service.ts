@@ -1,0 +1,164 @@
+/** Project import and pipeline creation: git reads, CI parsing, job records. */
+import { join } from 'node:path';
+import type { Clock } from '../platform/clock.js';
+import { UserError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { CiJob } from './ci/ci-config.js';
+import { parseCiConfig } from './ci/parse-ci-config.js';
+import {
+  commitMessage,
+  createPipelineRef,
+  filesCacheKey,
+  importRepository,
+  parentSha,
+  readFileAt,
+  resolveRef,
+} from './git/project-repo.js';
+import type { GitEnv } from './git/run-git.js';
+import { newJobRecord } from './model/job-factory.js';
+import type { PipelineRecord, ProjectRecord } from './model/records.js';
+import type { SandboxEngine } from './model/sandbox-engine.js';
+import type { SandboxStore } from './model/sandbox-store.js';
+import { resolveProjectSettings, type CreateProjectOptions } from './project-config.js';
+import type { SandboxSettings } from './sandbox-options.js';
+
+export interface CreatePipelineOptions {
+  /** Branch or tag; default the project's default branch. */
+  ref?: string;
+  /** Pipeline variables (highest precedence). */
+  variables?: Record<string, string>;
+}
+
+export interface ProjectServiceDeps {
+  clock: Clock;
+  logger: Logger;
+  store: SandboxStore;
+  engine: SandboxEngine;
+  settings: SandboxSettings;
+  git: GitEnv;
+}
+
+export class ProjectService {
+  readonly #deps: ProjectServiceDeps;
+
+  constructor(deps: ProjectServiceDeps) {
+    this.#deps = deps;
+  }
+
+  reposDir(): string {
+    return join(this.#deps.settings.dataDir, 'repos');
+  }
+
+  async createProject(options: CreateProjectOptions): Promise<ProjectRecord> {
+    const { store, clock, git, settings } = this.#deps;
+    const project = resolveProjectSettings(options);
+    const path = `${project.namespace}/${project.name}`;
+    if ([...store.projects.values()].some((p) => p.path === path)) {
+      throw new UserError(`project ${path} already exists in the sandbox`, 'usage');
+    }
+    const repoDir = join(this.reposDir(), `${path}.git`);
+    const imported = await importRepository(git, {
+      sourceDir: options.sourceDir,
+      bareDir: repoDir,
+      nowMs: clock.now(),
+      message: `Import ${project.name} into the spotrunner sandbox`,
+    });
+    const record: ProjectRecord = {
+      id: store.nextId('project'),
+      name: project.name,
+      namespace: project.namespace,
+      path,
+      repoDir,
+      defaultBranch: imported.defaultBranch,
+      variables: project.variables,
+      timeoutS: options.timeoutS ?? settings.projectTimeoutS,
+      gitDepth: options.gitDepth ?? settings.gitDepth,
+      createdAtMs: clock.now(),
+    };
+    store.projects.set(record.id, record);
+    this.#deps.logger.info(
+      { projectId: record.id, path, mirrored: imported.mirrored },
+      'project created',
+    );
+    return record;
+  }
+
+  async createPipeline(
+    projectId: number,
+    options: CreatePipelineOptions = {},
+  ): Promise<PipelineRecord> {
+    const { store, clock, git, engine } = this.#deps;
+    const project = store.projects.get(projectId);
+    if (!project) throw new UserError(`project ${projectId} does not exist`, 'not_found');
+    const resolved = await resolveRef(git, project.repoDir, options.ref ?? project.defaultBranch);
+    const read = (path: string): Promise<string | undefined> =>
+      readFileAt(git, project.repoDir, resolved.sha, path);
+    const text = await read('.gitlab-ci.yml');
+    const config =
+      text === undefined ? undefined : await parseCiConfig(text, { readLocalFile: read });
+    const pipeline: PipelineRecord = {
+      id: store.nextId('pipeline'),
+      iid: [...store.pipelines.values()].filter((p) => p.projectId === projectId).length + 1,
+      projectId,
+      ...resolved,
+      beforeSha: await parentSha(git, project.repoDir, resolved.sha),
+      commitMessage: await commitMessage(git, project.repoDir, resolved.sha),
+      status: 'created',
+      withWarnings: false,
+      variables: Object.entries(options.variables ?? {}).map(([key, value]) => ({
+        key,
+        value,
+        raw: false,
+      })),
+      warnings: config?.warnings ?? [],
+      errors: config?.errors ?? ['Missing CI config file (.gitlab-ci.yml)'],
+      jobIds: [],
+      createdAtMs: clock.now(),
+    };
+    store.pipelines.set(pipeline.id, pipeline);
+    await createPipelineRef(git, project.repoDir, pipeline.id, pipeline.sha);
+    if (!config || pipeline.errors.length > 0) {
+      pipeline.status = 'failed';
+      pipeline.finishedAtMs = clock.now();
+      return pipeline;
+    }
+    for (const spec of config.jobs) {
+      const job = newJobRecord({
+        id: store.nextId('job'),
+        pipelineId: pipeline.id,
+        projectId,
+        spec: await this.#resolveCacheKeys(project, pipeline.sha, spec),
+        stageIndex: config.stages.indexOf(spec.stage),
+        nowMs: clock.now(),
+        traceSecrets: [this.#deps.settings.registrationToken],
+      });
+      store.addJob(job);
+    }
+    engine.process(pipeline.id);
+    this.#deps.logger.info(
+      { pipelineId: pipeline.id, jobs: config.jobs.length },
+      'pipeline created',
+    );
+    return pipeline;
+  }
+
+  async #resolveCacheKeys(project: ProjectRecord, sha: string, spec: CiJob): Promise<CiJob> {
+    if (spec.cache.every((c) => c.key.kind === 'literal')) return spec;
+    const cache = [];
+    for (const c of spec.cache) {
+      if (c.key.kind === 'literal') {
+        cache.push(c);
+        continue;
+      }
+      const value = await filesCacheKey(
+        this.#deps.git,
+        project.repoDir,
+        sha,
+        c.key.files,
+        c.key.prefix,
+      );
+      cache.push({ ...c, key: { kind: 'literal' as const, value } });
+    }
+    return { ...spec, cache };
+  }
+}
