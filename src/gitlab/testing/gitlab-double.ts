@@ -86,7 +86,7 @@ function putJob(job: DoubleJob, body: Record<string, unknown>): Reply {
     ...(output.checksum !== undefined ? { checksum: output.checksum } : {}),
     ...(output.bytesize !== undefined ? { bytesize: output.bytesize } : {}),
   });
-  job.status = job.status === 'canceling' ? 'canceled' : (state as 'success' | 'failed');
+  job.status = job.status === 'canceling' ? 'canceled' : state;
   return { status: 200, body: '200', headers: jobStatus() };
 }
 

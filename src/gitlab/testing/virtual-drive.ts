@@ -31,7 +31,7 @@ export function trackedFetch(base: typeof fetch = globalThis.fetch): TrackedFetc
       inFlight--;
     }
   };
-  return { fetch: tracked as typeof fetch, inFlight: () => inFlight };
+  return { fetch: tracked, inFlight: () => inFlight };
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
