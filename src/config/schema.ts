@@ -11,26 +11,27 @@
  *   # "rerun" runs it again from the start on another instance, "fail" fails it as
  *   # runner_system_failure like gitlab-runner does. Default "rerun".
  *   interruption_mode = "rerun"
- *   # How many times one job may be rerun after interruptions before it fails. Default 2.
+ *   # How many times one job may be rerun after interruptions before it fails (0 = never).
+ *   # Default 2.
  *   max_reruns = 2
  *   # Run rescued jobs on the fallback group (below) rather than on the primary group,
  *   # where the capacity was just taken back. Default false.
  *   rerun_on_fallback = false
- *   # Instance type used by `spotrunner plan` for prices when the provider does not say,
- *   # e.g. "t4g.medium".
+ *   # Instance type `spotrunner plan` prices this runner's instances at when the provider does
+ *   # not report one, e.g. "t4g.medium". Optional.
  *   instance_type = "t4g.medium"
- *   # Where the manager keeps its instance/job state across restarts.
- *   # Default: <config dir>/.spotrunner/<runner name or short token>.json
+ *   # File where the manager keeps instance and job state across restarts. Optional; when unset
+ *   # the manager chooses a file beside config.toml.
  *   state_file = "/var/lib/spotrunner/state.json"
- *   # How long an instance that spotrunner does not know (left over from a crash) may live
- *   # before it is removed. Default "10m".
+ *   # How long an instance spotrunner does not know about (left over from a crash) may live
+ *   # before it is removed. Default "10m" ("0s" also means the default).
  *   orphan_grace = "10m"
  *
  *   # A secondary instance group (e.g. on-demand, or another region) used when the primary
  *   # group cannot launch capacity for `after`. Same plugin names as [runners.autoscaler].
  *   [runners.spotrunner.fallback]
- *     plugin = "aws"
- *     after = "3m"            # default "3m"
+ *     plugin = "aws"            # required; same forms as [runners.autoscaler] plugin
+ *     after = "3m"              # how long the primary may fail to launch first; default "3m"
  *     [runners.spotrunner.fallback.plugin_config]
  *       name = "ci-on-demand-asg"
  *       region = "us-east-1"

@@ -19,67 +19,55 @@ export type CharClass =
   | typeof ML_LITERAL
   | typeof COMMENT;
 
+/** In CODE at `i`: the state that starts here and how many delimiter characters it takes. */
+function openAt(text: string, i: number): [CharClass, number] {
+  const c = text[i];
+  if (c === '#') return [COMMENT, 1];
+  if (text.startsWith('"""', i)) return [ML_BASIC, 3];
+  if (text.startsWith("'''", i)) return [ML_LITERAL, 3];
+  if (c === '"') return [BASIC, 1];
+  if (c === "'") return [LITERAL, 1];
+  return [CODE, 1];
+}
+
+/**
+ * Inside a string or comment at `i`: how many characters belong to it from here, and the state
+ * after them. A newline ends comments and (unterminated) single-line strings.
+ */
+function stepIn(text: string, i: number, state: CharClass): [number, CharClass, boolean] {
+  const c = text[i];
+  if (state === COMMENT || state === BASIC || state === LITERAL) {
+    if (c === '\n') return [1, CODE, false];
+    if (state === BASIC && c === '\\') return [2, BASIC, true];
+    if ((state === BASIC && c === '"') || (state === LITERAL && c === "'")) return [1, CODE, true];
+    return [1, state, true];
+  }
+  const quote = state === ML_BASIC ? '"' : "'";
+  if (state === ML_BASIC && c === '\\') return [2, state, true];
+  if (!text.startsWith(quote.repeat(3), i)) return [1, state, true];
+  // A closing delimiter may be preceded by up to two quotes that belong to the content.
+  let j = i + 3;
+  while (j < i + 5 && text[j] === quote) j += 1;
+  return [j - i, CODE, true];
+}
+
 /** Classifies every character of `text` (string delimiters count as part of their string). */
 export function classifyToml(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
+  const out = new Uint8Array(text.length); // all CODE
   let state: CharClass = CODE;
   let i = 0;
-  const mark = (from: number, to: number, cls: CharClass): void => {
-    out.fill(cls, from, Math.min(to, text.length));
-  };
   while (i < text.length) {
-    const c = text[i];
     if (state === CODE) {
-      if (c === '#') {
-        state = COMMENT;
-        mark(i, i + 1, COMMENT);
-      } else if (text.startsWith('"""', i)) {
-        state = ML_BASIC;
-        mark(i, i + 3, ML_BASIC);
-        i += 2;
-      } else if (text.startsWith("'''", i)) {
-        state = ML_LITERAL;
-        mark(i, i + 3, ML_LITERAL);
-        i += 2;
-      } else if (c === '"') {
-        state = BASIC;
-        mark(i, i + 1, BASIC);
-      } else if (c === "'") {
-        state = LITERAL;
-        mark(i, i + 1, LITERAL);
-      }
-      // CODE is 0, already filled.
-    } else if (state === COMMENT) {
-      if (c === '\n') state = CODE;
-      else mark(i, i + 1, COMMENT);
-    } else if (state === BASIC || state === LITERAL) {
-      if (c === '\n') {
-        state = CODE; // unterminated single-line string: let the parser report it
-      } else {
-        mark(i, i + 1, state);
-        if (state === BASIC && c === '\\') {
-          mark(i + 1, i + 2, BASIC);
-          i += 1;
-        } else if ((state === BASIC && c === '"') || (state === LITERAL && c === "'")) {
-          state = CODE;
-        }
-      }
+      const [next, length] = openAt(text, i);
+      if (next !== CODE) out.fill(next, i, i + length);
+      state = next;
+      i += length;
     } else {
-      const quote = state === ML_BASIC ? '"' : "'";
-      mark(i, i + 1, state);
-      if (state === ML_BASIC && c === '\\') {
-        mark(i + 1, i + 2, state);
-        i += 1;
-      } else if (text.startsWith(quote.repeat(3), i)) {
-        // A closing delimiter may be preceded by up to two quotes that belong to the content.
-        let j = i + 3;
-        while (j < i + 5 && text[j] === quote) j += 1;
-        mark(i, j, state);
-        i = j - 1;
-        state = CODE;
-      }
+      const [length, next, marked] = stepIn(text, i, state);
+      if (marked) out.fill(state, i, Math.min(i + length, text.length));
+      state = next;
+      i += length;
     }
-    i += 1;
   }
   return out;
 }
