@@ -50,6 +50,7 @@ export class FleetBook {
   /** Drops an instance the provider no longer lists. */
   delete(inst: FleetInstance): void {
     inst.lost = true;
+    inst.detached = true;
     inst.status = 'removing';
     this.refresh(inst);
     this.removing.delete(inst);

@@ -187,7 +187,7 @@ export class FleetCore {
     if (inst.status === 'removing') return;
     inst.status = 'removing';
     inst.removalReason = reason;
-    inst.readyAbort?.abort(new InstanceLostError(inst.id, reason));
+    if (inst.readyAbort) inst.readyAbort.abort(new InstanceLostError(inst.id, reason));
     inst.deleteDueAtMs = this.clock.now();
     this.logger.info(
       { instance: inst.id, reason, useCount: inst.useCount, slotsInUse: inst.inUse },
@@ -216,9 +216,11 @@ export class FleetCore {
     inst.lost = true;
     inst.status = 'removing';
     inst.removalReason = 'instance unexpectedly removed';
-    const reason = new InstanceLostError(inst.id);
-    inst.readyAbort?.abort(reason);
-    for (const acq of inst.slots) acq?.abort(reason);
+    if (inst.readyAbort || inst.inUse > 0) {
+      const reason = new InstanceLostError(inst.id);
+      inst.readyAbort?.abort(reason);
+      for (const acq of inst.slots) acq?.abort(reason);
+    }
     this.book.refresh(inst);
   }
 

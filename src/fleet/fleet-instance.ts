@@ -31,6 +31,8 @@ export class FleetInstance {
   removalReason?: string;
   /** Vanished, or reported deleting without our request. */
   lost = false;
+  /** Dropped from the table (no longer listed by the provider). */
+  detached = false;
   /** When the last decrease() for it was issued (undefined = not yet). */
   deleteIssuedAtMs?: number;
   /** When a removal should be (re)issued. */

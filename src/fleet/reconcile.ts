@@ -13,6 +13,8 @@ export class Reconciler {
   readonly #core: FleetCore;
   readonly #readiness: Readiness;
   #gen = 0;
+  #prev: (FleetInstance | undefined)[] = [];
+  #spare: (FleetInstance | undefined)[] = [];
 
   constructor(core: FleetCore, readiness: Readiness) {
     this.#core = core;
@@ -24,21 +26,31 @@ export class Reconciler {
     const book = this.#core.book;
     const gen = ++this.#gen;
     const known = book.size;
+    // Providers usually list instances in the same order each time: try the instance seen at
+    // the same position before hashing the id.
+    const prev = this.#prev;
+    const next = this.#spare;
+    next.length = 0;
     let matched = 0;
-    for (const info of infos) {
-      const inst = book.get(info.id);
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
+      let inst = prev[i];
+      if (inst === undefined || inst.id !== info.id || inst.detached) inst = book.get(info.id);
       if (inst) {
         if (inst.seenGen !== gen) matched++;
         inst.seenGen = gen;
         this.#update(inst, info);
       } else if (info.state !== 'deleting' && info.state !== 'deleted') {
-        this.#adopt(info, gen, initial);
+        inst = this.#adopt(info, gen, initial);
       }
+      next.push(inst);
     }
+    this.#spare = prev;
+    this.#prev = next;
     if (matched < known) this.#sweep(gen);
   }
 
-  #adopt(info: InstanceInfo, gen: number, initial: boolean): void {
+  #adopt(info: InstanceInfo, gen: number, initial: boolean): FleetInstance {
     const core = this.#core;
     const inst = core.book.add(info.id, 'creating', core.clock.now());
     inst.seenGen = gen;
@@ -51,9 +63,10 @@ export class Reconciler {
     if (initial && core.opts.preexistingInstances === 'remove') {
       inst.providerState = info.state;
       core.markForRemoval(inst, 'pre-existing instance');
-      return;
+      return inst;
     }
     this.#update(inst, info);
+    return inst;
   }
 
   #describe(inst: FleetInstance, info: InstanceInfo): void {
@@ -110,8 +123,10 @@ export class Reconciler {
       'instance interruption notice',
     );
     if (notice.kind === 'termination') {
-      const reason = new InstanceInterruptedError(inst.id, notice.deadlineMs);
-      for (const acq of inst.slots) acq?.abort(reason);
+      if (inst.inUse > 0) {
+        const reason = new InstanceInterruptedError(inst.id, notice.deadlineMs);
+        for (const acq of inst.slots) acq?.abort(reason);
+      }
       core.drain(inst, 'spot termination notice');
     } else {
       core.drain(inst, 'spot rebalance recommendation');

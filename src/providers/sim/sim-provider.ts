@@ -211,14 +211,7 @@ class SimCloud implements SimProvider {
       type,
       lifecycle,
       launchedAtMs: now,
-      info: {
-        id,
-        state: 'creating',
-        launchedAtMs: now,
-        instanceType: type.name,
-        lifecycle,
-        zone: 'sim-1a',
-      },
+      info: makeInfo(id, 'creating', now, type.name, lifecycle, undefined),
       timers: [],
     };
     this.#live.set(id, inst);
@@ -254,14 +247,20 @@ class SimCloud implements SimProvider {
       inst.timers.push(
         clock.schedule(Math.max(0, noticeInMs - o.rebalanceLeadMs), () => {
           this.#counters.rebalanceNotices++;
-          this.#patch(inst, { interruption: { kind: 'rebalance', deadlineMs: clock.now() } });
+          this.#patch(inst, {
+            state: inst.info.state,
+            interruption: { kind: 'rebalance', deadlineMs: clock.now() },
+          });
         }),
       );
     }
     inst.timers.push(
       clock.schedule(noticeInMs, () => {
         const deadlineMs = clock.now() + o.interruptionNoticeMs;
-        this.#patch(inst, { interruption: { kind: 'termination', deadlineMs } });
+        this.#patch(inst, {
+          state: inst.info.state,
+          interruption: { kind: 'termination', deadlineMs },
+        });
         inst.timers.push(
           clock.schedule(o.interruptionNoticeMs, () => {
             this.#counters.interruptions++;
@@ -274,12 +273,20 @@ class SimCloud implements SimProvider {
 
   #setState(inst: SimInstance, state: InstanceState): void {
     if (inst.info.state === 'deleting') return;
-    this.#patch(inst, { state });
+    this.#patch(inst, { state, interruption: inst.info.interruption });
   }
 
   /** Replaces the instance's info object (listings already handed out never change). */
-  #patch(inst: SimInstance, change: Partial<InstanceInfo>): void {
-    inst.info = { ...inst.info, ...change };
+  #patch(inst: SimInstance, change: Pick<InstanceInfo, 'state' | 'interruption'>): void {
+    const i = inst.info;
+    inst.info = makeInfo(
+      i.id,
+      change.state,
+      inst.launchedAtMs,
+      inst.type.name,
+      inst.lifecycle,
+      change.interruption,
+    );
     this.#listing = undefined;
   }
 
@@ -294,10 +301,22 @@ class SimCloud implements SimProvider {
       this.#listing = undefined;
       return;
     }
-    this.#patch(inst, { state: 'deleting' });
+    this.#patch(inst, { state: 'deleting', interruption: inst.info.interruption });
     this.#clock.schedule(this.#o.deleteDelayMs, () => {
       this.#live.delete(inst.id);
       this.#listing = undefined;
     });
   }
+}
+
+/** Every listing entry has the same shape (fast property access for the engine). */
+function makeInfo(
+  id: string,
+  state: InstanceState,
+  launchedAtMs: number,
+  instanceType: string,
+  lifecycle: Lifecycle,
+  interruption: InstanceInfo['interruption'],
+): InstanceInfo {
+  return { id, state, launchedAtMs, instanceType, lifecycle, zone: 'sim-1a', interruption };
 }
