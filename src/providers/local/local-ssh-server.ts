@@ -1,0 +1,143 @@
+/**
+ * The SSH endpoint of one local instance, on ssh2's Server: public-key auth for one user and
+ * one client key, sessions (local-session.ts), OpenSSH streamlocal forwarding to unix sockets
+ * (the Docker socket) and direct-tcpip forwarding.
+ */
+import net from 'node:net';
+import ssh2, { type Connection, type ParsedKey } from 'ssh2';
+import type { Clock } from '../../platform/clock.js';
+import { SpotrunnerError, describeError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import { ProcessSet, killProcessesUnder } from './local-processes.js';
+import { handleSession } from './local-session.js';
+
+export interface LocalSshServerOptions {
+  /** Loopback address to listen on; the port is chosen by the system. */
+  host: string;
+  /** Host private key (OpenSSH format). */
+  hostPrivateKey: string;
+  /** The one client public key accepted (`ssh-ed25519 AAAA…`). */
+  clientPublicKey: string;
+  username: string;
+  dir: string;
+  shell: string;
+  env: Readonly<Record<string, string>>;
+  /** Unix socket paths to serve instead of the requested ones (e.g. the Docker socket). */
+  socketRedirects?: Readonly<Record<string, string>>;
+}
+
+export interface LocalSshServer {
+  port: number;
+  /** Pids of the process groups still running. */
+  processPids(): number[];
+  /** Stops listening, drops every connection and kills every process started here. */
+  close(): Promise<void>;
+}
+
+export async function startLocalSshServer(
+  deps: { clock: Clock; logger: Logger },
+  o: LocalSshServerOptions,
+): Promise<LocalSshServer> {
+  const clientKey = parsePublicKey(o.clientPublicKey);
+  const processes = new ProcessSet(deps.logger);
+  const connections = new Set<Connection>();
+  const server = new ssh2.Server({ hostKeys: [o.hostPrivateKey] }, (client) => {
+    connections.add(client);
+    client.on('close', () => connections.delete(client));
+    client.on('error', (err: unknown) => {
+      deps.logger.debug({ err: describeError(err) }, 'local ssh client error');
+    });
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey' || ctx.username !== o.username) {
+        ctx.reject(['publickey']);
+        return;
+      }
+      const known =
+        ctx.key.algo === clientKey.type && ctx.key.data.equals(clientKey.getPublicSSH());
+      if (!known) ctx.reject(['publickey']);
+      else if (!ctx.signature)
+        ctx.accept(); // key query: "would you accept this key?"
+      else if (clientKey.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
+      else ctx.reject(['publickey']);
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        handleSession(
+          { dir: o.dir, shell: o.shell, env: o.env, processes, logger: deps.logger },
+          accept(),
+        );
+      });
+      client.on('openssh.streamlocal', (accept, reject, info) => {
+        const target = o.socketRedirects?.[info.socketPath] ?? info.socketPath;
+        forward(deps.logger, net.connect({ path: target }), accept, reject);
+      });
+      client.on('tcpip', (accept, reject, info) => {
+        forward(
+          deps.logger,
+          net.connect({ host: info.destIP, port: info.destPort }),
+          accept,
+          reject,
+        );
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err: unknown) => {
+    deps.logger.warn({ err: describeError(err) }, 'local ssh server error');
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    processPids: () => processes.pids(),
+    close: () =>
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const c of connections) c.end();
+        await processes.killAll(deps.clock);
+        await killProcessesUnder(o.dir, deps.logger);
+        for (const c of connections) destroyConnection(c);
+        await stopped;
+      })()),
+  };
+}
+
+function parsePublicKey(line: string): ParsedKey {
+  const parsed = ssh2.utils.parseKey(line);
+  if (parsed instanceof Error) {
+    throw new SpotrunnerError('internal', `invalid client public key: ${parsed.message}`);
+  }
+  return parsed;
+}
+
+/** Accepts the channel once the local socket connects, and pipes both ways. */
+function forward(
+  logger: Logger,
+  socket: net.Socket,
+  accept: () => ssh2.ServerChannel,
+  reject: () => void,
+): void {
+  socket.once('error', (err: unknown) => {
+    logger.debug({ err: describeError(err) }, 'local forward target refused');
+    reject();
+  });
+  socket.once('connect', () => {
+    socket.removeAllListeners('error');
+    const channel = accept();
+    socket.on('error', () => channel.destroy());
+    channel.on('error', () => socket.destroy());
+    channel.on('close', () => socket.destroy());
+    socket.pipe(channel).pipe(socket);
+  });
+}
+
+/** Drops a server-side connection that did not close politely. */
+function destroyConnection(c: Connection): void {
+  (c as unknown as { _sock?: { destroy(): void } })._sock?.destroy();
+}
