@@ -1,0 +1,189 @@
+/**
+ * What a test can do to the AWS double: interrupt a spot instance (spot request status, the
+ * EventBridge message, IMDS instance-action, then the reclaim), make an instance vanish, fail
+ * launches for lack of capacity, throttle or fail calls, and change group settings for verify.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DoubleInstance, LaunchFailureSetting, PushedKey } from './double-model.js';
+import type { InjectedFailure, RecordedRequest, RouterContext } from './double-router.js';
+import type { DoubleState } from './double-state.js';
+import type { QueueMessage, SqsQueue } from './sqs-queue.js';
+
+export interface InterruptOptions {
+  kind?: 'termination' | 'rebalance';
+  /** Time between the warning and the reclaim (AWS: 2 minutes). */
+  noticeMs?: number;
+  action?: 'terminate' | 'stop' | 'hibernate';
+}
+
+export interface GroupPatch {
+  min?: number;
+  max?: number;
+  desired?: number;
+  protectFromScaleIn?: boolean;
+  suspendedProcesses?: readonly string[];
+  capacityRebalance?: boolean;
+  policies?: readonly string[];
+  /** IMDS setting of a new launch template version the group then launches. */
+  httpTokens?: 'required' | 'optional';
+}
+
+export interface AwsDoubleControls {
+  /** Copies of the instances (all groups, or one), including terminated ones. */
+  instances(group?: string): DoubleInstance[];
+  /** Waits until every launch/termination on the backing has finished, then refreshes. */
+  settled(): Promise<void>;
+  interrupt(instanceId: string, options?: InterruptOptions): void;
+  vanish(instanceId: string): void;
+  failLaunches(setting: { code?: string; message?: string; count?: number }): void;
+  clearLaunchFailures(): void;
+  /** The next `n` API calls answer with the service's throttling error. */
+  throttle(n: number): void;
+  failAction(
+    action: string,
+    failure: Partial<Omit<InjectedFailure, 'action'>> & { code: string },
+  ): void;
+  updateGroup(name: string, patch: GroupPatch): void;
+  sendQueueMessage(body: string): string;
+  queueMessages(): QueueMessage[];
+  pushedKeys(instanceId?: string): PushedKey[];
+  readonly requests: RecordedRequest[];
+  /** IMDS base URL of one instance (use as checkInstanceMetadata's baseUrl). */
+  metadataUrl(instanceId: string): string;
+  /** Failures of backing operations (should stay empty). */
+  backingErrors(): string[];
+  cancelTimers(): void;
+}
+
+function eventBody(
+  state: DoubleState,
+  detailType: string,
+  instanceId: string,
+  detail: Record<string, string>,
+): string {
+  return JSON.stringify({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source: 'aws.ec2',
+    account: state.accountId,
+    time: new Date(state.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: state.region,
+    resources: [`arn:aws:ec2:${state.region}:${state.accountId}:instance/${instanceId}`],
+    detail: { 'instance-id': instanceId, ...detail },
+  });
+}
+
+export function createDoubleControls(deps: {
+  state: DoubleState;
+  ctx: RouterContext;
+  queue: SqsQueue;
+  endpoint: string;
+}): AwsDoubleControls {
+  const { state, ctx, queue } = deps;
+  const timers = new Set<() => void>();
+
+  function spotInstance(id: string): DoubleInstance {
+    const instance = state.instance(id);
+    if (!instance?.inGroup) throw new Error(`no instance ${id} in any group`);
+    if (instance.lifecycle !== 'spot')
+      throw new Error(`instance ${id} is on-demand: only spot instances are interrupted`);
+    return instance;
+  }
+
+  return {
+    instances: (group) =>
+      [...state.instances.values()]
+        .filter((i) => !group || i.group === group)
+        .map((i) => ({ ...i, tags: { ...i.tags }, imds: { ...i.imds } })),
+    async settled() {
+      await state.launcher.idle();
+      state.refresh();
+    },
+    interrupt(id, options = {}) {
+      const instance = spotInstance(id);
+      const now = state.clock.now();
+      if ((options.kind ?? 'termination') === 'rebalance') {
+        instance.imds.rebalanceAtMs = now;
+        queue.send(eventBody(state, 'EC2 Instance Rebalance Recommendation', id, {}));
+        return;
+      }
+      const action = options.action ?? 'terminate';
+      const noticeMs = options.noticeMs ?? 120_000;
+      instance.spotStatus = {
+        code: `marked-for-${action === 'terminate' ? 'termination' : action}`,
+        updatedAtMs: now,
+        message: 'Your Spot Instance is marked to be interrupted.',
+      };
+      instance.imds.instanceAction = { action, timeMs: now + noticeMs };
+      queue.send(
+        eventBody(state, 'EC2 Spot Instance Interruption Warning', id, {
+          'instance-action': action,
+        }),
+      );
+      const cancel = state.clock.schedule(noticeMs, () => {
+        timers.delete(cancel);
+        instance.spotStatus = {
+          code: 'instance-terminated-by-price',
+          updatedAtMs: state.clock.now(),
+          message: 'Your Spot Instance was terminated.',
+        };
+        state.vanish(id);
+      });
+      timers.add(cancel);
+    },
+    vanish: (id) => state.vanish(id),
+    failLaunches(setting) {
+      const failure: LaunchFailureSetting = {
+        code: setting.code ?? 'InsufficientInstanceCapacity',
+        message:
+          setting.message ?? 'There is no Spot capacity available that matches your request.',
+        remaining: setting.count,
+      };
+      state.launchFailure = failure;
+      state.refresh();
+    },
+    clearLaunchFailures() {
+      state.launchFailure = undefined;
+      state.refresh();
+    },
+    throttle(n) {
+      ctx.throttleLeft.count = n;
+    },
+    failAction(action, failure) {
+      ctx.failures.push({ action, message: 'injected failure', status: 400, ...failure });
+    },
+    updateGroup(name, patch) {
+      const g = state.group(name);
+      if (patch.min !== undefined) g.minSize = patch.min;
+      if (patch.max !== undefined) g.maxSize = patch.max;
+      if (patch.desired !== undefined) g.desired = patch.desired;
+      if (patch.protectFromScaleIn !== undefined) g.protect = patch.protectFromScaleIn;
+      if (patch.suspendedProcesses) g.suspended = [...patch.suspendedProcesses];
+      if (patch.capacityRebalance !== undefined) g.capacityRebalance = patch.capacityRebalance;
+      if (patch.policies) g.policies = [...patch.policies];
+      if (patch.httpTokens && g.launchTemplate) {
+        const versions = state.templates.filter((t) => t.templateId === g.launchTemplate!.id);
+        const number = Math.max(...versions.map((v) => v.number)) + 1;
+        for (const v of versions) v.isDefault = false;
+        state.templates.push({
+          templateId: g.launchTemplate.id,
+          templateName: g.launchTemplate.name,
+          number,
+          isDefault: true,
+          httpTokens: patch.httpTokens,
+        });
+      }
+    },
+    sendQueueMessage: (body) => queue.send(body),
+    queueMessages: () => queue.messages.map((m) => ({ ...m })),
+    pushedKeys: (id) => ctx.pushedKeys.filter((k) => id === undefined || k.instanceId === id),
+    requests: ctx.requests,
+    metadataUrl: (id) => `${deps.endpoint}/imds/${id}`,
+    backingErrors: () => [...state.launcher.errors],
+    cancelTimers() {
+      for (const cancel of timers) cancel();
+      timers.clear();
+    },
+  };
+}
