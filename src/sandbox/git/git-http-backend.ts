@@ -4,7 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from '../../platform/logger.js';
 import { gitProcessEnv, type GitEnv } from './run-git.js';
 

@@ -25,7 +25,7 @@ export function registerArtifactRoutes(api: Hono, ctx: SandboxContext): void {
     if (declared > limit + 64 * 1024) return errorResponse(413, TOO_LARGE);
     let form: Record<string, unknown>;
     try {
-      form = (await c.req.parseBody());
+      form = await c.req.parseBody();
     } catch (err: unknown) {
       ctx.logger.warn({ err: String(err) }, 'artifact upload is not multipart');
       return errorResponse(400, '400 Bad request - file is missing');

@@ -51,7 +51,7 @@ export async function readBody(c: Context): Promise<Record<string, unknown> | un
       type.includes('application/x-www-form-urlencoded') ||
       type.includes('multipart/form-data')
     ) {
-      return (await c.req.parseBody());
+      return await c.req.parseBody();
     }
     const text = await c.req.text();
     if (text.trim() === '') return {};

@@ -1,0 +1,233 @@
+/**
+ * Test support: a sandbox server on 127.0.0.1 with one project and one runner, plus raw
+ * `fetch` helpers that speak the runner protocol the way gitlab-runner does.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { VirtualClock, type Clock } from '../../platform/clock.js';
+import { silentLogger, type Logger } from '../../platform/logger.js';
+import type { ProjectVariableInput } from '../project-config.js';
+import type { CreateRunnerOptions } from '../model/runner-registry.js';
+import type { SandboxServerOptions } from '../sandbox-options.js';
+import { createSandboxServer, type SandboxServer } from '../sandbox-server.js';
+import type { ProjectView } from '../sandbox-views.js';
+
+export const FEATURE_KEYS = [
+  'variables',
+  'image',
+  'services',
+  'artifacts',
+  'cache',
+  'fallback_cache_keys',
+  'shared',
+  'upload_multiple_artifacts',
+  'upload_raw_artifacts',
+  'session',
+  'terminal',
+  'refspecs',
+  'masking',
+  'proxy',
+  'raw_variables',
+  'artifacts_exclude',
+  'multi_build_steps',
+  'trace_reset',
+  'trace_checksum',
+  'trace_size',
+  'vault_secrets',
+  'cancelable',
+  'return_exit_code',
+  'service_variables',
+  'service_multiple_aliases',
+  'image_executor_opts',
+  'service_executor_opts',
+  'cancel_gracefully',
+  'native_steps_integration',
+  'two_phase_job_commit',
+  'job_inputs',
+] as const;
+
+/** gitlab-runner's feature map: every key present, `true` for the listed ones. */
+export function featureMap(
+  enabled: readonly string[] | 'all',
+  disabled: readonly string[] = [],
+): Record<string, boolean> {
+  return Object.fromEntries(
+    FEATURE_KEYS.map((k) => [
+      k,
+      (enabled === 'all' || enabled.includes(k)) && !disabled.includes(k),
+    ]),
+  );
+}
+
+export interface HarnessOptions {
+  ci: string;
+  files?: Record<string, string>;
+  variables?: Record<string, ProjectVariableInput>;
+  clock?: Clock;
+  logger?: Logger;
+  server?: Partial<SandboxServerOptions>;
+  runner?: CreateRunnerOptions;
+  /** Create a pipeline on the default branch at start; default true. */
+  pipeline?: boolean;
+}
+
+export interface Harness {
+  server: SandboxServer;
+  url: string;
+  clock: Clock;
+  dir: string;
+  project: ProjectView;
+  runnerToken: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'sandbox-test-'));
+  const source = join(dir, 'demo');
+  const files = { '.gitlab-ci.yml': options.ci, 'README.md': '# demo\n', ...options.files };
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(source, path)), { recursive: true });
+    await writeFile(join(source, path), content);
+  }
+  const clock = options.clock ?? new VirtualClock();
+  const server = createSandboxServer(
+    { clock, logger: options.logger ?? silentLogger },
+    { dataDir: join(dir, 'data'), ...options.server },
+  );
+  const { url } = await server.start();
+  const project = await server.createProject({
+    sourceDir: source,
+    variables: options.variables ?? {},
+  });
+  const runner = server.createRunner(options.runner ?? { description: 'test runner' });
+  if (options.pipeline !== false) await server.createPipeline(project.id);
+  return {
+    server,
+    url,
+    clock,
+    dir,
+    project,
+    runnerToken: runner.token,
+    async close() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  json(): unknown;
+}
+
+async function toResult(res: Response): Promise<HttpResult> {
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as unknown,
+  };
+}
+
+export async function postJson(url: string, body: unknown, method = 'POST'): Promise<HttpResult> {
+  return toResult(
+    await fetch(url, {
+      method,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+export interface RequestJobOptions {
+  features?: Record<string, boolean>;
+  lastUpdate?: string;
+  systemId?: string;
+}
+
+export async function requestJob(
+  url: string,
+  token: string,
+  options: RequestJobOptions = {},
+): Promise<HttpResult> {
+  return postJson(`${url}/api/v4/jobs/request`, {
+    token,
+    system_id: options.systemId ?? 's_0123456789ab',
+    ...(options.lastUpdate !== undefined ? { last_update: options.lastUpdate } : {}),
+    info: {
+      name: 'gitlab-runner',
+      version: '17.6.0',
+      features: options.features ?? featureMap('all'),
+    },
+  });
+}
+
+export async function putJob(
+  url: string,
+  id: number,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<HttpResult> {
+  return toResult(
+    await fetch(`${url}/api/v4/jobs/${id}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'JOB-TOKEN': token },
+      body: JSON.stringify({ token, ...body }),
+    }),
+  );
+}
+
+export async function patchTrace(
+  url: string,
+  id: number,
+  token: string,
+  start: number,
+  data: string | Buffer,
+): Promise<HttpResult> {
+  const bytes = Buffer.from(data);
+  return toResult(
+    await fetch(`${url}/api/v4/jobs/${id}/trace`, {
+      method: 'PATCH',
+      headers: {
+        'Content-Type': 'text/plain',
+        'JOB-TOKEN': token,
+        'Content-Range': `${start}-${start + bytes.length - 1}`,
+      },
+      body: bytes,
+    }),
+  );
+}
+
+export interface JobHandle {
+  id: number;
+  token: string;
+  payload: Record<string, unknown>;
+}
+
+/** Requests a job and expects one. */
+export async function takeJob(h: Harness, options: RequestJobOptions = {}): Promise<JobHandle> {
+  const res = await requestJob(h.url, h.runnerToken, options);
+  if (res.status !== 201) throw new Error(`expected a job, got ${res.status} ${res.text}`);
+  const payload = res.json() as Record<string, unknown>;
+  return { id: payload.id as number, token: payload.token as string, payload };
+}
+
+/** Takes the next job, accepts it, optionally writes a trace, and reports the outcome. */
+export async function runNextJob(
+  h: Harness,
+  outcome: 'success' | 'failed',
+  extra: Record<string, unknown> = {},
+): Promise<JobHandle> {
+  const job = await takeJob(h);
+  await putJob(h.url, job.id, job.token, { state: 'running' });
+  await putJob(h.url, job.id, job.token, {
+    state: outcome,
+    ...(outcome === 'failed' ? { failure_reason: 'script_failure' } : {}),
+    ...extra,
+  });
+  return job;
+}
