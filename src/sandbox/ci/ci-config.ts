@@ -66,7 +66,8 @@ export interface CiCache {
 }
 
 export interface CiRetry {
-  max: number;
+  /** Undefined when `retry` is absent or a hash without `max` (then only built-in defaults apply). */
+  max?: number;
   when: string[];
   exitCodes: number[];
 }

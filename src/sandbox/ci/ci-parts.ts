@@ -180,7 +180,7 @@ export function parseCache(value: unknown, where: string, issues: CiIssues): CiC
 
 /** `retry`, including the GitLab gotcha: a hash without `max` means zero retries. */
 export function parseRetry(value: unknown, where: string, issues: CiIssues): CiRetry {
-  if (value === undefined || value === null) return { max: 0, when: ['always'], exitCodes: [] };
+  if (value === undefined || value === null) return { when: ['always'], exitCodes: [] };
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > 2) {
       issues.errors.push(`${where}:retry config must be an integer between 0 and 2`);
@@ -192,14 +192,18 @@ export function parseRetry(value: unknown, where: string, issues: CiIssues): CiR
     issues.errors.push(`${where}:retry config should be an integer or a hash`);
     return { max: 0, when: ['always'], exitCodes: [] };
   }
-  const max = typeof value.max === 'number' ? value.max : 0;
-  if (!Number.isInteger(max) || max < 0 || max > 2) {
+  const max = typeof value.max === 'number' ? value.max : undefined;
+  if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > 2)) {
     issues.errors.push(`${where}:retry:max must be an integer between 0 and 2`);
   }
   const exitCodes = toIntList(value.exit_codes ?? []);
   const defaultWhen = exitCodes.length > 0 ? [] : ['always'];
   const when = value.when === undefined ? defaultWhen : toStringList(value.when);
-  return { max: Math.min(Math.max(0, Math.trunc(max)), 2), when, exitCodes };
+  return {
+    ...(max !== undefined ? { max: Math.min(Math.max(0, Math.trunc(max)), 2) } : {}),
+    when,
+    exitCodes,
+  };
 }
 
 export function parseNeeds(value: unknown, where: string, issues: CiIssues): CiNeed[] | undefined {

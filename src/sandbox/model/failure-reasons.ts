@@ -74,7 +74,7 @@ const DEFAULT_RETRIES: Record<string, number> = {
 };
 
 export interface RetryRule {
-  max: number;
+  max?: number;
   when: readonly string[];
   exitCodes: readonly number[];
 }
@@ -87,7 +87,8 @@ function whenMatches(when: readonly string[], reason: string): boolean {
 
 /**
  * How many retries a failure allows (protocol §8.3): `max` when the reason (or `always`) is in
- * `when` or the exit code is in `exit_codes`, else the built-in default for the reason.
+ * `when` or the exit code is in `exit_codes`, else the built-in default for the reason. Without
+ * `max` (no `retry`, or the gotcha `retry: {when: [...]}`) only the built-in defaults apply.
  */
 export function allowedRetries(
   rule: RetryRule,
@@ -96,6 +97,6 @@ export function allowedRetries(
 ): number {
   if (NEVER_RETRIED.has(reason)) return 0;
   const codeMatches = exitCode !== undefined && rule.exitCodes.includes(exitCode);
-  if (codeMatches || whenMatches(rule.when, reason)) return rule.max;
+  if (rule.max !== undefined && (codeMatches || whenMatches(rule.when, reason))) return rule.max;
   return DEFAULT_RETRIES[reason] ?? 0;
 }
