@@ -40,7 +40,7 @@ export interface AwsProviderOptions {
   interruptionQueueWaitSeconds: number;
   /** Check spot request status (DescribeSpotInstanceRequests) on every update. */
   spotRequestChecks: boolean;
-  /** Key type generated for EC2 Instance Connect; `auto` = ed25519, RSA-4096 for Windows. */
+  /** Key type generated for EC2 Instance Connect; `auto` = ed25519, RSA-2048 for Windows. */
   keyType: AwsKeyType;
   /** How long a pushed Instance Connect key is valid (AWS: 60 s). */
   instanceConnectTtlMs: number;
