@@ -12,6 +12,7 @@ import { mapFailureReason } from '../failure-reason.js';
 import type { JobRef, RunnerApi } from '../runner-api.js';
 import {
   DEFAULT_FINAL_UPDATE_ATTEMPTS,
+  DEFAULT_FINAL_UPDATE_MAX_UNAVAILABLE_MS,
   runFinalUpdate,
   type FinalUpdateOutcome,
 } from './final-update.js';
@@ -55,7 +56,10 @@ export interface JobTraceOptions {
   failureReasons?: readonly string[];
   updateIntervalMs?: number;
   forceSendIntervalMs?: number;
+  /** Rounds GitLab may reject before the final update gives up (default 10). */
   finalUpdateAttempts?: number;
+  /** How long the final update keeps trying while GitLab does not answer (default 2 h). */
+  finalUpdateMaxUnavailableMs?: number;
   memoryLimitBytes?: number;
   tempDir?: string;
 }
@@ -233,6 +237,8 @@ class JobTraceWriter implements JobTrace {
             ...(outcome.exitCode ? { exitCode: outcome.exitCode } : {}),
           },
           attempts: this.#options.finalUpdateAttempts ?? DEFAULT_FINAL_UPDATE_ATTEMPTS,
+          maxUnavailableMs:
+            this.#options.finalUpdateMaxUnavailableMs ?? DEFAULT_FINAL_UPDATE_MAX_UNAVAILABLE_MS,
           ...(signal ? { signal } : {}),
         },
       );

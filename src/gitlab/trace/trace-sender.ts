@@ -27,6 +27,8 @@ export interface TraceSenderOptions {
 export interface TraceSender {
   readonly sentOffset: number;
   readonly intervalMs: number;
+  /** HTTP status of the last trace patch; undefined when it got no answer. */
+  readonly lastPatchStatus: number | undefined;
   /** One incremental update: next patch, then a touch if nothing went out for a while. */
   tick(signal?: AbortSignal): Promise<void>;
   /** Patches until everything stored is confirmed (final flush). */
@@ -45,6 +47,7 @@ export function createTraceSender(
   let sentOffset = 0;
   let intervalMs = o.updateIntervalMs;
   let lastSentAtMs = deps.clock.now();
+  let lastPatchStatus: number | undefined;
 
   const note = (r: { updateIntervalMs?: number; cancelRequested: boolean }): void => {
     if (r.updateIntervalMs !== undefined) intervalMs = r.updateIntervalMs;
@@ -55,6 +58,7 @@ export function createTraceSender(
     const chunk = o.buffer.read(sentOffset, MAX_PATCH_BYTES);
     if (chunk.length === 0) return 'ok';
     const r = await deps.api.patchTrace(o.job, chunk, sentOffset, signal);
+    lastPatchStatus = r.status;
     note(r);
     if (r.kind === 'ok' || r.kind === 'range-mismatch') {
       if (r.kind === 'range-mismatch' && r.sentOffset > o.buffer.size) {
@@ -92,6 +96,9 @@ export function createTraceSender(
     },
     get intervalMs(): number {
       return intervalMs;
+    },
+    get lastPatchStatus(): number | undefined {
+      return lastPatchStatus;
     },
     async tick(signal?: AbortSignal): Promise<void> {
       if ((await sendPatch(signal)) === 'ok') await touch(signal);
