@@ -20,7 +20,10 @@ export interface CompiledConfig {
   logFormat: 'json' | 'text' | 'runner';
   connectionMaxAgeMs: number;
   runners: readonly CompiledRunner[];
-  /** Keys accepted by gitlab-runner that spotrunner does not act on yet. */
+  /**
+   * Keys accepted by gitlab-runner that spotrunner does not act on yet, plus other non-fatal
+   * findings (missing url/token, deprecated keys, unsupported plugins, idle_time below 1s).
+   */
   warnings: readonly ConfigIssue[];
 }
 
