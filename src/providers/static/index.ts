@@ -1,0 +1,10 @@
+/** The static provider: a fixed list of SSH hosts used as a pool. */
+export { createStaticProvider } from './static-provider.js';
+export {
+  staticOptionsFromConfig,
+  staticPluginConfigSchema,
+  staticHostId,
+  checkStaticHosts,
+  type StaticHost,
+  type StaticProviderOptions,
+} from './static-options.js';
