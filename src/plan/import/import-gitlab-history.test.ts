@@ -5,11 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../platform/clock.js';
 import { UserError } from '../../platform/errors.js';
 import { MemoryLogger } from '../../platform/logger.js';
-import {
-  gitlabJobJson,
-  startGitlabDouble,
-  type GitlabDouble,
-} from './gitlab-double.test-helper.js';
+import { gitlabJobJson, startGitlabDouble, type GitlabDouble } from './testing/gitlab-double.js';
 import { importGitlabHistory, type ImportProgress } from './import-gitlab-history.js';
 
 const TOKEN = 'glpat-secret-token-value';

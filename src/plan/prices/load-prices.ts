@@ -10,9 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { describeError, UserError } from '../../platform/errors.js';
 import { splitCsvRecord } from '../history/csv-records.js';
 import { scalarText } from '../history/job-fields.js';
-import type { Arch, InstanceTypeSpec, PriceEntry, PriceTable } from './price-table.js';
+import type { Arch, InstanceTypeSpec, PriceEntry, PriceTableOverride } from './price-table.js';
 
-type Override = Partial<PriceTable> & { regions: Record<string, Record<string, PriceEntry>> };
+type Override = PriceTableOverride & {
+  regions: Record<string, Record<string, Partial<PriceEntry>>>;
+};
 
 function num(value: unknown, where: string, field: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -53,7 +55,7 @@ function addPrice(
   const entry: Partial<PriceEntry> = {};
   if (od !== undefined) entry.onDemandPerHourUsd = od;
   if (spot !== undefined) entry.spotPerHourUsd = spot;
-  (out.regions[region] ??= {})[type] = entry as PriceEntry;
+  (out.regions[region] ??= {})[type] = entry;
 }
 
 function addRow(out: Override, row: Record<string, unknown>, where: string): void {

@@ -36,6 +36,14 @@ export interface PriceTable {
   regions: Readonly<Record<string, Readonly<Record<string, PriceEntry>>>>;
 }
 
+/** Prices laid over a table (`--prices`, `--live-prices`): any field may be missing. */
+export interface PriceTableOverride {
+  asOf?: string;
+  source?: string;
+  types?: Readonly<Record<string, InstanceTypeSpec>>;
+  regions: Readonly<Record<string, Readonly<Record<string, Partial<PriceEntry>>>>>;
+}
+
 export interface InstancePrice extends InstanceTypeSpec {
   instanceType: string;
   region: string;
@@ -85,7 +93,7 @@ export function lookupInstancePrice(
     );
   }
   const entry = byType[instanceType];
-  if (!spec || !entry) {
+  if (!spec || !entry || !(entry.onDemandPerHourUsd >= 0) || !(entry.spotPerHourUsd >= 0)) {
     throw new UserError(
       `no prices for instance type ${instanceType} in ${region} (known: ${Object.keys(byType).join(', ')}); pass --prices FILE`,
     );

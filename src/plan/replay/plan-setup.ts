@@ -1,0 +1,151 @@
+/**
+ * Turns a compiled config, flags and sweep overrides into what one replay needs: the runner
+ * entry, the fleet options (taken from `[runners.autoscaler]` as they are, so the engine sees
+ * what `spotrunner run` would give it), the instance type and its prices, and the runner model.
+ */
+import type { CompiledConfig, CompiledRunner } from '../../config/types.js';
+import type { FleetOptions, FleetPolicy } from '../../fleet/index.js';
+import { UserError } from '../../platform/errors.js';
+import type { SimBootTime } from '../../providers/sim/sim-options.js';
+import {
+  DEFAULT_REGION,
+  defaultInstanceType,
+  lookupInstancePrice,
+  type InstancePrice,
+  type PriceTable,
+} from '../prices/price-table.js';
+import type { PlanLifecycle, PlanSettings } from './plan-result.js';
+
+/** Values a sweep (or a flag) puts over the config. */
+export interface PlanOverrides {
+  idleTimeMs?: number;
+  idleCount?: number;
+  capacityPerInstance?: number;
+  maxInstances?: number;
+  instanceType?: string;
+}
+
+export interface PlanFlags {
+  runner?: string;
+  instanceType?: string;
+  region?: string;
+  lifecycle?: PlanLifecycle;
+  seed?: number;
+  bootMedianMs?: number;
+  /** Spot interruptions per instance-hour in the simulated cloud. */
+  interruptionsPerInstanceHour?: number;
+}
+
+export interface PlanSetup {
+  runner: CompiledRunner;
+  settings: PlanSettings;
+  fleet: FleetOptions;
+  price: InstancePrice;
+  bootTime: SimBootTime;
+  maxConcurrent: number;
+  interruptionMode: 'rerun' | 'fail';
+  maxReruns: number;
+}
+
+export const DEFAULT_BOOT_MEDIAN_MS = 60_000;
+export const DEFAULT_INTERRUPTIONS_PER_INSTANCE_HOUR = 0.01;
+
+function pickRunner(config: CompiledConfig, name: string | undefined): CompiledRunner {
+  const runners = config.runners;
+  if (runners.length === 0) throw new UserError(`${config.file}: no [[runners]] entry to plan for`);
+  const runner = name === undefined ? runners[0]! : runners.find((r) => r.name === name);
+  if (!runner) {
+    throw new UserError(
+      `--runner ${name ?? ''}: no such runner in ${config.file} (runners: ${runners.map((r) => r.name).join(', ')})`,
+    );
+  }
+  if (!runner.autoscaler) {
+    throw new UserError(
+      `runner "${runner.name}" has no [runners.autoscaler] section: plan replays an autoscaled fleet`,
+    );
+  }
+  return runner;
+}
+
+function applyPolicyOverrides(policies: readonly FleetPolicy[], o: PlanOverrides): FleetPolicy[] {
+  const base: readonly FleetPolicy[] =
+    policies.length > 0
+      ? policies
+      : [{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: 5 * 60_000 }];
+  return base.map((p) => {
+    const next: FleetPolicy = { ...p };
+    if (o.idleTimeMs !== undefined) next.idleTimeMs = o.idleTimeMs;
+    if (o.idleCount !== undefined) {
+      next.idleCount = o.idleCount;
+      next.preemptiveMode = o.idleCount > 0;
+    }
+    return next;
+  });
+}
+
+function regionOf(runner: CompiledRunner, flag: string | undefined): string {
+  const fromPlugin = runner.autoscaler?.pluginConfig['region'];
+  return (
+    flag ?? (typeof fromPlugin === 'string' && fromPlugin !== '' ? fromPlugin : DEFAULT_REGION)
+  );
+}
+
+export function resolvePlanSetup(
+  config: CompiledConfig,
+  prices: PriceTable,
+  flags: PlanFlags,
+  overrides: PlanOverrides = {},
+): PlanSetup {
+  const runner = pickRunner(config, flags.runner);
+  const a = runner.autoscaler!;
+  const region = regionOf(runner, flags.region);
+  const instanceType =
+    overrides.instanceType ??
+    flags.instanceType ??
+    runner.spotrunner.instanceType ??
+    defaultInstanceType(a.connector.arch === 'amd64' ? 'amd64' : 'arm64');
+  const price = lookupInstancePrice(prices, instanceType, region);
+  const policies = applyPolicyOverrides(a.policies, overrides);
+  const fleet: FleetOptions = {
+    ...a,
+    capacityPerInstance: overrides.capacityPerInstance ?? a.capacityPerInstance,
+    maxInstances: overrides.maxInstances ?? a.maxInstances,
+    policies,
+  };
+  const limit = runner.limit > 0 ? runner.limit : Number.POSITIVE_INFINITY;
+  const maxConcurrent = Math.min(config.concurrent > 0 ? config.concurrent : 1, limit);
+  const first = policies[0]!;
+  const bootMedianMs = flags.bootMedianMs ?? DEFAULT_BOOT_MEDIAN_MS;
+  const lifecycle = flags.lifecycle ?? 'spot';
+  const settings: PlanSettings = {
+    runner: runner.name,
+    instanceType,
+    region,
+    lifecycle,
+    capacityPerInstance: Math.max(1, fleet.capacityPerInstance ?? 1),
+    maxInstances: fleet.maxInstances ?? 0,
+    maxUseCount: a.maxUseCount,
+    idleCount: first.idleCount,
+    idleTimeMs: first.idleTimeMs,
+    preemptiveMode: first.preemptiveMode ?? first.idleCount > 0,
+    concurrent: config.concurrent,
+    limit: runner.limit,
+    checkIntervalMs: config.checkIntervalMs,
+    bootMedianMs,
+    interruptionsPerInstanceHour:
+      lifecycle === 'spot'
+        ? (flags.interruptionsPerInstanceHour ?? DEFAULT_INTERRUPTIONS_PER_INSTANCE_HOUR)
+        : 0,
+    seed: flags.seed ?? 1,
+  };
+  return {
+    runner,
+    settings,
+    fleet,
+    price,
+    bootTime: { medianMs: bootMedianMs, sigma: 0.25, minMs: Math.min(30_000, bootMedianMs) },
+    maxConcurrent,
+    interruptionMode: runner.spotrunner.interruptionMode,
+    maxReruns: runner.spotrunner.maxReruns,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The runner side of a replay, modelled on `runner/` without GitLab or an executor:
+ * - a queued job is seen on the runner's next poll (a grid of check_interval);
+ * - while fewer than min(concurrent, limit) jobs are held: `fleet.reserve()` (refused in
+ *   preemptive mode without a ready idle slot, or when max_instances' slots are all claimed;
+ *   then the runner asks again on its next poll), then `fleet.acquire()` (waits for a slot and
+ *   drives scale-up), runs the job for its duration, `fleet.release()`;
+ * - when the acquisition's signal aborts (spot termination notice or lost instance) the job is
+ *   cut off and run again from the start on another instance (`interruption_mode = "rerun"`,
+ *   up to `max_reruns`), released as unhealthy, exactly like runner/job-handler.ts; or failed.
+ */
+import type { Clock } from '../../platform/clock.js';
+import type { Acquisition, Fleet } from '../../fleet/fleet.js';
+import type { JobRecord } from '../history/job-record.js';
+import type { ReplayMetrics } from './replay-metrics.js';
+
+export interface RunnerModelDeps {
+  clock: Clock;
+  fleet: Fleet;
+  metrics: ReplayMetrics;
+  /** When the engine first saw an instance running (for cold-start detection). */
+  runningSince: ReadonlyMap<string, number>;
+  /** Instances that exist now (for the time series). */
+  instances: () => number;
+}
+
+export interface RunnerModelOptions {
+  maxConcurrent: number;
+  checkIntervalMs: number;
+  interruptionMode: 'rerun' | 'fail';
+  maxReruns: number;
+  /** Track jobs per instance so `suspect()` can watch them (off when nothing interrupts). */
+  watchInterruptions: boolean;
+  /** Replay duration of job `i`, after CPU scaling. */
+  runMs: (job: JobRecord) => number;
+}
+
+interface Running {
+  held: Held;
+  acq: Acquisition;
+  cancel: () => void;
+  watched: boolean;
+}
+
+interface Held {
+  index: number;
+  key: string;
+  reruns: number;
+  avoid: string[];
+  pickedAtMs: number;
+  started: boolean;
+  runStartMs: number;
+}
+
+export class RunnerModel {
+  readonly #d: RunnerModelDeps;
+  readonly #o: RunnerModelOptions;
+  readonly #jobs: readonly JobRecord[];
+  readonly #queue: number[] = [];
+  #head = 0;
+  #held = 0;
+  #cancelRetry: (() => void) | undefined;
+  readonly #byInstance = new Map<string, Set<Running>>();
+
+  constructor(deps: RunnerModelDeps, options: RunnerModelOptions, jobs: readonly JobRecord[]) {
+    this.#d = deps;
+    this.#o = options;
+    this.#jobs = jobs;
+  }
+
+  get done(): boolean {
+    const m = this.#d.metrics;
+    return m.finished + m.failed === this.#jobs.length;
+  }
+
+  /** Jobs `from`..`to`-1 are seen by the runner now. */
+  see(from: number, to: number): void {
+    for (let i = from; i < to; i++) this.#queue.push(i);
+    this.#d.metrics.queue(to - from, this.#d.clock.now(), this.#d.instances());
+    this.pump();
+  }
+
+  /** Requests jobs while the runner may hold more and the fleet grants reservations. */
+  pump(): void {
+    const { fleet, clock } = this.#d;
+    while (this.#head < this.#queue.length && this.#held < this.#o.maxConcurrent) {
+      const index = this.#queue[this.#head]!;
+      const key = `j${index}`;
+      if (!fleet.reserve(key).ok) {
+        this.#retryOnNextPoll();
+        return;
+      }
+      this.#head++;
+      this.#held++;
+      this.#acquire({
+        index,
+        key,
+        reruns: 0,
+        avoid: [],
+        pickedAtMs: clock.now(),
+        started: false,
+        runStartMs: 0,
+      });
+    }
+    if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #retryOnNextPoll(): void {
+    if (this.#cancelRetry) return;
+    const ci = this.#o.checkIntervalMs;
+    const now = this.#d.clock.now();
+    const next = (Math.floor(now / ci) + 1) * ci;
+    this.#cancelRetry = this.#d.clock.schedule(next - now, () => {
+      this.#cancelRetry = undefined;
+      this.pump();
+    });
+  }
+
+  #acquire(held: Held): void {
+    this.#d.fleet
+      .acquire(held.key, { jobId: held.index, ...(held.avoid.length ? { avoid: held.avoid } : {}) })
+      .then(
+        (acq) => this.#start(held, acq),
+        () => this.#finish(held, false),
+      );
+  }
+
+  #start(held: Held, acq: Acquisition): void {
+    const { clock, metrics } = this.#d;
+    const now = clock.now();
+    const job = this.#jobs[held.index]!;
+    if (!held.started) {
+      held.started = true;
+      metrics.waitsMs[held.index] = now - job.queuedAtMs;
+      metrics.queued--;
+      const ready = this.#d.runningSince.get(acq.instanceId);
+      if (now > held.pickedAtMs && (ready === undefined || ready >= held.pickedAtMs)) {
+        metrics.coldStarts++;
+      }
+    }
+    held.runStartMs = now;
+    metrics.start(acq.instanceId, now, this.#d.instances());
+    const runMs = this.#o.runMs(job);
+    const running: Running = { held, acq, cancel: () => undefined, watched: false };
+    running.cancel = clock.schedule(runMs, () => {
+      this.#untrack(running);
+      metrics.jobMs += runMs;
+      this.#d.fleet.release(held.key);
+      metrics.stop(acq.instanceId, clock.now(), this.#d.instances());
+      this.#finish(held, true);
+    });
+    if (this.#o.watchInterruptions) this.#track(running);
+  }
+
+  /**
+   * The cloud flagged `instanceId` (notice, deletion, gone): watch the signals of the jobs on it,
+   * so the engine's decision to cut them off (it aborts their acquisitions) reaches the model.
+   */
+  suspect(instanceId: string): void {
+    const set = this.#byInstance.get(instanceId);
+    if (!set) return;
+    for (const running of set) {
+      if (running.watched) continue;
+      running.watched = true;
+      const signal = running.acq.signal;
+      const onAbort = (): void => {
+        if (!this.#untrack(running)) return;
+        running.cancel();
+        this.#interrupted(running.held, running.acq);
+      };
+      if (signal.aborted) queueMicrotask(onAbort);
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  #track(running: Running): void {
+    const id = running.acq.instanceId;
+    let set = this.#byInstance.get(id);
+    if (!set) this.#byInstance.set(id, (set = new Set()));
+    set.add(running);
+  }
+
+  /** False when the job was no longer tracked (already finished or interrupted). */
+  #untrack(running: Running): boolean {
+    if (!this.#o.watchInterruptions) return true;
+    const id = running.acq.instanceId;
+    const set = this.#byInstance.get(id);
+    if (!set?.delete(running)) return false;
+    if (set.size === 0) this.#byInstance.delete(id);
+    return true;
+  }
+
+  #interrupted(held: Held, acq: Acquisition): void {
+    const { clock, metrics, fleet } = this.#d;
+    metrics.interruptedJobs++;
+    metrics.jobMs += clock.now() - held.runStartMs;
+    fleet.release(held.key, { healthy: false });
+    metrics.stop(acq.instanceId, clock.now(), this.#d.instances());
+    if (this.#o.interruptionMode === 'fail' || held.reruns >= this.#o.maxReruns) {
+      this.#finish(held, false);
+      return;
+    }
+    metrics.reruns++;
+    held.reruns++;
+    held.avoid.push(acq.instanceId);
+    held.key = `j${held.index}#rerun${held.reruns}`;
+    this.#acquire(held);
+  }
+
+  #finish(held: Held, ok: boolean): void {
+    const metrics = this.#d.metrics;
+    if (ok) metrics.finished++;
+    else {
+      metrics.failed++;
+      if (!held.started) metrics.queued--;
+    }
+    this.#held--;
+    this.pump();
+  }
+}
