@@ -1,0 +1,81 @@
+/**
+ * Everything the stage generators need about one job, computed once on the manager: the
+ * layout on the instance, the effective variables, runner hooks and limits. Generators are
+ * pure functions of this context (plus presigned URLs for the cache stages).
+ */
+import type { CompiledRunner } from '../../config/types.js';
+import type { JobPayload } from '../../gitlab/job-payload.js';
+import { computeBuildLayout, type BuildLayout, type BuildLayoutOptions } from './build-layout.js';
+import {
+  collectJobVariables,
+  renderExports,
+  VariableSet,
+  type PredefinedVariablesOptions,
+} from './job-variables.js';
+import { shellPath } from './shell-quote.js';
+
+export type RunnerScriptSettings = Pick<
+  CompiledRunner,
+  | 'environment'
+  | 'preGetSourcesScript'
+  | 'postGetSourcesScript'
+  | 'preBuildScript'
+  | 'postBuildScript'
+  | 'debugTraceDisabled'
+  | 'cloneUrl'
+> & { cache?: Pick<NonNullable<CompiledRunner['cache']>, 'maxUploadedArchiveSizeBytes'> };
+
+export interface ScriptContext {
+  job: JobPayload;
+  layout: BuildLayout;
+  vars: VariableSet;
+  /** `<gitlab>/api/v4` as the instance reaches it. */
+  apiUrl: string;
+  runner: RunnerScriptSettings;
+  debugTrace: boolean;
+  /** The result so far, for after_script (`CI_JOB_STATUS`). */
+  jobStatus?: 'success' | 'failed' | 'canceled' | 'timedout';
+}
+
+export interface ScriptContextInput {
+  job: JobPayload;
+  runner: RunnerScriptSettings;
+  layout: BuildLayoutOptions;
+  predefined: PredefinedVariablesOptions;
+  /** GitLab base URL as instances reach it (trailing `/` and `/ci` are dropped). */
+  gitlabUrl: string;
+}
+
+export function createScriptContext(input: ScriptContextInput): ScriptContext {
+  const layout = computeBuildLayout(input.job, input.layout);
+  const vars = new VariableSet(
+    collectJobVariables(input.job, input.runner.environment, layout, input.predefined),
+  );
+  const debugTrace = isTrue(vars.value('CI_DEBUG_TRACE')) && !input.runner.debugTraceDisabled;
+  return {
+    job: input.job,
+    layout,
+    vars,
+    apiUrl: `${gitlabBaseUrl(input.gitlabUrl)}/api/v4`,
+    runner: input.runner,
+    debugTrace,
+  };
+}
+
+/** gitlab-runner's base URL rule: drop trailing slashes and a trailing `/ci`. */
+export function gitlabBaseUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/ci$/, '').replace(/\/+$/, '');
+}
+
+/** Go's strconv.ParseBool truthy values. */
+export function isTrue(value: string): boolean {
+  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value.trim());
+}
+
+/** Exports of every variable, then `cd` into the project dir when asked. */
+export function stagePrologue(ctx: ScriptContext, options: { cd: boolean }): string[] {
+  const vars = ctx.jobStatus ? ctx.vars.with('CI_JOB_STATUS', ctx.jobStatus) : ctx.vars;
+  const lines = renderExports(vars, ctx.layout);
+  if (options.cd) lines.push(`cd ${shellPath(ctx.layout.projectDir)}`);
+  return lines;
+}
