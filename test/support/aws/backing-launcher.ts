@@ -39,17 +39,23 @@ export class BackingLauncher {
       const backingId = await this.#waitForNew(before);
       this.#mapped.add(backingId);
       instance.backingId = backingId;
-      const info = await this.#backing.connectInfo(backingId);
-      instance.privateIp = info.internalAddr ?? info.externalAddr;
-      if (info.port !== undefined && info.port !== 22) instance.port = info.port;
       // Boots in parallel with later launches.
-      this.#track(
-        `boot ${instance.id}`,
-        this.#waitRunning(backingId).then(() => {
-          instance.backingReady = true;
-        }),
-      );
+      this.#track(`boot ${instance.id}`, this.#boot(instance, backingId));
     });
+  }
+
+  async #boot(instance: DoubleInstance, backingId: string): Promise<void> {
+    try {
+      await this.#waitRunning(backingId);
+    } catch (err: unknown) {
+      // Terminated while booting: nothing left to boot.
+      if (instance.lifecycleState === 'Terminating' || !instance.inGroup) return;
+      throw err;
+    }
+    const info = await this.#backing.connectInfo(backingId);
+    instance.privateIp = info.internalAddr ?? info.externalAddr;
+    if (info.port !== undefined && info.port !== 22) instance.port = info.port;
+    instance.backingReady = true;
   }
 
   terminate(instance: DoubleInstance): void {
