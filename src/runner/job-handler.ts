@@ -74,6 +74,7 @@ export async function handleJob(
       if (!accepted) {
         accepted = await acceptJob({ ...deps, logger: log }, jobRef);
         if (!accepted) return await closeAborted(trace, log);
+        trace.start();
         deps.journal?.accepted(job, options.runner.name);
       }
       if (acquired.kind === 'failed') {
@@ -223,6 +224,6 @@ async function executeOn(
 
 async function closeAborted(trace: JobTrace, log: Logger): Promise<JobOutcome> {
   log.info({}, 'job aborted by gitlab');
-  await trace.close();
+  await trace.discard();
   return { result: 'failed', failureReason: 'job_canceled', message: 'aborted by GitLab' };
 }

@@ -12,10 +12,12 @@ export interface JobTrace extends TraceSink {
   readonly cancelRequested: AbortSignal;
   /** Aborted when GitLab says the job is gone (`canceled`, `failed`, 403): stop at once. */
   readonly aborted: AbortSignal;
+  /** Starts streaming the log to GitLab (once the job is accepted). */
+  start(): void;
   /** Flushes the log and delivers the final state; resolves once GitLab has it (or gave up). */
-  finish(outcome: JobOutcome): Promise<void>;
+  finish(outcome: JobOutcome): Promise<unknown>;
   /** Stops background sending without a final state (job aborted upstream). */
-  close(): Promise<void>;
+  discard(): Promise<void>;
 }
 
 export type JobTraceFactory = (job: JobPayload) => JobTrace;

@@ -98,4 +98,3 @@ export async function openStateStore(
     flush: () => writing,
   };
 }
-
