@@ -17,6 +17,7 @@ export interface ReplayRun {
   launches: number;
   interruptions: number;
   meanWaitMs: number;
+  jobsLost: number;
   costUsd: number;
 }
 
@@ -37,6 +38,7 @@ export async function replaySynthetic(
   await fleet.start();
   let arrived = 0;
   let waitedMs = 0;
+  let lost = 0;
   const meanGapMs = 3_600_000 / perHour;
   const arrive = (): void => {
     const id = arrived++;
@@ -46,7 +48,13 @@ export async function replaySynthetic(
       (acq) => {
         waitedMs += clock.now() - at;
         const duration = rng.logNormal(durationMedianMs, 0.8);
-        clock.schedule(duration, () => fleet.release(key, { healthy: !acq.aborted }));
+        // As plan does: a job whose instance is taken back ends early (and would be rerun).
+        const end = clock.schedule(duration, () => fleet.release(key));
+        acq.signal.addEventListener('abort', () => {
+          end();
+          lost++;
+          fleet.release(key);
+        });
       },
       () => undefined,
     );
@@ -65,6 +73,7 @@ export async function replaySynthetic(
     launches: c.launches,
     interruptions: c.interruptions,
     meanWaitMs: waitedMs / Math.max(1, arrived),
+    jobsLost: lost,
     costUsd: sim.costSummary().costUsd,
   };
 }
@@ -90,6 +99,7 @@ export async function benchFleetReplay(): Promise<BenchResult> {
       projected1MJobsS: perMillionS,
       launches: run.launches,
       interruptions: run.interruptions,
+      jobsLost: run.jobsLost,
       meanWaitS: run.meanWaitMs / 1000,
       costUsd: run.costUsd,
     },

@@ -43,6 +43,11 @@ export interface SimProviderOptions {
   interruptionsPerInstanceHour?: number;
   /** Warning before an interrupted instance vanishes (default 2 minutes, as EC2). */
   interruptionNoticeMs?: number;
+  /**
+   * Interruptions at set times: the `launch`-th instance launched (1-based) gets its termination
+   * notice at `atMs` after the sim's creation (at once if it launches later). Any lifecycle.
+   */
+  scriptedInterruptions?: readonly { launch: number; atMs: number }[];
   /** If > 0, a rebalance recommendation precedes the termination notice by this much. */
   rebalanceLeadMs?: number;
   /** Chance that one increase() launches fewer than asked (default 0). */
@@ -73,6 +78,7 @@ export interface ResolvedSimOptions {
   interruptionsPerInstanceHour: number;
   interruptionNoticeMs: number;
   rebalanceLeadMs: number;
+  scriptedInterruptions: readonly { launch: number; atMs: number }[];
   capacityErrorProbability: number;
   capacityOutages: readonly SimCapacityOutage[];
   deleteDelayMs: number;
@@ -97,6 +103,7 @@ export function resolveSimOptions(o: SimProviderOptions): ResolvedSimOptions {
     interruptionsPerInstanceHour: Math.max(0, o.interruptionsPerInstanceHour ?? 0),
     interruptionNoticeMs: o.interruptionNoticeMs ?? 120_000,
     rebalanceLeadMs: Math.max(0, o.rebalanceLeadMs ?? 0),
+    scriptedInterruptions: o.scriptedInterruptions ?? [],
     capacityErrorProbability: Math.min(1, Math.max(0, o.capacityErrorProbability ?? 0)),
     capacityOutages: o.capacityOutages ?? [],
     deleteDelayMs: Math.max(0, o.deleteDelayMs ?? 10_000),

@@ -172,3 +172,23 @@ describe('sim provider', () => {
     expect(sim.counters().terminations).toBe(1);
   });
 });
+
+describe('sim provider scripted interruptions', () => {
+  it('interrupts the n-th launched instance at the scripted time', async () => {
+    const clock = new VirtualClock();
+    const sim = createSimProvider(
+      { clock },
+      { seed: 1, spotFraction: 0, scriptedInterruptions: [{ launch: 2, atMs: 10 * 60_000 }] },
+    );
+    await sim.increase(3);
+    await clock.advance(10 * 60_000 - 1);
+    expect((await sim.update()).some((i) => i.interruption)).toBe(false);
+    await clock.advance(1);
+    const noticed = (await sim.update()).filter((i) => i.interruption);
+    expect(noticed.map((i) => [i.id, i.interruption?.kind])).toEqual([
+      ['i-sim00000002', 'termination'],
+    ]);
+    await clock.advance(120_000);
+    expect((await sim.update()).map((i) => i.id)).toEqual(['i-sim00000001', 'i-sim00000003']);
+  });
+});

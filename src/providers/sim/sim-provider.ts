@@ -234,14 +234,23 @@ class SimCloud implements SimProvider {
     inst.timers.push(
       this.#clock.schedule(Math.round(bootMs), () => this.#setState(inst, 'running')),
     );
-    if (lifecycle === 'spot' && o.interruptionsPerInstanceHour > 0) this.#planInterruption(inst);
+    this.#planInterruption(inst);
   }
 
   #planInterruption(inst: SimInstance): void {
     const o = this.#o;
-    const noticeInMs = Math.round(
-      this.#rngSpot.exponential(3_600_000 / o.interruptionsPerInstanceHour),
-    );
+    const scripted = o.scriptedInterruptions.find((s) => s.launch === inst.seq);
+    if (scripted) {
+      const inMs = this.#startMs + scripted.atMs - this.#clock.now();
+      this.#scheduleInterruption(inst, Math.max(0, inMs));
+    } else if (inst.lifecycle === 'spot' && o.interruptionsPerInstanceHour > 0) {
+      const mean = 3_600_000 / o.interruptionsPerInstanceHour;
+      this.#scheduleInterruption(inst, Math.round(this.#rngSpot.exponential(mean)));
+    }
+  }
+
+  #scheduleInterruption(inst: SimInstance, noticeInMs: number): void {
+    const o = this.#o;
     const clock = this.#clock;
     if (o.rebalanceLeadMs > 0) {
       inst.timers.push(
