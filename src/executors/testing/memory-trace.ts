@@ -59,9 +59,7 @@ export class MemoryTrace implements TraceSink {
 
   /** The log without ANSI sequences and section markers, as a reader sees it. */
   get plain(): string {
-    return this.text
-      .replace(/section_(start|end):[^\r\n]*\r/g, '')
-      .replace(ANSI_SEQUENCE, '');
+    return this.text.replace(/section_(start|end):[^\r\n]*\r/g, '').replace(ANSI_SEQUENCE, '');
   }
 
   /** Names of the sections started, in order. */
