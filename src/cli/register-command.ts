@@ -104,7 +104,7 @@ async function completeAnswers(
 ): Promise<{ url: string; token: string; name: string; executor: ExecutorName }> {
   const token = opts.token ?? opts.registrationToken;
   const missing = !opts.url || !token || !opts.executor;
-  let ask = async (_q: string, fallback?: string): Promise<string> => fallback ?? '';
+  let ask = (_q: string, fallback?: string): Promise<string> => Promise.resolve(fallback ?? '');
   let close = (): void => undefined;
   if (missing && !opts.nonInteractive) {
     const rl = createInterface({ input: process.stdin, output: ctx.stderr });
