@@ -53,104 +53,130 @@ export function createConnectionPool(
   deps: { clock: Clock; logger: Logger },
   options: ConnectionPoolOptions,
 ): ConnectionPool {
-  const logger = deps.logger.child({ component: 'connection-pool' });
-  const entries = new Map<string, Entry>();
-  const dials = new Map<string, PendingDial>();
-  const maxIdleMs = options.maxIdleMs ?? 0;
-  let shutDown = false;
+  return new Pool(deps, options);
+}
 
-  const drop = async (id: string, entry: Entry, reason: string): Promise<void> => {
+class Pool implements ConnectionPool {
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #dial: ConnectionPoolOptions['dial'];
+  readonly #maxIdleMs: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #dials = new Map<string, PendingDial>();
+  #shutDown = false;
+
+  constructor(deps: { clock: Clock; logger: Logger }, options: ConnectionPoolOptions) {
+    this.#clock = deps.clock;
+    this.#logger = deps.logger.child({ component: 'connection-pool' });
+    this.#dial = options.dial;
+    this.#maxIdleMs = options.maxIdleMs ?? 0;
+  }
+
+  async get(
+    id: string,
+    connectInfo: () => Promise<ConnectInfo>,
+    signal?: AbortSignal,
+  ): Promise<InstanceConnection> {
+    if (this.#shutDown) throw poolClosed();
+    if (signal?.aborted) throw abortReason(signal);
+    const existing = this.#entries.get(id);
+    if (existing && !existing.conn.closed) {
+      this.#touch(id, existing);
+      return existing.handle;
+    }
+    if (existing) await this.#drop(id, existing, 'connection closed');
+    const pending = this.#dials.get(id) ?? this.#startDial(id, connectInfo);
+    pending.waiters++;
+    try {
+      const entry = await raceAbort(pending.promise, signal);
+      this.#touch(id, entry);
+      return entry.handle;
+    } finally {
+      pending.waiters--;
+      if (pending.waiters === 0 && signal?.aborted) {
+        // Nobody waits any more: cancel the dial, and let the next get start a fresh one.
+        pending.controller.abort(abortReason(signal));
+        if (this.#dials.get(id) === pending) this.#dials.delete(id);
+      }
+    }
+  }
+
+  async invalidate(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (entry) await this.#drop(id, entry, 'invalidated');
+  }
+
+  async closeAll(): Promise<void> {
+    this.#shutDown = true;
+    for (const pending of this.#dials.values()) pending.controller.abort(poolClosed());
+    await mapLimit([...this.#entries], 16, ([id, entry]) => this.#drop(id, entry, 'pool closed'));
+  }
+
+  openIds(): string[] {
+    return [...this.#entries].filter(([, e]) => !e.conn.closed).map(([id]) => id);
+  }
+
+  async #drop(id: string, entry: Entry, reason: string): Promise<void> {
     entry.cancelIdle?.();
-    if (entries.get(id) === entry) entries.delete(id);
-    logger.debug({ instanceId: id, reason }, 'connection closed by pool');
+    if (this.#entries.get(id) === entry) this.#entries.delete(id);
+    this.#logger.debug({ instanceId: id, reason }, 'connection closed by pool');
     try {
       await entry.conn.close();
     } catch (err: unknown) {
-      logger.warn({ instanceId: id, err: describeError(err) }, 'closing a connection failed');
+      this.#logger.warn({ instanceId: id, err: describeError(err) }, 'closing a connection failed');
     }
-  };
+  }
 
-  const touch = (id: string, entry: Entry): void => {
-    entry.lastUsedMs = deps.clock.now();
+  #touch(id: string, entry: Entry): void {
+    entry.lastUsedMs = this.#clock.now();
     entry.cancelIdle?.();
     entry.cancelIdle = undefined;
-    if (maxIdleMs <= 0 || entry.active > 0) return;
-    entry.cancelIdle = deps.clock.schedule(maxIdleMs, () => {
-      if (entry.active === 0 && entries.get(id) === entry) void drop(id, entry, 'idle');
+    if (this.#maxIdleMs <= 0 || entry.active > 0) return;
+    entry.cancelIdle = this.#clock.schedule(this.#maxIdleMs, () => {
+      if (entry.active === 0 && this.#entries.get(id) === entry) void this.#drop(id, entry, 'idle');
     });
-  };
+  }
 
-  const startDial = (id: string, connectInfo: () => Promise<ConnectInfo>): PendingDial => {
+  #startDial(id: string, connectInfo: () => Promise<ConnectInfo>): PendingDial {
     const controller = new AbortController();
-    const promise = (async (): Promise<Entry> => {
-      const info = await connectInfo();
-      if (controller.signal.aborted) throw abortReason(controller.signal);
-      const conn = await options.dial(info, controller.signal);
-      const entry: Entry = { conn, handle: conn, active: 0, lastUsedMs: deps.clock.now() };
-      entry.handle = trackUse(conn, {
-        begin: () => {
-          entry.active++;
-          entry.cancelIdle?.();
-        },
-        end: () => {
-          entry.active--;
-          touch(id, entry);
-        },
-        close: () => drop(id, entry, 'closed by its user'),
-      });
-      if (shutDown) {
-        await conn.close();
-        throw poolClosed();
-      }
-      entries.set(id, entry);
-      logger.debug({ instanceId: id }, 'connection dialed');
-      return entry;
-    })();
+    const promise = this.#dialEntry(id, connectInfo, controller.signal);
     const pending: PendingDial = { promise, controller, waiters: 0 };
-    dials.set(id, pending);
+    this.#dials.set(id, pending);
     const forget = (): void => {
-      if (dials.get(id) === pending) dials.delete(id);
+      if (this.#dials.get(id) === pending) this.#dials.delete(id);
     };
     promise.then(forget, forget);
     return pending;
-  };
+  }
 
-  return {
-    async get(id, connectInfo, signal) {
-      if (shutDown) throw poolClosed();
-      if (signal?.aborted) throw abortReason(signal);
-      const existing = entries.get(id);
-      if (existing && !existing.conn.closed) {
-        touch(id, existing);
-        return existing.handle;
-      }
-      if (existing) await drop(id, existing, 'connection closed');
-      const pending = dials.get(id) ?? startDial(id, connectInfo);
-      pending.waiters++;
-      try {
-        const entry = await raceAbort(pending.promise, signal);
-        touch(id, entry);
-        return entry.handle;
-      } finally {
-        pending.waiters--;
-        if (pending.waiters === 0 && signal?.aborted) {
-          // Nobody waits any more: cancel the dial, and let the next get start a fresh one.
-          pending.controller.abort(abortReason(signal));
-          if (dials.get(id) === pending) dials.delete(id);
-        }
-      }
-    },
-    async invalidate(id) {
-      const entry = entries.get(id);
-      if (entry) await drop(id, entry, 'invalidated');
-    },
-    async closeAll() {
-      shutDown = true;
-      for (const pending of dials.values()) pending.controller.abort(poolClosed());
-      await mapLimit([...entries], 16, ([id, entry]) => drop(id, entry, 'pool closed'));
-    },
-    openIds: () => [...entries].filter(([, e]) => !e.conn.closed).map(([id]) => id),
-  };
+  async #dialEntry(
+    id: string,
+    connectInfo: () => Promise<ConnectInfo>,
+    signal: AbortSignal,
+  ): Promise<Entry> {
+    const info = await connectInfo();
+    if (signal.aborted) throw abortReason(signal);
+    const conn = await this.#dial(info, signal);
+    const entry: Entry = { conn, handle: conn, active: 0, lastUsedMs: this.#clock.now() };
+    entry.handle = trackUse(conn, {
+      begin: () => {
+        entry.active++;
+        entry.cancelIdle?.();
+      },
+      end: () => {
+        entry.active--;
+        this.#touch(id, entry);
+      },
+      close: () => this.#drop(id, entry, 'closed by its user'),
+    });
+    if (this.#shutDown) {
+      await conn.close();
+      throw poolClosed();
+    }
+    this.#entries.set(id, entry);
+    this.#logger.debug({ instanceId: id }, 'connection dialed');
+    return entry;
+  }
 }
 
 function poolClosed(): SpotrunnerError {

@@ -15,7 +15,7 @@
  * `${TMPDIR:-/tmp}/spotrunner-exec-<token>.pid`, and starts a watchdog (in a third session, so
  * killing the wrapper's group does not take it down) that kills the command's whole group once
  * the wrapper or its parent — the sshd session process, gone when the connection drops — is gone.
- * The watchdog polls once a second. On abort the client runs `killWrappedCommand()` over a second
+ * The watchdog polls once a second, from `/` so it never pins a directory that is being removed. On abort the client runs `killWrappedCommand()` over a second
  * channel: it signals the group by the pid file, and escalates TERM/INT to KILL after
  * `KILL_ESCALATION_S` seconds. Exit codes pass through; a command killed by signal N exits 128+N.
  * The instance needs a POSIX `sh`, `setsid` (util-linux or busybox), `kill`, `sleep` and `cat`.
@@ -31,7 +31,7 @@ const WRAPPER = [
   'pg=$!',
   'exec 3<&-',
   'echo "$pg" >"$f"',
-  `setsid sh -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -s KILL -- "-$3" 2>/dev/null; rm -f "$4"' spotrunner-watchdog "$$" "$PPID" "$pg" "$f" </dev/null >/dev/null 2>&1 &`,
+  `setsid sh -c 'cd /; while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -s KILL -- "-$3" 2>/dev/null; rm -f "$4"' spotrunner-watchdog "$$" "$PPID" "$pg" "$f" </dev/null >/dev/null 2>&1 &`,
   `trap 'kill -s TERM -- "-$pg" 2>/dev/null' TERM INT HUP`,
   'wait "$pg"; rc=$?',
   'while kill -0 "$pg" 2>/dev/null; do wait "$pg"; rc=$?; done',
@@ -71,6 +71,7 @@ export function killWrappedCommand(token: string, signal: 'TERM' | 'KILL' | 'INT
     `f="\${TMPDIR:-/tmp}/spotrunner-exec-${token}.pid"`,
     'i=0; while [ ! -s "$f" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done',
     'pg=$(cat "$f" 2>/dev/null) || exit 0',
+    'rm -f "$f"',
     `kill -s ${signal} -- "-$pg" 2>/dev/null;${escalate} exit 0`,
   ].join('\n');
 }

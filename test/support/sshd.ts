@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { SystemClock } from '../../src/platform/clock.js';
-import { generateTestKeyPair } from './ssh-keys.js';
+import { generateTestKeyPair, type TestKeyPair } from './ssh-keys.js';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
 
@@ -43,12 +43,70 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   const host = '127.0.0.1';
   const hostPair = generateTestKeyPair('test-host');
   const clientPair = generateTestKeyPair('test-client');
+  for (let attempt = 1; ; attempt++) {
+    const port = await findFreePort(host);
+    const configPath = await writeSshdFiles(dir, host, port, hostPair, clientPair, options);
+    const launched = await launchSshd(host, port, configPath, options.startTimeoutMs ?? 10_000);
+    if ('error' in launched) {
+      // Another process may have taken the port between our probe and sshd's bind.
+      if (attempt < 3 && /Address already in use/.test(launched.error.message)) continue;
+      await rm(dir, { recursive: true, force: true });
+      throw launched.error;
+    }
+    return {
+      host,
+      port,
+      username: userInfo().username,
+      privateKey: clientPair.privateKey,
+      publicKey: clientPair.publicKey,
+      hostKey: hostPair.publicKey.split(' ').slice(0, 2).join(' '),
+      output: launched.output,
+      stop: async () => {
+        await killAndWait(launched.child);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+async function launchSshd(
+  host: string,
+  port: number,
+  configPath: string,
+  timeoutMs: number,
+): Promise<{ child: ChildProcess; output: () => string } | { error: Error }> {
+  // Own process group, so stopping it also ends the per-connection sshd processes it forked.
+  const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let text = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const output = (): string => text;
+  try {
+    await waitForBanner(host, port, child, output, timeoutMs);
+    return { child, output };
+  } catch (err: unknown) {
+    await killAndWait(child);
+    return { error: err instanceof Error ? err : new Error(String(err)) };
+  }
+}
+
+async function writeSshdFiles(
+  dir: string,
+  host: string,
+  port: number,
+  hostPair: TestKeyPair,
+  clientPair: TestKeyPair,
+  options: StartSshdOptions,
+): Promise<string> {
   const hostKeyPath = path.join(dir, 'ssh_host_ed25519_key');
   const authorizedKeys = path.join(dir, 'authorized_keys');
   const configPath = path.join(dir, 'sshd_config');
   await writeFile(hostKeyPath, hostPair.privateKey, { mode: 0o600 });
   await writeFile(authorizedKeys, clientPair.publicKey + '\n', { mode: 0o600 });
-  const port = await findFreePort(host);
   const config = [
     `ListenAddress ${host}`,
     `Port ${port}`,
@@ -70,35 +128,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     ...(options.extraConfig ?? []),
   ];
   await writeFile(configPath, config.join('\n') + '\n');
-  // Own process group, so stop() also ends the per-connection sshd processes it forked.
-  const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const stop = async (): Promise<void> => {
-    await killAndWait(child);
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForBanner(host, port, child, () => output, options.startTimeoutMs ?? 10_000);
-  } catch (err: unknown) {
-    await stop();
-    throw err;
-  }
-  return {
-    host,
-    port,
-    username: userInfo().username,
-    privateKey: clientPair.privateKey,
-    publicKey: clientPair.publicKey,
-    hostKey: hostPair.publicKey.split(' ').slice(0, 2).join(' '),
-    output: () => output,
-    stop,
-  };
+  return configPath;
 }
 
 async function assertSshdInstalled(): Promise<void> {

@@ -38,49 +38,16 @@ export async function startLocalSshServer(
   deps: { clock: Clock; logger: Logger },
   o: LocalSshServerOptions,
 ): Promise<LocalSshServer> {
-  const clientKey = parsePublicKey(o.clientPublicKey);
-  const processes = new ProcessSet(deps.logger);
-  const connections = new Set<Connection>();
-  const server = new ssh2.Server({ hostKeys: [o.hostPrivateKey] }, (client) => {
-    connections.add(client);
-    client.on('close', () => connections.delete(client));
-    client.on('error', (err: unknown) => {
-      deps.logger.debug({ err: describeError(err) }, 'local ssh client error');
-    });
-    client.on('authentication', (ctx) => {
-      if (ctx.method !== 'publickey' || ctx.username !== o.username) {
-        ctx.reject(['publickey']);
-        return;
-      }
-      const known =
-        ctx.key.algo === clientKey.type && ctx.key.data.equals(clientKey.getPublicSSH());
-      if (!known) ctx.reject(['publickey']);
-      else if (!ctx.signature)
-        ctx.accept(); // key query: "would you accept this key?"
-      else if (clientKey.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
-      else ctx.reject(['publickey']);
-    });
-    client.on('ready', () => {
-      client.on('session', (accept) => {
-        handleSession(
-          { dir: o.dir, shell: o.shell, env: o.env, processes, logger: deps.logger },
-          accept(),
-        );
-      });
-      client.on('openssh.streamlocal', (accept, reject, info) => {
-        const target = o.socketRedirects?.[info.socketPath] ?? info.socketPath;
-        forward(deps.logger, net.connect({ path: target }), accept, reject);
-      });
-      client.on('tcpip', (accept, reject, info) => {
-        forward(
-          deps.logger,
-          net.connect({ host: info.destIP, port: info.destPort }),
-          accept,
-          reject,
-        );
-      });
-    });
-  });
+  const ctx: ClientContext = {
+    o,
+    logger: deps.logger,
+    clientKey: parsePublicKey(o.clientPublicKey),
+    processes: new ProcessSet(deps.logger),
+    connections: new Set<Connection>(),
+  };
+  const server = new ssh2.Server({ hostKeys: [o.hostPrivateKey] }, (client) =>
+    handleClient(ctx, client),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, o.host, () => {
@@ -95,17 +62,60 @@ export async function startLocalSshServer(
   let closing: Promise<void> | undefined;
   return {
     port,
-    processPids: () => processes.pids(),
+    processPids: () => ctx.processes.pids(),
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const c of connections) c.end();
-        await processes.killAll(deps.clock);
+        for (const c of ctx.connections) c.end();
+        await ctx.processes.killAll(deps.clock);
         await killProcessesUnder(o.dir, deps.logger);
-        for (const c of connections) destroyConnection(c);
+        for (const c of ctx.connections) destroyConnection(c);
         await stopped;
       })()),
   };
+}
+
+interface ClientContext {
+  o: LocalSshServerOptions;
+  logger: Logger;
+  clientKey: ParsedKey;
+  processes: ProcessSet;
+  connections: Set<Connection>;
+}
+
+function handleClient(ctx: ClientContext, client: Connection): void {
+  const { o, logger } = ctx;
+  ctx.connections.add(client);
+  client.on('close', () => ctx.connections.delete(client));
+  client.on('error', (err: unknown) => {
+    logger.debug({ err: describeError(err) }, 'local ssh client error');
+  });
+  client.on('authentication', (auth) => {
+    if (auth.method !== 'publickey' || auth.username !== o.username) {
+      auth.reject(['publickey']);
+      return;
+    }
+    const key = ctx.clientKey;
+    const known = auth.key.algo === key.type && auth.key.data.equals(key.getPublicSSH());
+    if (!known) auth.reject(['publickey']);
+    else if (!auth.signature)
+      auth.accept(); // key query: "would you accept this key?"
+    else if (key.verify(auth.blob!, auth.signature, auth.hashAlgo) === true) auth.accept();
+    else auth.reject(['publickey']);
+  });
+  client.on('ready', () => {
+    client.on('session', (accept) => {
+      const session = { dir: o.dir, shell: o.shell, env: o.env, processes: ctx.processes, logger };
+      handleSession(session, accept());
+    });
+    client.on('openssh.streamlocal', (accept, reject, info) => {
+      const target = o.socketRedirects?.[info.socketPath] ?? info.socketPath;
+      forward(logger, net.connect({ path: target }), accept, reject);
+    });
+    client.on('tcpip', (accept, reject, info) => {
+      forward(logger, net.connect({ host: info.destIP, port: info.destPort }), accept, reject);
+    });
+  });
 }
 
 function parsePublicKey(line: string): ParsedKey {
