@@ -95,6 +95,48 @@ export async function uploadArtifacts(
   }
 }
 
+interface Attempt {
+  res?: HttpResponse;
+  failure: string;
+}
+
+async function postOnce(
+  ctx: ClientContext,
+  url: URL,
+  job: JobRef,
+  upload: ArtifactUpload,
+  source: UploadSource,
+  signal?: AbortSignal,
+): Promise<Attempt> {
+  const boundary = randomBytes(16).toString('hex');
+  const fileName = artifactFileName(upload.name, upload.format);
+  try {
+    const res = await ctx.http.send({
+      method: 'POST',
+      path: url.href,
+      query: {
+        expire_in: upload.expireIn || undefined,
+        artifact_format: upload.format || undefined,
+        artifact_type: upload.type || undefined,
+      },
+      headers: {
+        'JOB-TOKEN': job.token,
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body: () => multipart(source, fileName, boundary),
+      attempts: 1,
+      redirect: 'manual',
+      timeoutMs: UPLOAD_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    const message = errorMessage(res.body);
+    return { res, failure: `HTTP ${res.status}${message ? `: ${message}` : ''}` };
+  } catch (err: unknown) {
+    if (signal?.aborted) throw err;
+    return { failure: describeError(err) };
+  }
+}
+
 async function uploadWithRetries(
   ctx: ClientContext,
   job: JobRef,
@@ -102,38 +144,11 @@ async function uploadWithRetries(
   source: UploadSource,
   signal?: AbortSignal,
 ): Promise<UploadArtifactsResult> {
-  const fileName = artifactFileName(upload.name, upload.format);
   let url = new URL(`jobs/${job.id}/artifacts`, ctx.http.baseUrl);
   let redirects = 0;
-  const log = { jobId: job.id, fileName, type: upload.type };
+  const log = { jobId: job.id, type: upload.type };
   for (let attempt = 1; ; attempt++) {
-    const boundary = randomBytes(16).toString('hex');
-    let res: HttpResponse | undefined;
-    let failure: string;
-    try {
-      res = await ctx.http.send({
-        method: 'POST',
-        path: url.href,
-        query: {
-          expire_in: upload.expireIn || undefined,
-          artifact_format: upload.format || undefined,
-          artifact_type: upload.type || undefined,
-        },
-        headers: {
-          'JOB-TOKEN': job.token,
-          'Content-Type': `multipart/form-data; boundary=${boundary}`,
-        },
-        body: () => multipart(source, fileName, boundary),
-        attempts: 1,
-        redirect: 'manual',
-        timeoutMs: UPLOAD_TIMEOUT_MS,
-        ...(signal ? { signal } : {}),
-      });
-      failure = `HTTP ${res.status}${errorMessage(res.body) ? `: ${errorMessage(res.body)}` : ''}`;
-    } catch (err: unknown) {
-      if (signal?.aborted) throw err;
-      failure = describeError(err);
-    }
+    const { res, failure } = await postOnce(ctx, url, job, upload, source, signal);
     const location = res?.headers.get('Location');
     if (res?.status === 307 && location && redirects < MAX_REDIRECTS) {
       const target = new URL(location, url);
@@ -152,12 +167,8 @@ async function uploadWithRetries(
     const limit = res?.status === 503 ? UPLOAD_ATTEMPTS_ON_503 : UPLOAD_ATTEMPTS;
     ctx.logger.warn({ ...log, attempt, failure }, 'artifact upload failed');
     if (attempt >= limit) {
-      return {
-        kind: 'failed',
-        ...(res ? { status: res.status } : {}),
-        message: failure,
-        attempts: attempt,
-      };
+      const status = res ? { status: res.status } : {};
+      return { kind: 'failed', ...status, message: failure, attempts: attempt };
     }
     await ctx.clock.sleep(backoffDelayMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS), signal);
   }

@@ -81,20 +81,80 @@ export function createHttpTransport(
   deps: HttpTransportDeps,
   options: HttpTransportOptions,
 ): HttpTransport {
-  const doFetch = deps.fetch ?? globalThis.fetch;
-  const log = deps.logger;
+  return new FetchTransport(deps, options);
+}
 
-  const urlFor = (req: HttpRequest): URL => {
-    const url = new URL(req.path, options.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, v);
+class FetchTransport implements HttpTransport {
+  readonly baseUrl: string;
+  readonly #deps: HttpTransportDeps;
+  readonly #options: HttpTransportOptions;
+  readonly #fetch: typeof fetch;
+
+  constructor(deps: HttpTransportDeps, options: HttpTransportOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#fetch = deps.fetch ?? globalThis.fetch;
+    this.baseUrl = options.baseUrl;
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const res = await this.open(req);
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.arrayBuffer());
+    } catch (err: unknown) {
+      throw transportError(req, err);
     }
-    return url;
-  };
+    const isJson = isJsonContentType(res.headers.get('Content-Type'));
+    let json: unknown;
+    if (isJson && body.length > 0) {
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch (err: unknown) {
+        this.#deps.logger.warn(
+          { path: req.path, err: describeError(err) },
+          'gitlab sent invalid json',
+        );
+      }
+    }
+    return { status: res.status, headers: res.headers, body, isJson, json };
+  }
 
-  const fetchOnce = async (req: HttpRequest): Promise<Response> => {
+  open(req: HttpRequest): Promise<Response> {
+    const attempts = Math.max(1, req.attempts ?? DEFAULT_MAX_ATTEMPTS);
+    const { clock, random, logger } = this.#deps;
+    return retry(
+      async (attempt) => {
+        const res = await this.#fetchOnce(req);
+        if (attempt < attempts && isRetryableStatus(res.status)) {
+          await res.body?.cancel().catch(() => undefined);
+          throw new RetryableStatus(res.status, serverRetryDelayMs(res.headers, clock.now()));
+        }
+        return res;
+      },
+      {
+        clock,
+        attempts,
+        baseDelayMs: RETRY_BASE_DELAY_MS,
+        maxDelayMs: RETRY_MAX_DELAY_MS,
+        retryable: (err) => err instanceof RetryableStatus,
+        delayFor: (err) => (err instanceof RetryableStatus ? err.delayMs : undefined),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(random ? { random } : {}),
+        onRetry: (err, attempt, delayMs) => {
+          const status = err instanceof RetryableStatus ? err.status : undefined;
+          logger.info(
+            { method: req.method, path: req.path, status, attempt, delayMs },
+            'gitlab request retried',
+          );
+        },
+      },
+    );
+  }
+
+  async #fetchOnce(req: HttpRequest): Promise<Response> {
     const headers: Record<string, string> = {
-      'User-Agent': options.userAgent,
+      'User-Agent': this.#options.userAgent,
       'X-Request-Id': randomUUID().replace(/-/g, ''),
     };
     if (req.expectJson) headers.Accept = 'application/json';
@@ -109,7 +169,7 @@ export function createHttpTransport(
     }
     Object.assign(headers, req.headers);
     // Network timeouts bound real I/O, so they run on real time even under a virtual clock.
-    const timeout = AbortSignal.timeout(req.timeoutMs ?? options.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(req.timeoutMs ?? this.#options.requestTimeoutMs);
     const init: RequestInit & { duplex?: 'half' } = {
       method: req.method,
       headers,
@@ -119,78 +179,31 @@ export function createHttpTransport(
     if (body !== undefined) init.body = body;
     if (body instanceof ReadableStream) init.duplex = 'half';
     try {
-      return await doFetch(urlFor(req), init);
+      return await this.#fetch(this.#urlFor(req), init);
     } catch (err: unknown) {
       throw transportError(req, err);
     }
-  };
+  }
 
-  const transportError = (req: HttpRequest, err: unknown): Error => {
-    if (req.signal?.aborted) return abortReason(req.signal);
-    const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
-    return new SpotrunnerError(
-      'gitlab_transport',
-      `${req.method} ${req.path}: ${describeError(err)}${cause !== err ? ` (${describeError(cause)})` : ''}`,
-      { retryable: true, cause: err },
-    );
-  };
-
-  const open = async (req: HttpRequest): Promise<Response> => {
-    const attempts = Math.max(1, req.attempts ?? DEFAULT_MAX_ATTEMPTS);
-    return retry(
-      async (attempt) => {
-        const res = await fetchOnce(req);
-        if (attempt < attempts && isRetryableStatus(res.status)) {
-          await res.body?.cancel().catch(() => undefined);
-          throw new RetryableStatus(res.status, serverRetryDelayMs(res.headers, deps.clock.now()));
-        }
-        return res;
-      },
-      {
-        clock: deps.clock,
-        attempts,
-        baseDelayMs: RETRY_BASE_DELAY_MS,
-        maxDelayMs: RETRY_MAX_DELAY_MS,
-        retryable: (err) => err instanceof RetryableStatus,
-        delayFor: (err) => (err instanceof RetryableStatus ? err.delayMs : undefined),
-        ...(req.signal ? { signal: req.signal } : {}),
-        ...(deps.random ? { random: deps.random } : {}),
-        onRetry: (err, attempt, delayMs) =>
-          log.info(
-            {
-              method: req.method,
-              path: req.path,
-              status: err instanceof RetryableStatus ? err.status : undefined,
-              attempt,
-              delayMs,
-            },
-            'gitlab request retried',
-          ),
-      },
-    );
-  };
-
-  const send = async (req: HttpRequest): Promise<HttpResponse> => {
-    const res = await open(req);
-    let body: Buffer;
-    try {
-      body = Buffer.from(await res.arrayBuffer());
-    } catch (err: unknown) {
-      throw transportError(req, err);
+  #urlFor(req: HttpRequest): URL {
+    const url = new URL(req.path, this.#options.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, v);
     }
-    const isJson = isJsonContentType(res.headers.get('Content-Type'));
-    let json: unknown;
-    if (isJson && body.length > 0) {
-      try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch (err: unknown) {
-        log.warn({ path: req.path, err: describeError(err) }, 'gitlab sent invalid json');
-      }
-    }
-    return { status: res.status, headers: res.headers, body, isJson, json };
-  };
+    return url;
+  }
+}
 
-  return { baseUrl: options.baseUrl, send, open };
+/** The caller's abort stays an abort; anything else is a retryable transport error. */
+function transportError(req: HttpRequest, err: unknown): Error {
+  if (req.signal?.aborted) return abortReason(req.signal);
+  const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+  const detail = cause !== err ? ` (${describeError(cause)})` : '';
+  return new SpotrunnerError(
+    'gitlab_transport',
+    `${req.method} ${req.path}: ${describeError(err)}${detail}`,
+    { retryable: true, cause: err },
+  );
 }
 
 /** A user agent in gitlab-runner's shape: `name version (revision; node vX; os/arch)`. */

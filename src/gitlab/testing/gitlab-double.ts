@@ -33,7 +33,7 @@ export interface GitLabDouble {
   /** Seconds sent in X-GitLab-Trace-Update-Interval on PATCH. */
   traceIntervalSeconds: number;
   /** Runs before the double; return a Reply or 'drop' to take over, undefined to pass. */
-  intercept: ((req: RecordedRequest) => Reply | 'drop' | undefined) | undefined;
+  intercept: ((req: RecordedRequest) => Reply | 'drop' | 'hang' | undefined) | undefined;
   enqueue(payload: Record<string, unknown>): DoubleJob;
   close(): Promise<void>;
 }

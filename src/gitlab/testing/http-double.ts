@@ -22,8 +22,10 @@ export interface Reply {
   body?: string | Buffer | object;
 }
 
-/** Return a Reply, or 'drop' to destroy the connection without answering. */
-export type Handler = (req: RecordedRequest) => Reply | 'drop' | Promise<Reply | 'drop'>;
+/** Return a Reply, 'drop' to destroy the connection, or 'hang' to never answer. */
+export type Handler = (
+  req: RecordedRequest,
+) => Reply | 'drop' | 'hang' | Promise<Reply | 'drop' | 'hang'>;
 
 export interface HttpDouble {
   readonly url: string;
@@ -78,7 +80,7 @@ export async function startHttpDouble(handler: Handler, host = '127.0.0.1'): Pro
       requests.push(recorded);
       void Promise.resolve(double.handler(recorded)).then((reply) => {
         if (reply === 'drop') req.socket.destroy();
-        else send(res, reply);
+        else if (reply !== 'hang') send(res, reply);
       });
     });
   });

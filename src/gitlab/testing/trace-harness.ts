@@ -16,12 +16,13 @@ export interface TraceHarness extends ClientHarness {
 
 export async function traceHarness(
   options: Partial<Omit<JobTraceOptions, 'job'>> = {},
+  client: { requestTimeoutMs?: number } = {},
 ): Promise<TraceHarness> {
   const gitlab = await startGitLabDouble();
   gitlab.runnerToken = RUNNER_TOKEN;
   const job = gitlab.enqueue({ id: 901, token: JOB_TOKEN });
   job.status = 'running';
-  const h = clientHarness(gitlab.url);
+  const h = clientHarness(gitlab.url, client);
   const trace = createJobTrace(
     { clock: h.clock, logger: h.logger, api: h.client, random: () => 0.5 },
     {

@@ -9,7 +9,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const outage = (t: TraceHarness, mode: Reply | 'drop', untilMs: number): void => {
+const outage = (t: TraceHarness, mode: Reply | 'drop' | 'hang', untilMs: number): void => {
   t.gitlab.intercept = () => (t.clock.now() < untilMs ? mode : undefined);
 };
 
@@ -47,6 +47,21 @@ describe('JobTrace when GitLab fails mid-job', () => {
     expect(h.job.finals).toEqual([
       { state: 'success', checksum: formatChecksum(crc32(all)), bytesize: Buffer.byteLength(all) },
     ]);
+  });
+
+  it('times out requests GitLab never answers and delivers everything afterwards', async () => {
+    h = await traceHarness({}, { requestTimeoutMs: 200 });
+    h.trace.start();
+    const written: string[] = [];
+    await produce(h, 0, 5, written);
+    outage(h, 'hang', h.clock.now() + 15_000);
+    await produce(h, 5, 20, written);
+    const result = await h.run(h.trace.finish({ result: 'success' }));
+    expect(result).toMatchObject({ kind: 'delivered' });
+    expect(h.job.trace.toString()).toBe(written.join(''));
+    expect(
+      h.logger.records.some((r) => String(r.fields.err).includes('aborted due to timeout')),
+    ).toBe(true);
   });
 
   it('keeps retrying the final update while GitLab is down, then delivers', async () => {

@@ -95,69 +95,78 @@ function matchesAt(s: string, i: number, r: PrefixRule, length: number): boolean
 }
 
 export function createTokenMasker(tokenPrefixes: readonly string[]): StreamFilter {
-  const byFirst = buildRules(tokenPrefixes);
-  let held = '';
-  let inValue: PrefixRule | undefined;
+  return new TokenMasker(buildRules(tokenPrefixes));
+}
 
-  return {
-    write(text: string): string {
-      const s = held + text;
-      held = '';
-      let i = 0;
-      if (inValue) {
-        while (i < s.length && inValue.isValue(s.charCodeAt(i))) i++;
-        if (i === s.length) return '';
-        inValue = undefined;
+class TokenMasker implements StreamFilter {
+  readonly #byFirst: Map<string, PrefixRule[]>;
+  #held = '';
+  /** The rule whose value is being dropped across writes. */
+  #inValue: PrefixRule | undefined;
+
+  constructor(byFirst: Map<string, PrefixRule[]>) {
+    this.#byFirst = byFirst;
+  }
+
+  write(text: string): string {
+    const s = this.#held + text;
+    this.#held = '';
+    let i = 0;
+    if (this.#inValue) {
+      while (i < s.length && this.#inValue.isValue(s.charCodeAt(i))) i++;
+      if (i === s.length) return '';
+      this.#inValue = undefined;
+    }
+    let out = '';
+    let last = i;
+    while (i < s.length) {
+      const { rule, partial } = this.#prefixAt(s, i);
+      const valueStart = i + (rule?.prefix.length ?? 0);
+      if (partial || (rule && valueStart === s.length)) {
+        // Not decidable yet: the prefix (or its first value character) may come next.
+        this.#held = s.slice(i);
+        return out + s.slice(last, i);
       }
-      let out = '';
-      let last = i;
-      while (i < s.length) {
-        const candidates = byFirst.get(s[i]!);
-        if (!candidates) {
-          i++;
-          continue;
-        }
-        let rule: PrefixRule | undefined;
-        let partial = false;
-        for (const r of candidates) {
-          const rest = s.length - i;
-          if (rest >= r.prefix.length) {
-            if (!rule && matchesAt(s, i, r, r.prefix.length)) rule = r;
-          } else if (matchesAt(s, i, r, rest)) {
-            partial = true;
-            break;
-          }
-        }
-        const valueStart = i + (rule?.prefix.length ?? 0);
-        if (partial || (rule && valueStart === s.length)) {
-          // Not decidable yet: the prefix (or its first value character) may come next.
-          held = s.slice(i);
-          return out + s.slice(last, i);
-        }
-        if (!rule) {
-          i++;
-          continue;
-        }
-        let end = valueStart;
-        while (end < s.length && rule.isValue(s.charCodeAt(end))) end++;
-        if (end === valueStart) {
-          i = valueStart;
-          continue;
-        }
-        out += s.slice(last, valueStart) + MASK;
-        if (end === s.length) {
-          inValue = rule;
-          return out;
-        }
-        i = last = end;
+      if (!rule) {
+        i++;
+        continue;
       }
-      return out + s.slice(last);
-    },
-    end(): string {
-      const rest = held;
-      held = '';
-      inValue = undefined;
-      return rest;
-    },
-  };
+      let end = valueStart;
+      while (end < s.length && rule.isValue(s.charCodeAt(end))) end++;
+      if (end === valueStart) {
+        i = valueStart;
+        continue;
+      }
+      out += s.slice(last, valueStart) + MASK;
+      if (end === s.length) {
+        this.#inValue = rule;
+        return out;
+      }
+      i = last = end;
+    }
+    return out + s.slice(last);
+  }
+
+  end(): string {
+    const rest = this.#held;
+    this.#held = '';
+    this.#inValue = undefined;
+    return rest;
+  }
+
+  /** The longest rule whose prefix starts at `i`, or whether one might once more text arrives. */
+  #prefixAt(s: string, i: number): { rule?: PrefixRule; partial: boolean } {
+    const candidates = this.#byFirst.get(s[i]!);
+    if (!candidates) return { partial: false };
+    let rule: PrefixRule | undefined;
+    for (const r of candidates) {
+      const rest = s.length - i;
+      if (rest >= r.prefix.length) {
+        if (!rule && matchesAt(s, i, r, r.prefix.length)) rule = r;
+      } else if (matchesAt(s, i, r, rest)) {
+        return { partial: true };
+      }
+    }
+    return rule ? { rule, partial: false } : { partial: false };
+  }
 }

@@ -42,87 +42,104 @@ export interface TraceSender {
 
 export function createTraceSender(
   deps: { clock: Clock; logger: Logger; api: RunnerApi },
-  o: TraceSenderOptions,
+  options: TraceSenderOptions,
 ): TraceSender {
-  let sentOffset = 0;
-  let intervalMs = o.updateIntervalMs;
-  let lastSentAtMs = deps.clock.now();
-  let lastPatchStatus: number | undefined;
+  return new PatchSender(deps, options);
+}
 
-  const note = (r: { updateIntervalMs?: number; cancelRequested: boolean }): void => {
-    if (r.updateIntervalMs !== undefined) intervalMs = r.updateIntervalMs;
-    if (r.cancelRequested) o.onCancelRequested();
-  };
+class PatchSender implements TraceSender {
+  readonly #deps: { clock: Clock; logger: Logger; api: RunnerApi };
+  readonly #o: TraceSenderOptions;
+  #sentOffset = 0;
+  #intervalMs: number;
+  #lastSentAtMs: number;
+  #lastPatchStatus: number | undefined;
 
-  const sendPatch = async (signal?: AbortSignal): Promise<PatchTraceResult['kind']> => {
-    const chunk = o.buffer.read(sentOffset, MAX_PATCH_BYTES);
+  constructor(deps: { clock: Clock; logger: Logger; api: RunnerApi }, options: TraceSenderOptions) {
+    this.#deps = deps;
+    this.#o = options;
+    this.#intervalMs = options.updateIntervalMs;
+    this.#lastSentAtMs = deps.clock.now();
+  }
+
+  get sentOffset(): number {
+    return this.#sentOffset;
+  }
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+  get lastPatchStatus(): number | undefined {
+    return this.#lastPatchStatus;
+  }
+
+  async tick(signal?: AbortSignal): Promise<void> {
+    if ((await this.#sendPatch(signal)) === 'ok') await this.#touch(signal);
+  }
+
+  async flushAll(signal?: AbortSignal): Promise<FlushResult> {
+    let mismatches = 0;
+    while (this.#sentOffset < this.#o.buffer.size) {
+      const kind = await this.#sendPatch(signal);
+      if (kind === 'abort') return 'abort';
+      if (kind === 'failed') return 'failed';
+      if (kind === 'not-found') return 'done'; // as gitlab-runner: go on to the final PUT
+      if (kind === 'range-mismatch') {
+        if (++mismatches > 10) return 'failed';
+        await this.#deps.clock.sleep(this.#intervalMs, signal);
+      }
+    }
+    return 'done';
+  }
+
+  noteUpdate(r: UpdateJobResult): void {
+    this.#note(r);
+    if (r.kind === 'abort' && !r.transportError) this.#o.onAbort(r.remoteStatus);
+  }
+
+  rewind(): void {
+    this.#sentOffset = 0;
+  }
+
+  resetInterval(): void {
+    this.#intervalMs = DEFAULT_UPDATE_INTERVAL_MS;
+  }
+
+  #note(r: { updateIntervalMs?: number; cancelRequested: boolean }): void {
+    if (r.updateIntervalMs !== undefined) this.#intervalMs = r.updateIntervalMs;
+    if (r.cancelRequested) this.#o.onCancelRequested();
+  }
+
+  async #sendPatch(signal?: AbortSignal): Promise<PatchTraceResult['kind']> {
+    const { buffer, job } = this.#o;
+    const chunk = buffer.read(this.#sentOffset, MAX_PATCH_BYTES);
     if (chunk.length === 0) return 'ok';
-    const r = await deps.api.patchTrace(o.job, chunk, sentOffset, signal);
-    lastPatchStatus = r.status;
-    note(r);
+    const r = await this.#deps.api.patchTrace(job, chunk, this.#sentOffset, signal);
+    this.#lastPatchStatus = r.status;
+    this.#note(r);
     if (r.kind === 'ok' || r.kind === 'range-mismatch') {
-      if (r.kind === 'range-mismatch' && r.sentOffset > o.buffer.size) {
-        deps.logger.warn(
-          { jobId: o.job.id, remoteLength: r.sentOffset, size: o.buffer.size },
+      if (r.kind === 'range-mismatch' && r.sentOffset > buffer.size) {
+        this.#deps.logger.warn(
+          { jobId: job.id, remoteLength: r.sentOffset, size: buffer.size },
           'gitlab holds more trace than was written',
         );
       }
-      sentOffset = Math.max(0, Math.min(r.sentOffset, o.buffer.size));
-      lastSentAtMs = deps.clock.now();
+      this.#sentOffset = Math.max(0, Math.min(r.sentOffset, buffer.size));
+      this.#lastSentAtMs = this.#deps.clock.now();
     }
-    if (r.kind === 'abort') o.onAbort(r.remoteStatus);
+    if (r.kind === 'abort') this.#o.onAbort(r.remoteStatus);
     return r.kind;
-  };
+  }
 
-  const noteUpdate = (r: UpdateJobResult): void => {
-    note(r);
-    if (r.kind === 'abort' && !r.transportError) o.onAbort(r.remoteStatus);
-  };
-
-  const touch = async (signal?: AbortSignal): Promise<void> => {
-    if (deps.clock.now() - lastSentAtMs < o.forceSendIntervalMs) return;
-    const r = await deps.api.updateJob(
-      o.job,
-      { state: 'running', checksum: o.buffer.checksum, bytesize: o.buffer.size },
+  async #touch(signal?: AbortSignal): Promise<void> {
+    const { clock, api } = this.#deps;
+    if (clock.now() - this.#lastSentAtMs < this.#o.forceSendIntervalMs) return;
+    const { buffer, job } = this.#o;
+    const r = await api.updateJob(
+      job,
+      { state: 'running', checksum: buffer.checksum, bytesize: buffer.size },
       signal,
     );
-    noteUpdate(r);
-    if (r.kind === 'succeeded') lastSentAtMs = deps.clock.now();
-  };
-
-  return {
-    get sentOffset(): number {
-      return sentOffset;
-    },
-    get intervalMs(): number {
-      return intervalMs;
-    },
-    get lastPatchStatus(): number | undefined {
-      return lastPatchStatus;
-    },
-    async tick(signal?: AbortSignal): Promise<void> {
-      if ((await sendPatch(signal)) === 'ok') await touch(signal);
-    },
-    async flushAll(signal?: AbortSignal): Promise<FlushResult> {
-      let mismatches = 0;
-      while (sentOffset < o.buffer.size) {
-        const kind = await sendPatch(signal);
-        if (kind === 'abort') return 'abort';
-        if (kind === 'failed') return 'failed';
-        if (kind === 'not-found') return 'done'; // as gitlab-runner: go on to the final PUT
-        if (kind === 'range-mismatch') {
-          if (++mismatches > 10) return 'failed';
-          await deps.clock.sleep(intervalMs, signal);
-        }
-      }
-      return 'done';
-    },
-    noteUpdate,
-    rewind(): void {
-      sentOffset = 0;
-    },
-    resetInterval(): void {
-      intervalMs = DEFAULT_UPDATE_INTERVAL_MS;
-    },
-  };
+    this.noteUpdate(r);
+    if (r.kind === 'succeeded') this.#lastSentAtMs = clock.now();
+  }
 }
