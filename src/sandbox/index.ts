@@ -35,3 +35,9 @@ export { FAILURE_REASONS, type FailureReason } from './model/failure-reasons.js'
 export { parseCiConfig, DEFAULT_STAGES, type ParseCiOptions } from './ci/parse-ci-config.js';
 export type { CiConfig, CiJob } from './ci/ci-config.js';
 export { stripAnsi } from './ansi.js';
+export {
+  createSandboxClient,
+  type SandboxClient,
+  type SandboxClientDeps,
+} from './sandbox-client.js';
+export { formatPipeline } from './format-pipeline.js';

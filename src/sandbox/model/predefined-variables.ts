@@ -24,19 +24,9 @@ function pub(key: string, value: string | number): PayloadVariable {
   return { key, value: String(value), public: true, masked: false };
 }
 
-export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
-  const { job, pipeline, project, runner, serverUrl, repoUrl } = input;
+function serverAndProjectVariables(serverUrl: string, project: ProjectRecord): PayloadVariable[] {
   const url = new URL(serverUrl);
   const projectUrl = `${serverUrl}/${project.path}`;
-  const refVar =
-    pipeline.refType === 'tag'
-      ? [pub('CI_COMMIT_TAG', pipeline.ref)]
-      : [pub('CI_COMMIT_BRANCH', pipeline.ref)];
-  const title = pipeline.commitMessage.split('\n')[0] ?? '';
-  const node =
-    job.spec.nodeTotal === undefined
-      ? [pub('CI_NODE_TOTAL', 1)]
-      : [pub('CI_NODE_INDEX', job.spec.nodeIndex ?? 1), pub('CI_NODE_TOTAL', job.spec.nodeTotal)];
   return [
     pub('CI', 'true'),
     pub('GITLAB_CI', 'true'),
@@ -58,6 +48,23 @@ export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
     pub('CI_PROJECT_VISIBILITY', 'private'),
     pub('CI_DEFAULT_BRANCH', project.defaultBranch),
     pub('CI_CONFIG_PATH', '.gitlab-ci.yml'),
+  ];
+}
+
+export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
+  const { job, pipeline, project, runner, serverUrl, repoUrl } = input;
+  const projectUrl = `${serverUrl}/${project.path}`;
+  const refVar =
+    pipeline.refType === 'tag'
+      ? [pub('CI_COMMIT_TAG', pipeline.ref)]
+      : [pub('CI_COMMIT_BRANCH', pipeline.ref)];
+  const title = pipeline.commitMessage.split('\n')[0] ?? '';
+  const node =
+    job.spec.nodeTotal === undefined
+      ? [pub('CI_NODE_TOTAL', 1)]
+      : [pub('CI_NODE_INDEX', job.spec.nodeIndex ?? 1), pub('CI_NODE_TOTAL', job.spec.nodeTotal)];
+  return [
+    ...serverAndProjectVariables(serverUrl, project),
     pub('CI_PIPELINE_ID', pipeline.id),
     pub('CI_PIPELINE_IID', pipeline.iid),
     pub('CI_PIPELINE_SOURCE', 'push'),
