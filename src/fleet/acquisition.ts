@@ -31,6 +31,8 @@ export class InstanceLostError extends SpotrunnerError {
   }
 }
 
+export type AbortListener = (reason: Error) => void;
+
 export type ConnectInfoFn = (instanceId: string, signal?: AbortSignal) => Promise<ConnectInfo>;
 
 /** A slot bound to a job. The AbortController is only made when someone asks for the signal. */
@@ -42,6 +44,7 @@ export class FleetAcquisition implements Acquisition {
   readonly #connect: ConnectInfoFn;
   #controller: AbortController | undefined;
   #reason: Error | undefined;
+  #listeners: AbortListener[] | undefined;
 
   constructor(
     key: string,
@@ -69,6 +72,23 @@ export class FleetAcquisition implements Acquisition {
     return this.#reason !== undefined;
   }
 
+  /**
+   * Calls `listener` once when the acquisition is aborted (at once, in a microtask, if it
+   * already is). Cheaper than `signal` when replaying a million jobs. Returns an unsubscribe.
+   */
+  onAbort(listener: AbortListener): () => void {
+    if (this.#reason) {
+      const reason = this.#reason;
+      queueMicrotask(() => listener(reason));
+      return () => undefined;
+    }
+    (this.#listeners ??= []).push(listener);
+    return () => {
+      const i = this.#listeners?.indexOf(listener) ?? -1;
+      if (i >= 0) this.#listeners!.splice(i, 1);
+    };
+  }
+
   connectInfo(signal?: AbortSignal): Promise<ConnectInfo> {
     if (this.#reason) return Promise.reject(this.#reason);
     return this.#connect(this.instanceId, signal);
@@ -79,5 +99,17 @@ export class FleetAcquisition implements Acquisition {
     if (this.#reason) return;
     this.#reason = reason;
     this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        listener(reason);
+      } catch (err: unknown) {
+        // A listener's fault is the caller's bug: surface it, do not let it stop the engine.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 }

@@ -209,4 +209,38 @@ describe('fleet instances', () => {
     await h.fleet.acquire('a');
     await expect(h.fleet.acquire('a')).rejects.toBeInstanceOf(SpotrunnerError);
   });
+
+  it('calls onAbort listeners with the same reason as the signal', async () => {
+    const h = await readyFleet(1);
+    const a = await h.fleet.acquire('a');
+    const reasons: Error[] = [];
+    a.onAbort?.((r) => reasons.push(r));
+    const off = a.onAbort?.(() => reasons.push(new Error('unsubscribed listener ran')));
+    off?.();
+    h.provider.interrupt(a.instanceId, {
+      kind: 'termination',
+      deadlineMs: h.clock.now() + 120_000,
+    });
+    await h.fleet.refresh();
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBe(a.signal.reason);
+    const late: Error[] = [];
+    a.onAbort?.((r) => late.push(r));
+    await h.advance(0);
+    expect(late).toEqual([a.signal.reason]);
+  });
+
+  it('follows a provider that changes the listed objects in place', async () => {
+    const h = await startScriptedFleet({ fleet: always(1) });
+    const listing = [{ id: 'i-9', state: 'creating' as const }];
+    const mutable: { id: string; state: 'creating' | 'running' }[] = listing;
+    h.provider.update = () => Promise.resolve(mutable);
+    h.provider.increase = () => Promise.resolve(1);
+    await h.fleet.refresh();
+    await h.fleet.refresh();
+    expect(h.count('creating')).toBe(1);
+    mutable[0]!.state = 'running';
+    await h.fleet.refresh();
+    expect(h.count('ready')).toBe(1);
+  });
 });

@@ -28,6 +28,12 @@ export interface Acquisition {
   /** Aborted when the instance is lost or receives a termination notice; reason says which. */
   readonly signal: AbortSignal;
   connectInfo(signal?: AbortSignal): Promise<ConnectInfo>;
+  /**
+   * Calls `listener` once with the same reason when `signal` aborts, without creating the
+   * AbortSignal (which costs microseconds per job in a million-job replay). Returns an
+   * unsubscribe. Optional so that test doubles need not implement it.
+   */
+  onAbort?(listener: (reason: Error) => void): () => void;
 }
 
 export interface ReleaseOptions {

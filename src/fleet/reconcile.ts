@@ -13,8 +13,13 @@ export class Reconciler {
   readonly #core: FleetCore;
   readonly #readiness: Readiness;
   #gen = 0;
-  #prev: (FleetInstance | undefined)[] = [];
-  #spare: (FleetInstance | undefined)[] = [];
+  // What was listed at each position by the previous update: instance, info object, and the
+  // two fields that matter. An entry whose info object, state and notice are all unchanged is
+  // skipped without touching the instance (cheap polls for big fleets and long replays).
+  #insts: (FleetInstance | undefined)[] = [];
+  #infos: (InstanceInfo | undefined)[] = [];
+  #states: (InstanceState | undefined)[] = [];
+  #notices: (InterruptionNotice | undefined)[] = [];
 
   constructor(core: FleetCore, readiness: Readiness) {
     this.#core = core;
@@ -26,28 +31,40 @@ export class Reconciler {
     const book = this.#core.book;
     const gen = ++this.#gen;
     const known = book.size;
-    // Providers usually list instances in the same order each time: try the instance seen at
-    // the same position before hashing the id.
-    const prev = this.#prev;
-    const next = this.#spare;
-    next.length = 0;
+    const insts = this.#insts;
+    const seen = this.#infos;
+    const states = this.#states;
+    const notices = this.#notices;
     let matched = 0;
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
-      let inst = prev[i];
-      if (inst === undefined || inst.id !== info.id || inst.detached) inst = book.get(info.id);
-      if (inst) {
-        if (inst.seenGen !== gen) matched++;
+      const state = info.state;
+      const notice = info.interruption;
+      let inst = insts[i];
+      // The book changes only in apply(), so an instance recorded last time is still in it.
+      if (inst && seen[i] === info && states[i] === state && notices[i] === notice) {
+        matched++;
+        continue;
+      }
+      if (inst === undefined || inst.id !== info.id) inst = book.get(info.id);
+      if (inst && inst.seenGen === gen) {
+        inst = undefined; // listed twice: count it once
+      } else if (inst) {
+        matched++;
         inst.seenGen = gen;
         this.#update(inst, info);
-      } else if (info.state !== 'deleting' && info.state !== 'deleted') {
+        if (inst.detached) inst = undefined;
+      } else if (state !== 'deleting' && state !== 'deleted') {
         inst = this.#adopt(info, gen, initial);
+        if (inst.detached) inst = undefined;
       }
-      next.push(inst);
+      insts[i] = inst;
+      seen[i] = info;
+      states[i] = state;
+      notices[i] = notice;
     }
-    this.#spare = prev;
-    this.#prev = next;
-    if (matched < known) this.#sweep(gen);
+    insts.length = seen.length = states.length = notices.length = infos.length;
+    if (matched < known) this.#sweep(infos);
   }
 
   #adopt(info: InstanceInfo, gen: number, initial: boolean): FleetInstance {
@@ -133,11 +150,12 @@ export class Reconciler {
     }
   }
 
-  /** Instances not listed in this generation are gone. */
-  #sweep(gen: number): void {
+  /** Instances not in this listing are gone. */
+  #sweep(infos: readonly InstanceInfo[]): void {
+    const listed = new Set(infos.map((i) => i.id));
     const gone: FleetInstance[] = [];
     for (const inst of this.#core.book.instances.values()) {
-      if (inst.seenGen !== gen) gone.push(inst);
+      if (!listed.has(inst.id)) gone.push(inst);
     }
     for (const inst of gone) {
       if (!(inst.status === 'removing' && !inst.lost)) this.#core.lose(inst, 'no longer listed');
