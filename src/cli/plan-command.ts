@@ -4,7 +4,8 @@
  * the bundled example (seed 002's fleet and two weeks of its workload).
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { Writable } from 'node:stream';
 import type { CompiledConfig } from '../config/types.js';
 import { SystemClock, type Clock } from '../platform/clock.js';
@@ -50,27 +51,59 @@ export function registerPlanCommand(program: Command, deps: PlanCommandDeps): vo
         'Without --config, runs the bundled example (seed 002: t4g.medium spot, idle_time 20m).',
     )
     .option('--config <file>', 'config.toml to plan for (default: the bundled example)')
-    .option('--history <file>', 'job history: CSV (queued_at,duration_s,tags,project) or GitLab job JSON/JSONL')
+    .option(
+      '--history <file>',
+      'job history: CSV (queued_at,duration_s,tags,project) or GitLab job JSON/JSONL',
+    )
     .option('--gitlab-url <url>', 'import history from a GitLab instance (REST API)')
-    .option('--token-env <name>', 'environment variable holding the GitLab token (default GITLAB_TOKEN)')
-    .option('--token <token>', 'GitLab token on the command line (lands in shell history; prefer --token-env)')
+    .option(
+      '--token-env <name>',
+      'environment variable holding the GitLab token (default GITLAB_TOKEN)',
+    )
+    .option(
+      '--token <token>',
+      'GitLab token on the command line (lands in shell history; prefer --token-env)',
+    )
     .option('--project <id|path>', 'GitLab project to import')
     .option('--group <id|path>', 'GitLab group to import (with subgroups)')
-    .option('--since <date|duration>', 'import jobs created since a date (2026-05-01) or a duration ago (14d)')
+    .option(
+      '--since <date|duration>',
+      'import jobs created since a date (2026-05-01) or a duration ago (14d)',
+    )
     .option('--cache-dir <dir>', 'import cache (default ~/.cache/spotrunner/history)')
     .option('--refresh', 'ignore the import cache (it is still updated)')
-    .option('--synthetic <spec>', 'synthetic workload, e.g. jobs=1682,cpu-hours=29,days=14,spiky=true,seed=1')
-    .option('--export-history <file>', 'also write the history as CSV (queued_at,duration_s,tags,project)')
+    .option(
+      '--synthetic <spec>',
+      'synthetic workload, e.g. jobs=1682,cpu-hours=29,days=14,spiky=true,seed=1',
+    )
+    .option(
+      '--export-history <file>',
+      'also write the history as CSV (queued_at,duration_s,tags,project)',
+    )
     .option('--runner <name>', 'the [[runners]] entry to plan (default: the first)')
-    .option('--instance-type <type>', 'instance type (default: [runners.spotrunner] instance_type, else per arch)')
-    .option('--region <region>', 'AWS region for prices (default: plugin_config.region, else us-east-1)')
-    .addOption(new Option('--lifecycle <kind>', 'spot or on-demand capacity').choices(['spot', 'on-demand']))
+    .option(
+      '--instance-type <type>',
+      'instance type (default: [runners.spotrunner] instance_type, else per arch)',
+    )
+    .option(
+      '--region <region>',
+      'AWS region for prices (default: plugin_config.region, else us-east-1)',
+    )
+    .addOption(
+      new Option('--lifecycle <kind>', 'spot or on-demand capacity').choices(['spot', 'on-demand']),
+    )
     .option('--prices <file>', 'price file (JSON or CSV) laid over the bundled table')
-    .option('--live-prices', 'fetch current spot prices (EC2 DescribeSpotPriceHistory, default credentials)')
+    .option(
+      '--live-prices',
+      'fetch current spot prices (EC2 DescribeSpotPriceHistory, default credentials)',
+    )
     .option('--boot-time <duration>', 'median instance boot time (default 60s)')
     .option('--interruption-rate <n>', 'spot interruptions per instance-hour (default 0.01)')
     .option('--seed <n>', 'seed of the simulated cloud (boot times, interruptions)')
-    .option('--expect-cost <range>', 'explain the result against an expected USD/month range, e.g. 2-5')
+    .option(
+      '--expect-cost <range>',
+      'explain the result against an expected USD/month range, e.g. 2-5',
+    )
     .option('--json', 'print the result as JSON instead of the text report')
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option(

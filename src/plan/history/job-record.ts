@@ -39,8 +39,10 @@ const DAY_MS = 86_400_000;
 
 /**
  * The span used to project to a month. A source-given span wins; otherwise whole UTC days from
- * the midnight before the first job to the midnight after the last job ends, so two weeks of
- * history that starts Monday 08:00 and ends Friday 19:00 still counts as the days it covers.
+ * the midnight before the first job to the midnight after the last job ends, and a span at most
+ * two days short of whole weeks counts as whole weeks: CI load is weekly and a quiet weekend at
+ * either end leaves no jobs (two weeks exported Monday to Sunday whose last jobs ran on Friday
+ * covers 14 days, not 12).
  */
 export function historySpan(history: History): { startMs: number; spanMs: number } {
   if (history.spanMs !== undefined && history.spanMs > 0) {
@@ -58,8 +60,9 @@ export function historySpan(history: History): { startMs: number; spanMs: number
     if (end > last) last = end;
   }
   const startMs = Math.floor(first / DAY_MS) * DAY_MS;
-  const endMs = Math.max(startMs + DAY_MS, Math.ceil(last / DAY_MS) * DAY_MS);
-  return { startMs, spanMs: endMs - startMs };
+  let days = Math.max(1, Math.ceil((last - startMs) / DAY_MS));
+  if (days >= 5 && days % 7 >= 5) days += 7 - (days % 7);
+  return { startMs, spanMs: days * DAY_MS };
 }
 
 /** Sorts jobs by queue time in place (stable), and returns them. */

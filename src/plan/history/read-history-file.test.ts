@@ -48,7 +48,7 @@ describe('readHistoryFile', () => {
 });
 
 describe('historySpan', () => {
-  it('covers whole UTC days from the first queue time to the last job end', () => {
+  it('covers whole UTC days from the first queue time to the last job end, nearly whole weeks as weeks', () => {
     const span = historySpan({
       source: 'x',
       skipped: 0,
@@ -67,7 +67,22 @@ describe('historySpan', () => {
         },
       ],
     });
-    expect(span).toEqual({ startMs: Date.parse('2026-05-04T00:00:00Z'), spanMs: 12 * 86_400_000 });
+    expect(span).toEqual({ startMs: Date.parse('2026-05-04T00:00:00Z'), spanMs: 14 * 86_400_000 });
+  });
+
+  it('keeps spans that are not nearly whole weeks as whole days', () => {
+    const at = (iso: string) => ({
+      queuedAtMs: Date.parse(iso),
+      durationMs: 60_000,
+      tags: [],
+      project: 'p',
+    });
+    const span = (a: string, b: string) =>
+      historySpan({ source: 'x', skipped: 0, jobs: [at(a), at(b)] }).spanMs / 86_400_000;
+    expect(span('2026-05-04T08:00:00Z', '2026-05-04T09:00:00Z')).toBe(1);
+    expect(span('2026-05-04T08:00:00Z', '2026-05-06T09:00:00Z')).toBe(3);
+    expect(span('2026-05-04T08:00:00Z', '2026-05-18T09:00:00Z')).toBe(15);
+    expect(span('2026-05-04T08:00:00Z', '2026-05-08T09:00:00Z')).toBe(7);
   });
 
   it('prefers the span the source declares', () => {

@@ -110,13 +110,14 @@ export function lookupInstancePrice(
 }
 
 /** `override` entries replace `base` entries field by field; new types and regions are added. */
-export function mergePriceTables(base: PriceTable, override: Partial<PriceTable>): PriceTable {
+export function mergePriceTables(base: PriceTable, override: PriceTableOverride): PriceTable {
   const regions: Record<string, Record<string, PriceEntry>> = {};
   for (const [region, byType] of Object.entries(base.regions)) regions[region] = { ...byType };
-  for (const [region, byType] of Object.entries(override.regions ?? {})) {
+  for (const [region, byType] of Object.entries(override.regions)) {
     const target = (regions[region] ??= {});
-    for (const [type, entry] of Object.entries(byType))
-      target[type] = { ...target[type], ...entry };
+    for (const [type, entry] of Object.entries(byType)) {
+      target[type] = { ...target[type], ...entry } as PriceEntry;
+    }
   }
   return {
     asOf: override.asOf ?? base.asOf,

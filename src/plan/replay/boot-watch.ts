@@ -20,6 +20,8 @@ export class BootWatch implements Provider {
   /** Instance id → when the engine first saw it running. */
   readonly runningSince = new Map<string, number>();
   bootMs = 0;
+  /** Instances that received a spot termination notice. */
+  readonly noticed = new Set<string>();
   /** Called with an instance that has a notice, is being deleted, or vanished. */
   onSuspect: ((instanceId: string) => void) | undefined;
   /** Instance id → the update() generation that last listed it. */
@@ -41,6 +43,7 @@ export class BootWatch implements Provider {
     const gen = ++this.#generation;
     const suspect = this.onSuspect;
     for (const info of infos) {
+      if (info.interruption?.kind === 'termination') this.noticed.add(info.id);
       if (suspect) {
         this.#listed.set(info.id, gen);
         if (info.interruption || info.state === 'deleting') suspect(info.id);

@@ -30,7 +30,7 @@ export function planAssumptions(setup: PlanSetup, history: HistoryMeta): string[
     `history span ${(history.spanMs / 86_400_000).toFixed(1)} days projected to a month of ${HOURS_PER_MONTH} h`,
     `EC2 Linux billing: per second with a 60-s minimum per instance; interrupted spot instances billed for the seconds used`,
     `prices: ${setup.price.instanceType} in ${setup.price.region} $${setup.price.spotPerHourUsd}/h spot, $${setup.price.onDemandPerHourUsd}/h on-demand (${setup.price.source}, as of ${setup.price.asOf})`,
-    `instances boot in ~${formatDurationMs(s.bootMedianMs)} (log-normal, sigma 0.25); the fleet engine polls the cloud every update_interval (2 s while expecting a change)`,
+    `instances boot in ~${formatDurationMs(s.bootMedianMs)} (log-normal, sigma ${setup.bootTime.sigma}); the fleet engine polls the cloud every update_interval (2 s while expecting a change)`,
     `the runner sees a queued job on its next check_interval poll (${formatDurationMs(s.checkIntervalMs)}) and holds at most min(concurrent, limit) = ${setup.maxConcurrent} job(s)`,
     `jobs run as long as they did in the history; a job asking for more vCPUs than ${setup.price.instanceType} has (${setup.price.vcpu}) runs proportionally longer; jobs sharing an instance do not slow each other`,
     s.lifecycle === 'spot'
@@ -83,7 +83,7 @@ export function buildPlanResult(
     waitSeconds: waitSeconds(metrics.waitsMs),
     coldStarts: metrics.coldStarts,
     launches: counters.launches,
-    interruptions: counters.interruptions,
+    interruptions: outcome.interruptionNotices,
     rerunJobs: metrics.reruns,
     failedJobs: metrics.failed,
     peakInstances: metrics.peakInstances,

@@ -70,6 +70,7 @@ export interface PlanResult {
   /** Jobs that waited for an instance to boot (acquire did not find a ready slot at once). */
   coldStarts: number;
   launches: number;
+  /** Instances that received a spot termination notice (2 minutes before EC2 takes them). */
   interruptions: number;
   /** Jobs whose instance was taken back while they ran, and were rerun elsewhere. */
   rerunJobs: number;

@@ -32,6 +32,8 @@ export interface PlanFlags {
   lifecycle?: PlanLifecycle;
   seed?: number;
   bootMedianMs?: number;
+  /** Spread of boot times (sigma of the log-normal; default 0.25, 0 = always the median). */
+  bootSigma?: number;
   /** Spot interruptions per instance-hour in the simulated cloud. */
   interruptionsPerInstanceHour?: number;
 }
@@ -90,20 +92,35 @@ function regionOf(runner: CompiledRunner, flag: string | undefined): string {
   );
 }
 
+/**
+ * The runner entry, region and instance type a plan uses: `--runner` or the first entry;
+ * `--region` or `plugin_config.region` or us-east-1; a sweep's type, `--instance-type`,
+ * `[runners.spotrunner] instance_type`, or the default for `connector_config.arch` (arm64 unless
+ * amd64 is named).
+ */
+export function resolvePlanTarget(
+  config: CompiledConfig,
+  flags: PlanFlags,
+  overrides: PlanOverrides = {},
+): { runner: CompiledRunner; region: string; instanceType: string } {
+  const runner = pickRunner(config, flags.runner);
+  const a = runner.autoscaler!;
+  const instanceType =
+    overrides.instanceType ??
+    flags.instanceType ??
+    runner.spotrunner.instanceType ??
+    defaultInstanceType(a.connector.arch === 'amd64' ? 'amd64' : 'arm64');
+  return { runner, region: regionOf(runner, flags.region), instanceType };
+}
+
 export function resolvePlanSetup(
   config: CompiledConfig,
   prices: PriceTable,
   flags: PlanFlags,
   overrides: PlanOverrides = {},
 ): PlanSetup {
-  const runner = pickRunner(config, flags.runner);
+  const { runner, region, instanceType } = resolvePlanTarget(config, flags, overrides);
   const a = runner.autoscaler!;
-  const region = regionOf(runner, flags.region);
-  const instanceType =
-    overrides.instanceType ??
-    flags.instanceType ??
-    runner.spotrunner.instanceType ??
-    defaultInstanceType(a.connector.arch === 'amd64' ? 'amd64' : 'arm64');
   const price = lookupInstancePrice(prices, instanceType, region);
   const policies = applyPolicyOverrides(a.policies, overrides);
   const fleet: FleetOptions = {
@@ -143,7 +160,11 @@ export function resolvePlanSetup(
     settings,
     fleet,
     price,
-    bootTime: { medianMs: bootMedianMs, sigma: 0.25, minMs: Math.min(30_000, bootMedianMs) },
+    bootTime: {
+      medianMs: bootMedianMs,
+      sigma: flags.bootSigma ?? 0.25,
+      minMs: Math.min(30_000, bootMedianMs),
+    },
     maxConcurrent,
     interruptionMode: runner.spotrunner.interruptionMode,
     maxReruns: runner.spotrunner.maxReruns,

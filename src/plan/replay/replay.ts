@@ -39,6 +39,8 @@ export interface ReplayOutcome {
   metrics: ReplayMetrics;
   sim: SimProvider;
   bootMs: number;
+  /** Instances that received a spot termination notice. */
+  interruptionNotices: number;
   /** Virtual time the replay stopped at (bills of live instances end here). */
   endMs: number;
   wallMs: number;
@@ -159,6 +161,7 @@ export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
     metrics,
     sim,
     bootMs: watch.bootMs,
+    interruptionNotices: watch.noticed.size,
     endMs: finalMs,
     wallMs: performance.now() - wallStart,
   };

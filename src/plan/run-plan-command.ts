@@ -1,0 +1,188 @@
+/**
+ * What `spotrunner plan` does once its flags are parsed: load config, history and prices, run
+ * one plan (and a sweep when asked), and print the text report, JSON, and/or write HTML.
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { CompiledConfig } from '../config/types.js';
+import { parseDurationMs } from '../platform/durations.js';
+import { describeError, UserError } from '../platform/errors.js';
+import { parseCostBand, type CostBand } from './cost/explain-cost.js';
+import { formatHistoryCsv } from './history/write-history-csv.js';
+import { parseSeed } from './history/synthetic-spec.js';
+import type { SpotPriceSource } from './prices/live-spot-prices.js';
+import { planToJson } from './report/json-report.js';
+import { renderHtmlReport } from './report/html-report.js';
+import { formatTextReport } from './report/text-report.js';
+import { resolvePlanTarget, type PlanFlags } from './replay/plan-setup.js';
+import { runPlan, type PlanInput } from './replay/run-plan.js';
+import {
+  bundledExample,
+  loadHistory,
+  loadPrices,
+  type HistorySourceOptions,
+  type SourceDeps,
+} from './plan-sources.js';
+import { runSweep, type SweepResult } from './sweep/run-sweep.js';
+import { formatSweepText, sweepToJson } from './sweep/sweep-report.js';
+import { parseSweep } from './sweep/sweep-spec.js';
+
+export interface PlanCommandOptions extends HistorySourceOptions {
+  config?: string;
+  runner?: string;
+  instanceType?: string;
+  region?: string;
+  lifecycle?: string;
+  prices?: string;
+  livePrices?: boolean;
+  json?: boolean;
+  html?: string;
+  /** `true` for a bare `--sweep`, else the `key=values` given. */
+  sweep?: boolean | string[];
+  waitTarget?: string;
+  seed?: string;
+  bootTime?: string;
+  interruptionRate?: string;
+  expectCost?: string;
+  exportHistory?: string;
+  /** How much time the history covers (`14d`), when the jobs alone do not say. */
+  span?: string;
+}
+
+export interface RunPlanCommandDeps extends SourceDeps {
+  stdout: Writable;
+  loadConfig: (
+    path: string,
+    options: { env: Readonly<Record<string, string | undefined>> },
+  ) => Promise<{ config: CompiledConfig }>;
+  spotPrices?: (region: string) => SpotPriceSource;
+}
+
+const SEED_002_BAND: CostBand = { lowUsd: 2, highUsd: 5, label: 'seed 002 projection' };
+
+function parseFlags(o: PlanCommandOptions): PlanFlags {
+  const flags: PlanFlags = {};
+  if (o.runner !== undefined) flags.runner = o.runner;
+  if (o.instanceType !== undefined) flags.instanceType = o.instanceType;
+  if (o.region !== undefined) flags.region = o.region;
+  if (o.lifecycle !== undefined) {
+    if (o.lifecycle !== 'spot' && o.lifecycle !== 'on-demand') {
+      throw new UserError(`--lifecycle ${o.lifecycle}: expected spot or on-demand`);
+    }
+    flags.lifecycle = o.lifecycle;
+  }
+  if (o.seed !== undefined) flags.seed = parseSeed(o.seed);
+  if (o.bootTime !== undefined) flags.bootMedianMs = parseDurationMs(o.bootTime);
+  if (o.interruptionRate !== undefined) {
+    const rate = Number(o.interruptionRate);
+    if (!(rate >= 0))
+      throw new UserError(
+        `--interruption-rate ${o.interruptionRate}: expected interruptions per instance-hour ≥ 0`,
+      );
+    flags.interruptionsPerInstanceHour = rate;
+  }
+  return flags;
+}
+
+function parseBand(o: PlanCommandOptions, usingExample: boolean): CostBand | undefined {
+  if (o.expectCost === undefined) return usingExample ? SEED_002_BAND : undefined;
+  const band = parseCostBand(o.expectCost, '--expect-cost');
+  if (!band)
+    throw new UserError(
+      `--expect-cost ${o.expectCost}: expected a range of USD per month, e.g. 2-5`,
+    );
+  return band;
+}
+
+async function writeOutput(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (err: unknown) {
+    throw new UserError(`cannot write ${path}: ${describeError(err)}`);
+  }
+}
+
+export async function runPlanCommand(
+  deps: RunPlanCommandDeps,
+  o: PlanCommandOptions,
+): Promise<void> {
+  const example = bundledExample();
+  const usingExample = o.config === undefined;
+  if (
+    usingExample &&
+    o.history === undefined &&
+    o.synthetic === undefined &&
+    o.gitlabUrl === undefined
+  ) {
+    o = { ...o, history: example.history };
+  }
+  const flags = parseFlags(o);
+  const { config } = await deps.loadConfig(
+    usingExample ? example.config : resolve(deps.cwd, o.config!),
+    { env: deps.env },
+  );
+  let history = await loadHistory(deps, o);
+  if (o.span !== undefined) {
+    const spanMs = parseDurationMs(o.span);
+    if (!(spanMs > 0))
+      throw new UserError(`--span ${o.span}: expected a positive duration, e.g. 14d`);
+    const first = history.jobs[0]?.queuedAtMs ?? deps.clock.now();
+    history = { ...history, spanMs, spanStartMs: Math.floor(first / 86_400_000) * 86_400_000 };
+  }
+  if (o.exportHistory !== undefined)
+    await writeOutput(
+      resolve(deps.cwd, o.exportHistory),
+      [...formatHistoryCsv(history.jobs)].join(''),
+    );
+  const dims =
+    o.sweep === undefined || o.sweep === false
+      ? undefined
+      : parseSweep(o.sweep === true ? [] : o.sweep);
+  const waitTargetSeconds = o.waitTarget === undefined ? 60 : parseDurationMs(o.waitTarget) / 1000;
+  const target = resolvePlanTarget(config, flags);
+  const sweepTypes = dims?.find((d) => d.key === 'type')?.labels ?? [];
+  const prices = await loadPrices(deps, {
+    ...(o.prices !== undefined ? { prices: o.prices } : {}),
+    livePrices: o.livePrices ?? false,
+    region: target.region,
+    instanceTypes: [...new Set([target.instanceType, ...sweepTypes])],
+  });
+  const band = parseBand(o, usingExample);
+  const input: PlanInput = {
+    config,
+    history,
+    prices,
+    flags,
+    logger: deps.logger,
+    ...(band ? { expected: band } : {}),
+  };
+  const plan = await runPlan(input);
+  let sweep: SweepResult | undefined;
+  if (dims) {
+    sweep = await runSweep(input, dims, waitTargetSeconds, (p) => {
+      if (p.done < p.total)
+        deps.stderr.write(
+          `${deps.isTTY ? '\r\u001b[2K' : ''}sweep ${p.done + 1}/${p.total}: ${p.label}${deps.isTTY ? '' : '\n'}`,
+        );
+      else if (deps.isTTY) deps.stderr.write('\r\u001b[2K');
+    });
+  }
+  if (o.json) {
+    deps.stdout.write(
+      `${JSON.stringify(sweep ? { ...planToJson(plan), sweep: sweepToJson(sweep) } : planToJson(plan), null, 2)}\n`,
+    );
+  } else {
+    deps.stdout.write(formatTextReport(plan));
+    if (sweep) deps.stdout.write(`\n${formatSweepText(sweep)}`);
+  }
+  if (o.html !== undefined) {
+    const html = renderHtmlReport({
+      plan,
+      ...(sweep ? { sweep } : {}),
+      generatedAt: new Date(deps.clock.now()).toISOString(),
+    });
+    await writeOutput(resolve(deps.cwd, o.html), html);
+    if (!o.json) deps.stdout.write(`\nHTML report written to ${o.html}\n`);
+  }
+}
