@@ -53,6 +53,8 @@ export interface DescribeInstancesQuery {
   /** Extra EC2 filters, e.g. `{ 'tag:spotrunner:manager': ['m1'] }`. */
   filters?: Readonly<Record<string, readonly string[]>>;
   batchSize?: number;
+  /** MaxResults per page (5–1000). */
+  pageSize?: number;
   signal?: AbortSignal;
 }
 
@@ -65,15 +67,19 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 async function describePages(
   ec2: EC2Client,
   filters: { Name: string; Values: string[] }[],
-  signal: AbortSignal | undefined,
+  query: DescribeInstancesQuery,
 ): Promise<InstanceDetails[]> {
   const out: InstanceDetails[] = [];
   let nextToken: string | undefined;
   do {
     const page = await callAws('ec2:DescribeInstances', () =>
       ec2.send(
-        new DescribeInstancesCommand({ Filters: filters, NextToken: nextToken, MaxResults: 1000 }),
-        { abortSignal: signal },
+        new DescribeInstancesCommand({
+          Filters: filters,
+          NextToken: nextToken,
+          MaxResults: query.pageSize ?? 1000,
+        }),
+        { abortSignal: query.signal },
       ),
     );
     for (const reservation of page.Reservations ?? []) {
@@ -96,11 +102,11 @@ export async function describeInstanceDetails(
     Name,
     Values: [...values],
   }));
-  if (query.ids === undefined) return describePages(ec2, extra, query.signal);
+  if (query.ids === undefined) return describePages(ec2, extra, query);
   const out: InstanceDetails[] = [];
   for (const batch of chunk(query.ids, query.batchSize ?? 100)) {
     const filters = [{ Name: 'instance-id', Values: batch }, ...extra];
-    out.push(...(await describePages(ec2, filters, query.signal)));
+    out.push(...(await describePages(ec2, filters, query)));
   }
   return out;
 }
