@@ -36,7 +36,8 @@ export function createSandboxClient(baseUrl: string, deps: SandboxClientDeps = {
     const text = await res.text();
     let message = text;
     try {
-      message = String((JSON.parse(text) as { message?: unknown }).message ?? text);
+      const parsed = (JSON.parse(text) as { message?: unknown }).message;
+      message = typeof parsed === 'string' ? parsed : JSON.stringify(parsed ?? text);
     } catch {
       // not JSON: keep the text
     }
