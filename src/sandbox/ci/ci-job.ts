@@ -101,6 +101,11 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
   if (raw.trigger !== undefined) return undefined;
   const when = parseWhen(raw.when, where, issues);
   if (when === 'never') return undefined;
+  if (when === 'manual') {
+    issues.warnings.push(
+      `${where}: when: manual is not supported by the sandbox; the job will be skipped`,
+    );
+  }
   if (when === 'delayed')
     issues.warnings.push(`${where}: when: delayed runs without delay in the sandbox`);
   const script = toStringList(raw.script);
