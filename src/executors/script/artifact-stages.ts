@@ -67,7 +67,8 @@ export function generateDownloadArtifactsScript(ctx: ScriptContext): string | un
   }
   return renderStageScript(stagePrologue(ctx, { cd: true }), body, {
     layout: ctx.layout,
-    debugTrace: ctx.debugTrace,
+    // No xtrace here: it would print presigned URLs and tokens passed to the helpers.
+    debugTrace: false,
   });
 }
 
@@ -109,7 +110,8 @@ export function generateUploadArtifactsScript(
   body.push('exit "$__sr_failed"');
   return renderStageScript(stagePrologue(ctx, { cd: true }), body, {
     layout: ctx.layout,
-    debugTrace: ctx.debugTrace,
+    // No xtrace here: it would print presigned URLs and tokens passed to the helpers.
+    debugTrace: false,
   });
 }
 

@@ -118,7 +118,8 @@ export function generateRestoreCacheScript(
   }
   return renderStageScript(stagePrologue(ctx, { cd: true }), body, {
     layout: ctx.layout,
-    debugTrace: ctx.debugTrace,
+    // No xtrace here: it would print presigned URLs and tokens passed to the helpers.
+    debugTrace: false,
   });
 }
 
@@ -144,6 +145,7 @@ export function generateArchiveCacheScript(
   }
   return renderStageScript(stagePrologue(ctx, { cd: true }), body, {
     layout: ctx.layout,
-    debugTrace: ctx.debugTrace,
+    // No xtrace here: it would print presigned URLs and tokens passed to the helpers.
+    debugTrace: false,
   });
 }

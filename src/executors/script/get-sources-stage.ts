@@ -16,9 +16,10 @@ const CREDENTIAL_HELPER =
 export function generateGetSourcesScript(ctx: ScriptContext, userAgent: string): string {
   const git = readGitSettings(ctx);
   const project = shellPath(ctx.layout.projectDir);
+  // Credentials are set up before CI_DEBUG_TRACE's xtrace starts, so it never prints them.
+  const prologue = [...stagePrologue(ctx, { cd: false }), ...gitFunction(git, userAgent)];
   const body: string[] = ['export GIT_TERMINAL_PROMPT=0'];
   if (!git.lfsSmudgeDisabled) body.push('export GIT_LFS_SKIP_SMUDGE=1');
-  body.push(...gitFunction(git, userAgent));
   body.push(`mkdir -p ${shellPath(ctx.layout.buildsDir)}`, `cd ${shellPath(ctx.layout.buildsDir)}`);
   const pre = [ctx.runner.preGetSourcesScript, ...hook(ctx, 'pre_get_sources_script')];
   if (git.strategy !== 'none') body.push(...renderUserCommands(compact(pre)));
@@ -36,7 +37,7 @@ export function generateGetSourcesScript(ctx: ScriptContext, userAgent: string):
   body.push(...submoduleCommands(git));
   const post = [...hook(ctx, 'post_get_sources_script'), ctx.runner.postGetSourcesScript];
   if (git.strategy !== 'none') body.push(`cd ${project}`, ...renderUserCommands(compact(post)));
-  return renderStageScript(stagePrologue(ctx, { cd: false }), body, {
+  return renderStageScript(prologue, body, {
     layout: ctx.layout,
     debugTrace: ctx.debugTrace,
   });

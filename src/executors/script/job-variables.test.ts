@@ -131,6 +131,20 @@ describe('job variables in generated scripts', () => {
     expect(ps).not.toContain('s3cr3t-value-xyz');
     expect(ps).not.toContain('glcbt-');
   });
+  it('traces commands with CI_DEBUG_TRACE, but not the exports, unless the runner forbids it', async () => {
+    const spec = {
+      script: ['echo traced'],
+      variables: [
+        { key: 'CI_DEBUG_TRACE', value: 'true' },
+        { key: 'SECRET_TOKEN', value: 's3cr3t-value-xyz', masked: true },
+      ],
+    };
+    const traced = await runJobScript(makeJob(spec));
+    expect(traced.plain).toContain('+ echo traced');
+    expect(traced.run.output).not.toContain('s3cr3t-value-xyz');
+    const quiet = await runJobScript(makeJob(spec), makeRunner({ debugTraceDisabled: true }));
+    expect(quiet.plain).not.toContain('+ echo traced');
+  });
 });
 
 describe('collectJobVariables', () => {
