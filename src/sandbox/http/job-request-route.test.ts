@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../platform/clock.js';
+import { SystemClock, VirtualClock } from '../../platform/clock.js';
 import { parseJobPayload } from '../../gitlab/job-payload.js';
 import {
   featureMap,
@@ -81,7 +81,7 @@ describe('POST /jobs/request queue', () => {
     const held = requestJob(h.url, h.runnerToken, { lastUpdate: value });
     let settled = false;
     void held.then(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 50));
+    await new SystemClock().sleep(50); // let the request reach the server and be held
     expect(settled).toBe(false);
     const token = build.token;
     await postJson(`${h.url}/api/v4/jobs/${build.id}`, { token, state: 'running' }, 'PUT');
@@ -100,7 +100,7 @@ describe('POST /jobs/request queue', () => {
     await takeJob(h);
     const value = (await requestJob(h.url, h.runnerToken)).headers.get('x-gitlab-last-update')!;
     const held = requestJob(h.url, h.runnerToken, { lastUpdate: value });
-    await new Promise((r) => setTimeout(r, 50));
+    await new SystemClock().sleep(50); // let the request reach the server and be held
     await clock.advance(30_000);
     expect((await held).status).toBe(204);
   });
