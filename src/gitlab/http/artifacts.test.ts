@@ -204,6 +204,19 @@ describe('downloadArtifacts', () => {
     });
   });
 
+  it('reports 401 as forbidden without retrying', async () => {
+    const s = await serve({ status: 401, body: { message: '401 Unauthorized' } });
+    const h = clientHarness(s.url);
+    expect(
+      await h.run(h.client.downloadArtifacts({ id: 40, token: JOB.token }, join(dir, 'x'))),
+    ).toEqual({
+      kind: 'forbidden',
+      status: 401,
+      message: '401 Unauthorized',
+    });
+    expect(s.requests).toHaveLength(1);
+  });
+
   it('retries other failures twice, one second apart', async () => {
     const s = await serve({ status: 500 });
     const h = clientHarness(s.url);

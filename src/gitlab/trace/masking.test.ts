@@ -42,6 +42,43 @@ describe('phrase masker', () => {
   });
 });
 
+/** Leftmost-longest masking of a whole text, written independently of the streaming code. */
+function referenceMask(text: string, phrases: string[]): string {
+  const sorted = [...phrases].sort((a, b) => b.length - a.length);
+  let out = '';
+  for (let i = 0; i < text.length;) {
+    const p = sorted.find((q) => text.startsWith(q, i));
+    if (p) {
+      out += '[MASKED]';
+      i += p.length;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+describe('phrase masker against a reference (property)', () => {
+  it('masks overlapping values over a tiny alphabet exactly like a whole-text scan', () => {
+    const rnd = new SeededRandom(99);
+    const word = (n: number): string =>
+      Array.from({ length: n }, () => 'ab'[rnd.int(0, 1)]).join('');
+    for (let round = 0; round < 400; round++) {
+      const phrases = Array.from({ length: rnd.int(1, 4) }, () => word(rnd.int(2, 5)));
+      const text = word(rnd.int(0, 40));
+      const parts: string[] = [];
+      for (let i = 0; i < text.length;) {
+        const n = rnd.int(1, 6);
+        parts.push(text.slice(i, i + n));
+        i += n;
+      }
+      expect(run(createPhraseMasker(phrases), parts), JSON.stringify({ phrases, parts })).toBe(
+        referenceMask(text, phrases),
+      );
+    }
+  });
+});
+
 describe('token masker', () => {
   const masker = (): StreamFilter => createTokenMasker([...DEFAULT_TOKEN_PREFIXES, 'acme_']);
 
@@ -60,6 +97,12 @@ describe('token masker', () => {
 
   it('masks a token split across writes, including inside the prefix', () => {
     expect(run(masker(), ['x gl', 'pa', 't-ABC', 'DEF', 'GHI y'])).toBe('x glpat-[MASKED] y');
+  });
+
+  it('masks a shorter prefix inside an unfinished longer one at the end', () => {
+    const m = createTokenMasker(['myglpat-abc_', 'glpat-']);
+    expect(m.write('x myglpat-ab')).toBe('x ');
+    expect(m.end()).toBe('myglpat-[MASKED]');
   });
 
   it('masks sensitive URL parameters case-insensitively', () => {

@@ -1,64 +1,57 @@
 /**
  * Replaces every occurrence of a masked value with `[MASKED]`, longest first, even when a value
  * is split across writes: text that could still be the start of a value is held back until
- * the next write (or `end`) decides (gitlab-runner-protocol.md §4.4 step 1).
+ * the next write (or `end`) decides (gitlab-runner-protocol.md §4.4 step 1). Scanning is one
+ * native regex over the text; only the tail is examined for partial values.
  */
 import { MASK, passThrough, type StreamFilter } from './stream-filter.js';
+import { createTailMatcher, literalPattern, type TailMatcher } from './tail-partial.js';
 
 export function createPhraseMasker(phrases: readonly string[]): StreamFilter {
   const unique = [...new Set(phrases.filter((p) => p.length > 0))].sort(
     (a, b) => b.length - a.length,
   );
   if (unique.length === 0) return passThrough;
-  const byFirst = new Map<string, string[]>();
-  for (const p of unique) {
-    const list = byFirst.get(p[0]!) ?? [];
-    list.push(p);
-    byFirst.set(p[0]!, list);
-  }
-  let held = '';
+  return new PhraseMasker(unique);
+}
 
-  return {
-    write(text: string): string {
-      const s = held + text;
-      held = '';
-      let out = '';
-      let last = 0;
-      let i = 0;
-      while (i < s.length) {
-        const candidates = byFirst.get(s[i]!);
-        if (!candidates) {
-          i++;
-          continue;
-        }
-        let match: string | undefined;
-        let partial = false;
-        for (const p of candidates) {
-          if (s.length - i >= p.length) {
-            if (match === undefined && s.startsWith(p, i)) match = p;
-          } else if (p.startsWith(s.slice(i))) {
-            partial = true;
-            break;
-          }
-        }
-        if (partial) {
-          held = s.slice(i);
-          return out + s.slice(last, i);
-        }
-        if (match === undefined) {
-          i++;
-          continue;
-        }
-        out += s.slice(last, i) + MASK;
-        i += match.length;
-        last = i;
+class PhraseMasker implements StreamFilter {
+  readonly #regex: RegExp;
+  readonly #tail: TailMatcher;
+  #held = '';
+
+  /** `phrases` sorted longest first, so the regex prefers the longest at a position. */
+  constructor(phrases: readonly string[]) {
+    this.#regex = new RegExp(phrases.map((p) => literalPattern(p)).join('|'), 'g');
+    this.#tail = createTailMatcher(phrases.map((text) => ({ text, caseInsensitive: false })));
+  }
+
+  write(text: string): string {
+    const s = this.#held + text;
+    this.#held = '';
+    let out = '';
+    let last = 0;
+    this.#regex.lastIndex = 0;
+    for (;;) {
+      const m = this.#regex.exec(s);
+      // A value that may still be completing, before (or at) the next full match, wins.
+      const hold = this.#tail.partialIn(s, last, m ? m.index + 1 : s.length);
+      if (hold >= 0) {
+        this.#held = s.slice(hold);
+        return out + s.slice(last, hold);
       }
-      return out + s.slice(last);
-    },
-    end(): string {
-      const rest = held;
-      held = '';
-      return rest;
-    },
-  };
+      if (!m) return out + s.slice(last);
+      out += s.slice(last, m.index) + MASK;
+      last = m.index + m[0].length;
+      this.#regex.lastIndex = last;
+    }
+  }
+
+  /** No more text will come: held text cannot complete a value, but may contain shorter ones. */
+  end(): string {
+    const rest = this.#held;
+    this.#held = '';
+    this.#regex.lastIndex = 0;
+    return rest.replace(this.#regex, MASK);
+  }
 }

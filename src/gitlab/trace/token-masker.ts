@@ -7,6 +7,7 @@
  * value that runs past the end keeps being dropped on the next write.
  */
 import { MASK, type StreamFilter } from './stream-filter.js';
+import { createTailMatcher, literalPattern, type TailMatcher } from './tail-partial.js';
 
 /** `glpat-` plus every prefix FF_MASK_ALL_DEFAULT_TOKENS adds (always on in spotrunner). */
 export const DEFAULT_TOKEN_PREFIXES = [
@@ -36,137 +37,94 @@ export const SENSITIVE_URL_PARAMS = [
   'x-amz-security-token',
 ] as const;
 
-interface PrefixRule {
-  /** Lower-cased when `caseInsensitive`. */
-  prefix: string;
-  caseInsensitive: boolean;
-  isValue: (code: number) => boolean;
-}
+const TOKEN_VALUE = /[0-9A-Za-z._=-]*/y;
+// A URL parameter value ends at `?`, `&`, whitespace or a control character.
+// eslint-disable-next-line no-control-regex
+const URL_VALUE = /[^?&\s\x00-\x1f\x7f-\x9f]*/y;
 
-function isTokenChar(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) || // 0-9
-    (c >= 65 && c <= 90) || // A-Z
-    (c >= 97 && c <= 122) || // a-z
-    c === 45 || // -
-    c === 46 || // .
-    c === 95 || // _
-    c === 61 // =
-  );
-}
-
-function isUrlParamChar(c: number): boolean {
-  if (c === 63 || c === 38) return false; // ? &
-  if (c <= 32 || (c >= 127 && c <= 160)) return false; // controls, space, NBSP
-  return !(
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
-
-function buildRules(tokenPrefixes: readonly string[]): Map<string, PrefixRule[]> {
-  const rules: PrefixRule[] = [];
-  for (const prefix of new Set(tokenPrefixes.filter((p) => p.length > 0))) {
-    rules.push({ prefix, caseInsensitive: false, isValue: isTokenChar });
-  }
-  for (const param of SENSITIVE_URL_PARAMS) {
-    for (const sep of ['?', '&']) {
-      rules.push({ prefix: `${sep}${param}=`, caseInsensitive: true, isValue: isUrlParamChar });
-    }
-  }
-  rules.sort((a, b) => b.prefix.length - a.prefix.length);
-  const byFirst = new Map<string, PrefixRule[]>();
-  for (const r of rules) {
-    const keys = r.caseInsensitive ? [r.prefix[0]!, r.prefix[0]!.toUpperCase()] : [r.prefix[0]!];
-    for (const k of new Set(keys)) byFirst.set(k, [...(byFirst.get(k) ?? []), r]);
-  }
-  return byFirst;
-}
-
-function matchesAt(s: string, i: number, r: PrefixRule, length: number): boolean {
-  const part = s.slice(i, i + length);
-  const want = r.prefix.slice(0, length);
-  return r.caseInsensitive ? part.toLowerCase() === want : part === want;
-}
+type ValueKind = 'token' | 'url';
 
 export function createTokenMasker(tokenPrefixes: readonly string[]): StreamFilter {
-  return new TokenMasker(buildRules(tokenPrefixes));
+  return new TokenMasker(tokenPrefixes);
 }
 
 class TokenMasker implements StreamFilter {
-  readonly #byFirst: Map<string, PrefixRule[]>;
+  readonly #regex: RegExp;
+  readonly #tail: TailMatcher;
   #held = '';
-  /** The rule whose value is being dropped across writes. */
-  #inValue: PrefixRule | undefined;
+  /** The kind of value being dropped across writes. */
+  #inValue: ValueKind | undefined;
 
-  constructor(byFirst: Map<string, PrefixRule[]>) {
-    this.#byFirst = byFirst;
+  constructor(tokenPrefixes: readonly string[]) {
+    const tokens = [...new Set(tokenPrefixes.filter((p) => p.length > 0))];
+    const urls = SENSITIVE_URL_PARAMS.flatMap((p) => [`?${p}=`, `&${p}=`]);
+    const all = [
+      ...tokens.map((text) => ({ text, caseInsensitive: false })),
+      ...urls.map((text) => ({ text, caseInsensitive: true })),
+    ].sort((a, b) => b.text.length - a.text.length);
+    this.#regex = new RegExp(
+      all.map((p) => literalPattern(p.text, p.caseInsensitive)).join('|'),
+      'g',
+    );
+    this.#tail = createTailMatcher(all);
   }
 
   write(text: string): string {
     const s = this.#held + text;
     this.#held = '';
-    let i = 0;
-    if (this.#inValue) {
-      while (i < s.length && this.#inValue.isValue(s.charCodeAt(i))) i++;
-      if (i === s.length) return '';
-      this.#inValue = undefined;
-    }
-    let out = '';
-    let last = i;
-    while (i < s.length) {
-      const { rule, partial } = this.#prefixAt(s, i);
-      const valueStart = i + (rule?.prefix.length ?? 0);
-      if (partial || (rule && valueStart === s.length)) {
-        // Not decidable yet: the prefix (or its first value character) may come next.
-        this.#held = s.slice(i);
-        return out + s.slice(last, i);
-      }
-      if (!rule) {
-        i++;
-        continue;
-      }
-      let end = valueStart;
-      while (end < s.length && rule.isValue(s.charCodeAt(end))) end++;
-      if (end === valueStart) {
-        i = valueStart;
-        continue;
-      }
-      out += s.slice(last, valueStart) + MASK;
-      if (end === s.length) {
-        this.#inValue = rule;
-        return out;
-      }
-      i = last = end;
-    }
-    return out + s.slice(last);
+    return this.#scan(s, false);
   }
 
+  /** No more text will come: held text is scanned once more without holding anything back. */
   end(): string {
     const rest = this.#held;
     this.#held = '';
+    const out = this.#scan(rest, true);
     this.#inValue = undefined;
-    return rest;
+    return out;
   }
 
-  /** The longest rule whose prefix starts at `i`, or whether one might once more text arrives. */
-  #prefixAt(s: string, i: number): { rule?: PrefixRule; partial: boolean } {
-    const candidates = this.#byFirst.get(s[i]!);
-    if (!candidates) return { partial: false };
-    let rule: PrefixRule | undefined;
-    for (const r of candidates) {
-      const rest = s.length - i;
-      if (rest >= r.prefix.length) {
-        if (!rule && matchesAt(s, i, r, r.prefix.length)) rule = r;
-      } else if (matchesAt(s, i, r, rest)) {
-        return { partial: true };
-      }
+  #scan(s: string, final: boolean): string {
+    let pos = 0;
+    if (this.#inValue) {
+      pos = valueEnd(s, 0, this.#inValue);
+      if (pos === s.length) return '';
+      this.#inValue = undefined;
     }
-    return rule ? { rule, partial: false } : { partial: false };
+    let out = '';
+    let last = pos;
+    this.#regex.lastIndex = pos;
+    for (;;) {
+      const m = this.#regex.exec(s);
+      const valueStart = m ? m.index + m[0].length : 0;
+      if (!final) {
+        // Not decidable yet: a prefix (or a prefix's first value character) may come next.
+        const hold = this.#tail.partialIn(s, pos, m ? m.index + 1 : s.length);
+        const holdAt = hold >= 0 ? hold : m && valueStart === s.length ? m.index : -1;
+        if (holdAt >= 0) {
+          this.#held = s.slice(holdAt);
+          return out + s.slice(last, holdAt);
+        }
+      }
+      if (!m) return out + s.slice(last);
+      const kind: ValueKind = m[0][0] === '?' || m[0][0] === '&' ? 'url' : 'token';
+      const end = valueEnd(s, valueStart, kind);
+      pos = end === valueStart ? valueStart : end;
+      this.#regex.lastIndex = pos;
+      if (end === valueStart) continue; // a bare prefix stays as it is
+      out += s.slice(last, valueStart) + MASK;
+      if (end === s.length) {
+        if (!final) this.#inValue = kind;
+        return out;
+      }
+      last = end;
+    }
   }
+}
+
+function valueEnd(s: string, from: number, kind: ValueKind): number {
+  const re = kind === 'url' ? URL_VALUE : TOKEN_VALUE;
+  re.lastIndex = from;
+  re.exec(s);
+  return re.lastIndex;
 }
