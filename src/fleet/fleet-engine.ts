@@ -1,11 +1,9 @@
 import { abortReason } from '../platform/abort.js';
 import type { Clock } from '../platform/clock.js';
-import { formatDurationMs } from '../platform/durations.js';
 import { SpotrunnerError } from '../platform/errors.js';
 import type { Lifecycle, LifecycleState, StopOptions } from '../platform/lifecycle.js';
 import type { Logger } from '../platform/logger.js';
 import type { Provider } from '../providers/provider.js';
-import type { FleetAcquisition } from './acquisition.js';
 import { compilePolicySchedule } from './active-policy.js';
 import type {
   AcquireOptions,
@@ -15,7 +13,7 @@ import type {
   ReleaseOptions,
   ReserveResult,
 } from './fleet.js';
-import { FleetCore, type FleetCounters, type Waiter } from './fleet-core.js';
+import { FleetCore, type FleetCounters } from './fleet-core.js';
 import { viewInstance } from './fleet-status.js';
 import {
   resolveFleetOptions,
@@ -26,7 +24,7 @@ import {
 } from './options.js';
 import { Readiness } from './readiness.js';
 import { Reconciler } from './reconcile.js';
-import { decidePreemptiveReserve } from './reservation-throttle.js';
+import { decideReserve, waitForSlot } from './admission.js';
 import { Scaler } from './scaler.js';
 import { FleetStopper } from './fleet-stopper.js';
 import { UpdateLoop } from './update-loop.js';
@@ -128,39 +126,10 @@ class FleetEngineImpl implements FleetEngine {
     const core = this.#core;
     if (!core.accepting) return { ok: false, reason: 'fleet is not running' };
     if (core.reservations.has(key)) return { ok: true };
-    const info = this.#scaler.capacityInfo();
-    const preemptive = this.#scaler.active().policy.preemptiveMode;
-    const b = core.book;
-    if (preemptive) {
-      const decision = decidePreemptiveReserve({
-        reserved: core.reservations.size,
-        freeSlots: b.freeSlots,
-        idleTarget: info.idleTarget,
-        capacityPerInstance: core.opts.capacityPerInstance,
-        throttling: core.opts.reservationThrottling,
-      });
-      if (!decision.ok) {
-        core.requestEvaluate();
-        const what =
-          decision.reason === 'throttled' ? 'reservations throttled' : 'no free capacity';
-        return {
-          ok: false,
-          reason: `${what} (idle=${b.freeSlots}, reserved=${core.reservations.size}, acquired=${b.acquired}, unavailable=${b.unavailable}, unready=${b.booting * b.capacity})`,
-        };
-      }
-    } else {
-      const limit = core.maxInstances * core.opts.capacityPerInstance;
-      const claimed = b.acquired + b.unavailable + core.waiters.size + core.reservations.size;
-      if (claimed >= limit) {
-        return {
-          ok: false,
-          reason: `no capacity: ${claimed} of ${limit} slots claimed (max_instances)`,
-        };
-      }
-    }
-    core.reservations.add(key);
+    const decision = decideReserve(core, this.#scaler.active().policy);
+    if (decision.ok) core.reservations.add(key);
     core.requestEvaluate();
-    return { ok: true };
+    return decision;
   }
 
   unreserve(key: string): void {
@@ -184,50 +153,9 @@ class FleetEngineImpl implements FleetEngine {
       core.requestEvaluate();
       return Promise.resolve(acq);
     }
-    const wait = this.#wait(key, options);
+    const wait = waitForSlot(core, key, options);
     core.requestEvaluate();
     return wait;
-  }
-
-  #wait(key: string, options: AcquireOptions): Promise<Acquisition> {
-    const core = this.#core;
-    const timeoutMs = core.opts.instanceAcquireTimeoutMs;
-    return new Promise<FleetAcquisition>((resolve, reject) => {
-      const signal = options.signal;
-      const onAbort = (): void => {
-        if (!core.waiters.delete(waiter)) return;
-        waiter.cleanup();
-        reject(abortReason(signal));
-        core.requestEvaluate();
-      };
-      const cancelTimer = core.clock.schedule(timeoutMs, () => {
-        if (!core.waiters.delete(waiter)) return;
-        waiter.cleanup();
-        core.counters.acquireTimeouts++;
-        core.logger.warn({ key, jobId: options.jobId, timeoutMs }, 'acquire timed out');
-        reject(
-          new SpotrunnerError(
-            'acquire_timeout',
-            `unable to acquire instance within the configured timeout of ${formatDurationMs(timeoutMs)}`,
-            { retryable: true },
-          ),
-        );
-        core.requestEvaluate();
-      });
-      const waiter: Waiter = {
-        key,
-        avoid: options.avoid,
-        jobId: options.jobId,
-        resolve,
-        reject,
-        cleanup: () => {
-          cancelTimer();
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      core.waiters.add(waiter);
-    });
   }
 
   release(key: string, options: ReleaseOptions = {}): void {

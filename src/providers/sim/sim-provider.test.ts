@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../platform/clock.js';
+import { SystemClock, VirtualClock } from '../../platform/clock.js';
 import { describeProviderContract } from '../provider.contract.js';
 import { createSimProvider } from './sim-provider.js';
 
@@ -13,6 +13,20 @@ describeProviderContract('sim', async () => {
     cleanup: () => provider.shutdown(),
   };
 });
+
+// The same contract in real time (how local/static/aws run it): 20 ms boots, polled.
+describeProviderContract(
+  'sim on the system clock',
+  async () => {
+    const clock = new SystemClock();
+    const provider = createSimProvider(
+      { clock },
+      { seed: 7, maxSize: 5, bootTime: { medianMs: 20, sigma: 0, minMs: 0 }, deleteDelayMs: 20 },
+    );
+    return { provider, clock, cleanup: () => provider.shutdown() };
+  },
+  { pollMs: 10, realTimeoutMs: 5_000 },
+);
 
 const HOUR = 3_600_000;
 
