@@ -141,7 +141,6 @@ export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
     },
     input.jobs,
   );
-  if (watchInterruptions) watch.onSuspect = (id) => runner.suspect(id);
   await fleet.start();
   scheduleArrivals(clock, input.jobs, input.checkIntervalMs, runner);
   const bucketMs = sampleInterval(input);

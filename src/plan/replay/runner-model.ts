@@ -29,17 +29,10 @@ export interface RunnerModelOptions {
   checkIntervalMs: number;
   interruptionMode: 'rerun' | 'fail';
   maxReruns: number;
-  /** Track jobs per instance so `suspect()` can watch them (off when nothing interrupts). */
+  /** Listen for the engine cutting jobs off (off when nothing can interrupt). */
   watchInterruptions: boolean;
   /** Replay duration of job `i`, after CPU scaling. */
   runMs: (job: JobRecord) => number;
-}
-
-interface Running {
-  held: Held;
-  acq: Acquisition;
-  cancel: () => void;
-  watched: boolean;
 }
 
 interface Held {
@@ -52,6 +45,18 @@ interface Held {
   runStartMs: number;
 }
 
+/** Calls `fn` once when the engine aborts the acquisition; returns the unsubscribe. */
+function watchAbort(acq: Acquisition, fn: () => void): () => void {
+  if (acq.onAbort) return acq.onAbort(fn);
+  const signal = acq.signal;
+  if (signal.aborted) {
+    queueMicrotask(fn);
+    return () => undefined;
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
+}
+
 export class RunnerModel {
   readonly #d: RunnerModelDeps;
   readonly #o: RunnerModelOptions;
@@ -60,7 +65,6 @@ export class RunnerModel {
   #head = 0;
   #held = 0;
   #cancelRetry: (() => void) | undefined;
-  readonly #byInstance = new Map<string, Set<Running>>();
 
   constructor(deps: RunnerModelDeps, options: RunnerModelOptions, jobs: readonly JobRecord[]) {
     this.#d = deps;
@@ -144,53 +148,20 @@ export class RunnerModel {
     held.runStartMs = now;
     metrics.start(acq.instanceId, now, this.#d.instances());
     const runMs = this.#o.runMs(job);
-    const running: Running = { held, acq, cancel: () => undefined, watched: false };
-    running.cancel = clock.schedule(runMs, () => {
-      this.#untrack(running);
+    let unsubscribe: (() => void) | undefined;
+    const cancel = clock.schedule(runMs, () => {
+      unsubscribe?.();
       metrics.jobMs += runMs;
       this.#d.fleet.release(held.key);
       metrics.stop(acq.instanceId, clock.now(), this.#d.instances());
       this.#finish(held, true);
     });
-    if (this.#o.watchInterruptions) this.#track(running);
-  }
-
-  /**
-   * The cloud flagged `instanceId` (notice, deletion, gone): watch the signals of the jobs on it,
-   * so the engine's decision to cut them off (it aborts their acquisitions) reaches the model.
-   */
-  suspect(instanceId: string): void {
-    const set = this.#byInstance.get(instanceId);
-    if (!set) return;
-    for (const running of set) {
-      if (running.watched) continue;
-      running.watched = true;
-      const signal = running.acq.signal;
-      const onAbort = (): void => {
-        if (!this.#untrack(running)) return;
-        running.cancel();
-        this.#interrupted(running.held, running.acq);
-      };
-      if (signal.aborted) queueMicrotask(onAbort);
-      else signal.addEventListener('abort', onAbort, { once: true });
+    if (this.#o.watchInterruptions) {
+      unsubscribe = watchAbort(acq, () => {
+        cancel();
+        this.#interrupted(held, acq);
+      });
     }
-  }
-
-  #track(running: Running): void {
-    const id = running.acq.instanceId;
-    let set = this.#byInstance.get(id);
-    if (!set) this.#byInstance.set(id, (set = new Set()));
-    set.add(running);
-  }
-
-  /** False when the job was no longer tracked (already finished or interrupted). */
-  #untrack(running: Running): boolean {
-    if (!this.#o.watchInterruptions) return true;
-    const id = running.acq.instanceId;
-    const set = this.#byInstance.get(id);
-    if (!set?.delete(running)) return false;
-    if (set.size === 0) this.#byInstance.delete(id);
-    return true;
   }
 
   #interrupted(held: Held, acq: Acquisition): void {
