@@ -79,3 +79,16 @@ export function waitForSlot(
     core.waiters.add(waiter);
   });
 }
+
+/** A release while the acquisition still waits: stop waiting (the job gave up). */
+export function cancelWaiting(core: FleetCore, key: string): boolean {
+  for (const w of core.waiters) {
+    if (w.key !== key) continue;
+    core.waiters.delete(w);
+    w.cleanup();
+    w.reject(new SpotrunnerError('canceled', `acquisition ${key} released while waiting`));
+    core.requestEvaluate();
+    return true;
+  }
+  return false;
+}

@@ -166,4 +166,14 @@ describe('fleet scaling', () => {
       },
     });
   });
+
+  it('stops waiting when a waiting acquisition is released', async () => {
+    const h = await startScriptedFleet({ fleet: always(0) });
+    const p = h.fleet.acquire('job');
+    await h.advance(0);
+    h.fleet.release('job');
+    await expect(p).rejects.toMatchObject({ code: 'canceled' });
+    expect(h.fleet.status().pending).toBe(0);
+    expect(h.logs('release of unknown acquisition')).toHaveLength(0);
+  });
 });

@@ -24,7 +24,7 @@ import {
 } from './options.js';
 import { Readiness } from './readiness.js';
 import { Reconciler } from './reconcile.js';
-import { decideReserve, waitForSlot } from './admission.js';
+import { cancelWaiting, decideReserve, waitForSlot } from './admission.js';
 import { Scaler } from './scaler.js';
 import { FleetStopper } from './fleet-stopper.js';
 import { UpdateLoop } from './update-loop.js';
@@ -162,7 +162,8 @@ class FleetEngineImpl implements FleetEngine {
     const core = this.#core;
     const acq = core.acquisitions.get(key);
     if (!acq) {
-      core.logger.warn({ key }, 'release of unknown acquisition');
+      if (!cancelWaiting(core, key)) core.logger.warn({ key }, 'release of unknown acquisition');
+      core.reservations.delete(key);
       return;
     }
     core.acquisitions.delete(key);
