@@ -113,3 +113,14 @@ export function finishJob(trace: TraceSink, failure: JobFailure | undefined): Jo
     message,
   };
 }
+
+/** The script's own failure first; a later terminal one (job timeout, abort) overrides it. */
+export function pickFailure(...failures: (JobFailure | undefined)[]): JobFailure | undefined {
+  const terminal = failures.find((f) => f?.terminal);
+  return terminal ?? failures.find((f) => f !== undefined);
+}
+
+/** A bad *_ATTEMPTS variable: the job cannot go on. */
+export function attemptsFailure(message: string): JobFailure {
+  return { reason: 'script_failure', message, terminal: true, status: 'failed' };
+}

@@ -11,13 +11,15 @@ import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
 import { ANSI } from '../script/shell-quote.js';
 import {
-  exitFailure,
+  attemptsFailure,
   finishJob,
+  pickFailure,
   stageFailure,
   systemFailure,
   type JobFailure,
 } from './job-failure.js';
-import { readJobTimeouts, type JobTimeouts } from './job-timeouts.js';
+import { createInstanceScriptContext } from './instance-script-context.js';
+import { readAttempts, readJobTimeouts, type JobTimeouts } from './job-timeouts.js';
 import { runStage, type StageRunnerDeps } from './stage-runner.js';
 import { safeCacheUrls } from './safe-cache-urls.js';
 
@@ -66,25 +68,7 @@ export class JobRun {
     this.#clock = deps.clock;
     this.#options = options;
     this.#logger = deps.logger.child({ job: ctx.job.id, instance: ctx.instance.id });
-    this.#sc = script.createScriptContext({
-      job: ctx.job,
-      runner: ctx.runner,
-      gitlabUrl: ctx.gitlabUrl,
-      layout: {
-        buildsDir: options.buildsDir,
-        cacheDir: options.cacheDir,
-        sharedBuildsDir: true,
-        shortToken: script.shortenToken(ctx.runner.token),
-        slot: ctx.instance.slot,
-      },
-      predefined: {
-        jobTimeoutSeconds: ctx.job.runner_info.timeout,
-        sharedEnvironment: true,
-        runnerVersion: options.version,
-        runnerRevision: options.revision,
-        arch: ctx.instance.arch,
-      },
-    });
+    this.#sc = createInstanceScriptContext(ctx, options);
     this.#timeouts = readJobTimeouts(this.#sc, options.afterScriptTimeoutMs);
     this.#jobDeadlineMs = this.#clock.now() + this.#timeouts.jobMs;
     this.#stageDeps = {
@@ -160,7 +144,7 @@ export class JobRun {
     for (const [name, attemptsKey, generate] of stages) {
       const attempts = readAttempts(this.#sc, attemptsKey);
       if (attempts === undefined) {
-        return exitFailureWith(`number of attempts out of the range [1, 10] for stage: ${name}`);
+        return attemptsFailure(`number of attempts out of the range [1, 10] for stage: ${name}`);
       }
       const text = await generate();
       let failure: JobFailure | undefined;
@@ -294,22 +278,4 @@ export class JobRun {
       );
     return failure;
   }
-}
-
-/** The script's own failure first; a later terminal one (job timeout, abort) overrides it. */
-function pickFailure(...failures: (JobFailure | undefined)[]): JobFailure | undefined {
-  const terminal = failures.find((f) => f?.terminal);
-  return terminal ?? failures.find((f) => f !== undefined);
-}
-
-function readAttempts(sc: script.ScriptContext, key: string): number | undefined {
-  const raw = sc.vars.value(key).trim();
-  if (raw === '') return 1;
-  const n = Number.parseInt(raw, 10);
-  if (Number.isNaN(n)) return 1;
-  return n >= 1 && n <= 10 ? n : undefined;
-}
-
-function exitFailureWith(message: string): JobFailure {
-  return { ...exitFailure(1), message, exitCode: undefined, terminal: true };
 }

@@ -49,3 +49,12 @@ export function readJobTimeouts(ctx: ScriptContext, defaultAfterScriptMs: number
     warnings,
   };
 }
+
+/** GET_SOURCES_ATTEMPTS and friends: 1 by default, undefined when outside [1, 10]. */
+export function readAttempts(ctx: ScriptContext, key: string): number | undefined {
+  const raw = ctx.vars.value(key).trim();
+  if (raw === '') return 1;
+  const n = Number.parseInt(raw, 10);
+  if (Number.isNaN(n)) return 1;
+  return n >= 1 && n <= 10 ? n : undefined;
+}

@@ -123,15 +123,21 @@ async function killStage(
   settled: Promise<void>,
   exec: AbortController,
 ): Promise<void> {
+  // A hung connection must not hang the job: the kill exec gets its own time limit.
+  const killLimit = new AbortController();
+  const cancelLimit = deps.clock.schedule(graceMs + deps.settleMs, () => killLimit.abort());
   try {
     const result = await deps.connection.exec(deps.shellCommand, {
       stdin: renderKillScript(deps.layout, graceMs),
+      signal: killLimit.signal,
     });
     if (result.exitCode !== 0) {
       deps.logger.warn({ exitCode: result.exitCode }, 'stage kill script failed');
     }
   } catch (err: unknown) {
     deps.logger.warn({ err: describeError(err) }, 'cannot run the stage kill script');
+  } finally {
+    cancelLimit();
   }
   const timer = new AbortController();
   await Promise.race([
