@@ -17,7 +17,7 @@ function scriptedConnection(behaviours: Behaviour[]): InstanceConnection & { std
     closed: false,
     stdins,
     exec(_command: string, options: ExecOptions = {}): Promise<ExecResult> {
-      stdins.push(String(options.stdin ?? ''));
+      stdins.push(typeof options.stdin === 'string' ? options.stdin : '');
       const next = behaviours.shift();
       return next ? next(options) : Promise.resolve({ exitCode: 0 });
     },
