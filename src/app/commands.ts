@@ -2,9 +2,13 @@ import type { CommandRegistrar } from '../cli/program.js';
 import { registerConfigCommand } from '../cli/config-command.js';
 import { registerRegisterCommand } from '../cli/register-command.js';
 import { registerVerifyCommand } from '../cli/verify-command.js';
+import { registerRunCommand } from './run-command.js';
+import { registerSandboxCommand } from './sandbox-command.js';
 
 /** Every command of the CLI, in help order. */
 export const allCommands: readonly CommandRegistrar[] = [
+  registerRunCommand,
+  registerSandboxCommand,
   (program, ctx) => registerVerifyCommand(program, ctx),
   registerRegisterCommand,
   registerConfigCommand,

@@ -41,15 +41,8 @@ export function ec2SpotPrices(region: string): SpotPriceSource {
 const collect = (value: string, previous: string[] | boolean | undefined): string[] =>
   Array.isArray(previous) ? [...previous, value] : [value];
 
-export function registerPlanCommand(program: Command, deps: PlanCommandDeps): void {
-  program
-    .command('plan')
-    .summary('project what a fleet costs by replaying job history')
-    .description(
-      'Replays job history through the fleet engine on a virtual clock and a simulated cloud and\n' +
-        'reports VM-hours, queue waits, cold starts and cost per month, against always-on.\n' +
-        'Without --config, runs the bundled example (seed 002: t4g.medium spot, idle_time 20m).',
-    )
+function addHistoryOptions(cmd: Command): Command {
+  return cmd
     .option('--config <file>', 'config.toml to plan for (default: the bundled example)')
     .option(
       '--history <file>',
@@ -77,9 +70,17 @@ export function registerPlanCommand(program: Command, deps: PlanCommandDeps): vo
       'synthetic workload, e.g. jobs=1682,cpu-hours=29,days=14,spiky=true,seed=1',
     )
     .option(
+      '--span <duration>',
+      'time the history covers (e.g. 14d) when the jobs alone do not say',
+    )
+    .option(
       '--export-history <file>',
       'also write the history as CSV (queued_at,duration_s,tags,project)',
-    )
+    );
+}
+
+function addFleetOptions(cmd: Command): Command {
+  return cmd
     .option('--runner <name>', 'the [[runners]] entry to plan (default: the first)')
     .option(
       '--instance-type <type>',
@@ -99,7 +100,11 @@ export function registerPlanCommand(program: Command, deps: PlanCommandDeps): vo
     )
     .option('--boot-time <duration>', 'median instance boot time (default 60s)')
     .option('--interruption-rate <n>', 'spot interruptions per instance-hour (default 0.01)')
-    .option('--seed <n>', 'seed of the simulated cloud (boot times, interruptions)')
+    .option('--seed <n>', 'seed of the simulated cloud (boot times, interruptions)');
+}
+
+function addOutputOptions(cmd: Command): Command {
+  return cmd
     .option(
       '--expect-cost <range>',
       'explain the result against an expected USD/month range, e.g. 2-5',
@@ -111,8 +116,20 @@ export function registerPlanCommand(program: Command, deps: PlanCommandDeps): vo
       'replay several settings (repeatable): idle_time=0m,5m,20m idle_count=0,1 capacity=1,2 type=… max_instances=…',
       collect,
     )
-    .option('--wait-target <duration>', 'p95 queue wait the sweep recommendation must meet', '60s')
-    .action(async (options: PlanCommandOptions) => {
+    .option('--wait-target <duration>', 'p95 queue wait the sweep recommendation must meet', '60s');
+}
+
+export function registerPlanCommand(program: Command, deps: PlanCommandDeps): void {
+  const cmd = program
+    .command('plan')
+    .summary('project what a fleet costs by replaying job history')
+    .description(
+      'Replays job history through the fleet engine on a virtual clock and a simulated cloud and\n' +
+        'reports VM-hours, queue waits, cold starts and cost per month, against always-on.\n' +
+        'Without --config, runs the bundled example (seed 002: t4g.medium spot, idle_time 20m).',
+    );
+  addOutputOptions(addFleetOptions(addHistoryOptions(cmd))).action(
+    async (options: PlanCommandOptions) => {
       await runPlanCommand(
         {
           env: deps.env,
@@ -128,5 +145,6 @@ export function registerPlanCommand(program: Command, deps: PlanCommandDeps): vo
         },
         options,
       );
-    });
+    },
+  );
 }

@@ -20,7 +20,6 @@ const jobSchema = z.object({
   id: z.number().int(),
   token: z.string(),
   name: z.string().default(''),
-  gitlabUrl: z.string(),
   acceptedAtMs: z.number(),
   instanceId: z.string().optional(),
   payload: z.unknown().optional(),

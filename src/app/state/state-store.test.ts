@@ -23,7 +23,7 @@ describe('state store', () => {
     const file = await tempFile();
     const deps = { clock: new VirtualClock(1000), logger: new MemoryLogger() };
     const store = await openStateStore(deps, file);
-    const journal = store.journal('http://gitlab.test');
+    const journal = store.journal();
     journal.accepted(job, 'spot');
     journal.started(job, 'i-1', 'spot');
     await store.flush();

@@ -19,7 +19,7 @@ import {
 export interface StateStore {
   readonly state: ManagerState;
   runner(name: string): RunnerState;
-  journal(gitlabUrl: string, options?: { keepPayload?: boolean }): JobJournal;
+  journal(options?: { keepPayload?: boolean }): JobJournal;
   recordInstances(runnerName: string, instances: readonly InstanceRecord[]): void;
   forgetJob(runnerName: string, jobId: number): void;
   /** Resolves once everything recorded so far is on disk. */
@@ -60,14 +60,13 @@ export async function openStateStore(
   return {
     state,
     runner,
-    journal(gitlabUrl, options = {}): JobJournal {
+    journal(options = {}): JobJournal {
       return {
         accepted(job: JobPayload, runnerName: string): void {
           runner(runnerName).jobs[String(job.id)] = {
             id: job.id,
             token: job.token,
             name: job.job_info.name,
-            gitlabUrl,
             acceptedAtMs: deps.clock.now(),
             ...(options.keepPayload ? { payload: job } : {}),
           };

@@ -1,0 +1,234 @@
+/**
+ * Composes everything one [[runners]] entry needs: provider, fleet engine, SSH connection pool,
+ * executor, GitLab client, trace writers, cache URLs and the runner loop.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { CompiledConfig, CompiledRunner } from '../config/types.js';
+import {
+  createConnectionPool,
+  dialSsh,
+  type ConnectionPool,
+  type HostKeyStore,
+} from '../connect/index.js';
+import { createProcessConnection } from '../connect/process-connection.js';
+import { createFleet, type FleetEngine } from '../fleet/index.js';
+import {
+  createGitLabClient,
+  createJobTrace,
+  jobMaskedValues,
+  jobTokenPrefixes,
+  shortenToken,
+  type GitLabClient,
+} from '../gitlab/index.js';
+import { createS3CacheUrls } from '../cache/s3-cache-urls.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { describeError, SpotrunnerError } from '../platform/errors.js';
+import type { Provider } from '../providers/provider.js';
+import { createRunnerLoop, type RunnerLoop } from '../runner/runner-loop.js';
+import type { CacheUrlsFactory, ConcurrencyGate, ConnectionSource } from '../runner/ports.js';
+import type { JobJournal } from '../runner/journal.js';
+import { buildProvider } from './build-provider.js';
+import { buildExecutor } from './build-executor.js';
+
+export interface RunnerStackDeps {
+  clock: Clock;
+  logger: Logger;
+  gate: ConcurrencyGate;
+  hostKeys: HostKeyStore;
+  systemId: string;
+  version: string;
+  journal?: JobJournal;
+  awsEndpoint?: string;
+  localEnv?: Readonly<Record<string, string>>;
+  /** Preexisting instances: remove (default, as gitlab-runner) or adopt (state says they are ours). */
+  preexistingInstances?: 'remove' | 'adopt';
+}
+
+export interface RunnerStack {
+  runner: CompiledRunner;
+  provider: Provider;
+  fleet: FleetEngine;
+  pool: ConnectionPool;
+  api: GitLabClient;
+  loop: RunnerLoop;
+  dispose(): Promise<void>;
+}
+
+export function buildRunnerStack(
+  deps: RunnerStackDeps,
+  config: CompiledConfig,
+  runner: CompiledRunner,
+): RunnerStack {
+  const logger = deps.logger.child({ runner: runner.name });
+  const built = buildProvider(
+    {
+      clock: deps.clock,
+      logger,
+      managerName: deps.systemId,
+      ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
+      ...(deps.awsEndpoint ? { awsEndpoint: deps.awsEndpoint } : {}),
+    },
+    config,
+    runner,
+  );
+  const pool = createConnectionPool(
+    { clock: deps.clock, logger },
+    {
+      dial: (info, signal) =>
+        built.self
+          ? Promise.resolve(createProcessConnection({ instanceId: info.id, cwd: config.dir }))
+          : dialSsh({ clock: deps.clock, logger }, info, { hostKeys: deps.hostKeys, signal }),
+    },
+  );
+  const scaler = runner.autoscaler;
+  const readyCommand = scaler?.instanceReadyCommand;
+  const fleet = createFleet(
+    {
+      clock: deps.clock,
+      logger,
+      provider: built.provider,
+      readyUp: async (instance, signal) => {
+        const conn = await pool.get(
+          instance.id,
+          () => Promise.resolve(instance.connectInfo),
+          signal,
+        );
+        if (!readyCommand) return;
+        const out: Buffer[] = [];
+        const res = await conn.exec(readyCommand, {
+          signal,
+          onStdout: (b) => out.push(b),
+          onStderr: (b) => out.push(b),
+        });
+        if (res.exitCode !== 0) {
+          await pool.invalidate(instance.id);
+          const tail = Buffer.concat(out).toString('utf8').trim().split('\n').slice(-3).join(' | ');
+          throw new SpotrunnerError(
+            'connect',
+            `instance_ready_command exited with ${String(res.exitCode)}${tail ? `: ${tail}` : ''}`,
+          );
+        }
+      },
+    },
+    scaler
+      ? { ...scaler, preexistingInstances: deps.preexistingInstances ?? 'remove' }
+      : {
+          capacityPerInstance: runner.limit > 0 ? runner.limit : config.concurrent,
+          maxInstances: 1,
+          preexistingInstances: 'adopt',
+          policies: [
+            { periods: ['* * * * *'], idleCount: 1, idleTimeMs: 3_600_000, preemptiveMode: false },
+          ],
+        },
+  );
+  const api = createGitLabClient(
+    { clock: deps.clock, logger },
+    {
+      url: runner.url,
+      token: runner.token,
+      systemId: deps.systemId,
+      info: { version: deps.version, executor: runner.executor, shell: 'bash' },
+    },
+  );
+  const connections: ConnectionSource = {
+    get: (acq, signal) => pool.get(acq.instanceId, () => acq.connectInfo(signal), signal),
+    invalidate: (id) => {
+      pool
+        .invalidate(id)
+        .catch((err: unknown) =>
+          logger.warn({ instanceId: id, err: describeError(err) }, 'closing connection failed'),
+        );
+    },
+  };
+  const loop = createRunnerLoop(
+    {
+      clock: deps.clock,
+      logger,
+      api,
+      fleet,
+      executor: buildExecutor({ clock: deps.clock, logger }, runner, deps.version),
+      connections,
+      traces: (job) =>
+        createJobTrace(
+          { clock: deps.clock, logger, api },
+          {
+            job: { id: job.id, token: job.token },
+            maskedValues: jobMaskedValues(job),
+            tokenPrefixes: jobTokenPrefixes(job),
+            outputLimitBytes: runner.outputLimitBytes,
+            traceSections: job.features.trace_sections,
+            failureReasons: job.features.failure_reasons,
+          },
+        ),
+      ...cacheFactory(deps, runner),
+      gate: deps.gate,
+      ...(deps.journal ? { journal: deps.journal } : {}),
+    },
+    { runner, gitlabUrl: runner.cloneUrl ?? runner.url, checkIntervalMs: config.checkIntervalMs },
+  );
+  return {
+    runner,
+    provider: built.provider,
+    fleet,
+    pool,
+    api,
+    loop,
+    async dispose(): Promise<void> {
+      await pool.closeAll();
+      await built.provider.shutdown();
+      built.dispose();
+    },
+  };
+}
+
+function cacheFactory(
+  deps: { logger: Logger },
+  runner: CompiledRunner,
+): { cacheUrls?: CacheUrlsFactory } {
+  const cache = runner.cache;
+  const s3cfg = cache?.s3;
+  if (!cache || cache.type !== 's3' || !s3cfg) return {};
+  const scheme = s3cfg.insecure ? 'http' : 'https';
+  const endpoint = /^https?:\/\//.test(s3cfg.serverAddress)
+    ? s3cfg.serverAddress
+    : `${scheme}://${s3cfg.serverAddress}`;
+  const isAws = /(^|\.)amazonaws\.com(:\d+)?$/.test(
+    s3cfg.serverAddress.replace(/^https?:\/\//, ''),
+  );
+  const s3 = new S3Client({
+    region: s3cfg.bucketLocation || 'us-east-1',
+    ...(isAws ? {} : { endpoint }),
+    forcePathStyle: s3cfg.pathStyle ?? !isAws,
+    ...(s3cfg.accessKey && s3cfg.secretKey
+      ? {
+          credentials: {
+            accessKeyId: s3cfg.accessKey,
+            secretAccessKey: s3cfg.secretKey,
+            ...(s3cfg.sessionToken ? { sessionToken: s3cfg.sessionToken } : {}),
+          },
+        }
+      : {}),
+  });
+  const shortToken = shortenToken(runner.token);
+  return {
+    cacheUrls: (job) =>
+      createS3CacheUrls(
+        { s3, logger: deps.logger },
+        {
+          bucket: s3cfg.bucketName,
+          path: cache.path,
+          shared: cache.shared,
+          shortToken,
+          projectId: job.job_info.project_id,
+          expiresInSec: job.runner_info.timeout + 3600,
+          ...(s3cfg.serverSideEncryption
+            ? { serverSideEncryption: s3cfg.serverSideEncryption }
+            : {}),
+          ...(s3cfg.serverSideEncryptionKeyId
+            ? { serverSideEncryptionKeyId: s3cfg.serverSideEncryptionKeyId }
+            : {}),
+        },
+      ),
+  };
+}

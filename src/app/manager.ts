@@ -1,0 +1,204 @@
+/**
+ * The runner manager: one stack (provider, fleet, runner loop) per [[runners]] entry sharing the
+ * global `concurrent` gate. A runner whose cloud cannot be reached at start is retried in the
+ * background; it never takes the others down. Policies are re-applied on config reload, as
+ * gitlab-runner does; other autoscaler settings need a restart.
+ */
+import type { CompiledConfig } from '../config/types.js';
+import type { HostKeyStore } from '../connect/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { LifecycleState, StopOptions } from '../platform/lifecycle.js';
+import { describeError, isUserError } from '../platform/errors.js';
+import type { FleetStatus } from '../fleet/fleet.js';
+import type { RunnerLoopStatus } from '../runner/runner-loop.js';
+import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
+import type { JobJournal } from '../runner/journal.js';
+import { buildRunnerStack, type RunnerStack } from './build-runner.js';
+
+export interface ManagerDeps {
+  clock: Clock;
+  logger: Logger;
+  hostKeys: HostKeyStore;
+  journal?: JobJournal;
+}
+
+export interface ManagerOptions {
+  config: CompiledConfig;
+  systemId: string;
+  version: string;
+  awsEndpoint?: string;
+  /** PATH and locale handed to local instances. */
+  localEnv?: Readonly<Record<string, string>>;
+  preexistingInstances?: 'remove' | 'adopt';
+  /** Delay between attempts to start a runner whose provider failed to initialise. */
+  startRetryMs?: number;
+}
+
+export interface RunnerStatusView {
+  name: string;
+  executor: string;
+  state: 'starting' | 'running' | 'failed' | 'stopped';
+  error?: string;
+  loop?: RunnerLoopStatus;
+  fleet?: FleetStatus;
+}
+
+export interface ManagerStatus {
+  state: LifecycleState;
+  concurrent: number;
+  jobsRunning: number;
+  runners: readonly RunnerStatusView[];
+}
+
+interface Slot {
+  name: string;
+  executor: string;
+  stack?: RunnerStack;
+  state: RunnerStatusView['state'];
+  error?: string;
+  retry?: () => void;
+}
+
+export interface Manager {
+  readonly state: LifecycleState;
+  start(): Promise<void>;
+  stop(options: StopOptions): Promise<void>;
+  abortJobs(reason: string): void;
+  status(): ManagerStatus;
+  reload(config: CompiledConfig): void;
+  /** The started stacks (tests, the sandbox). */
+  stacks(): readonly RunnerStack[];
+  drain(instanceId: string, reason: string): boolean;
+}
+
+export function createManager(deps: ManagerDeps, options: ManagerOptions): Manager {
+  const log = deps.logger.child({ component: 'manager' });
+  const gate: ConcurrencyGate = createConcurrencyGate(options.config.concurrent);
+  const slots: Slot[] = [];
+  let state: LifecycleState = 'idle';
+  let config = options.config;
+
+  const startSlot = async (slot: Slot, index: number): Promise<void> => {
+    const runner = config.runners[index]!;
+    const stack = buildRunnerStack(
+      {
+        clock: deps.clock,
+        logger: deps.logger,
+        gate,
+        hostKeys: deps.hostKeys,
+        systemId: options.systemId,
+        version: options.version,
+        ...(deps.journal ? { journal: deps.journal } : {}),
+        ...(options.awsEndpoint ? { awsEndpoint: options.awsEndpoint } : {}),
+        ...(options.localEnv ? { localEnv: options.localEnv } : {}),
+        ...(options.preexistingInstances
+          ? { preexistingInstances: options.preexistingInstances }
+          : {}),
+      },
+      config,
+      runner,
+    );
+    try {
+      await stack.fleet.start();
+      await stack.loop.start();
+      slot.stack = stack;
+      slot.state = 'running';
+      delete slot.error;
+    } catch (err: unknown) {
+      await stack.dispose().catch(() => undefined);
+      slot.state = 'failed';
+      slot.error = describeError(err);
+      const retryMs = options.startRetryMs ?? 60_000;
+      log.error(
+        { runner: runner.name, err: slot.error, retryInMs: retryMs },
+        'runner failed to start',
+      );
+      if (state !== 'running') return;
+      slot.retry = deps.clock.schedule(retryMs, () => {
+        if (state === 'running') void startSlot(slot, index);
+      });
+    }
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    async start(): Promise<void> {
+      state = 'running';
+      const usable = config.runners.filter((r) => r.url && r.token);
+      if (usable.length === 0) {
+        log.warn({}, 'no runner has both url and token; nothing to do');
+      }
+      await Promise.all(
+        config.runners.map(async (runner, index) => {
+          const slot: Slot = { name: runner.name, executor: runner.executor, state: 'starting' };
+          slots.push(slot);
+          if (!runner.url || !runner.token) {
+            slot.state = 'failed';
+            slot.error = 'url and token are required (see `spotrunner register`)';
+            return;
+          }
+          await startSlot(slot, index).catch((err: unknown) => {
+            if (isUserError(err)) throw err;
+            log.error({ runner: runner.name, err: describeError(err) }, 'runner start crashed');
+          });
+        }),
+      );
+      log.info(
+        {
+          runners: slots.filter((s) => s.state === 'running').length,
+          concurrent: config.concurrent,
+        },
+        'manager started',
+      );
+    },
+    async stop({ graceMs }: StopOptions): Promise<void> {
+      if (state === 'stopped') return;
+      state = 'draining';
+      for (const s of slots) s.retry?.();
+      const stacks = slots.flatMap((s) => (s.stack ? [s.stack] : []));
+      await Promise.all(stacks.map((s) => s.loop.stop({ graceMs })));
+      await Promise.all(
+        stacks.map(async (s) => {
+          await s.fleet.stop({ graceMs: 0 });
+          await s.dispose();
+        }),
+      );
+      for (const s of slots) s.state = 'stopped';
+      state = 'stopped';
+      log.info({}, 'manager stopped');
+    },
+    abortJobs(reason: string): void {
+      for (const s of slots) s.stack?.loop.abortJobs(reason);
+    },
+    status(): ManagerStatus {
+      const runners = slots.map((s) => ({
+        name: s.name,
+        executor: s.executor,
+        state: s.state,
+        ...(s.error ? { error: s.error } : {}),
+        ...(s.stack ? { loop: s.stack.loop.status(), fleet: s.stack.fleet.status() } : {}),
+      }));
+      return { state, concurrent: config.concurrent, jobsRunning: gate.inUse, runners };
+    },
+    reload(next: CompiledConfig): void {
+      config = next;
+      for (const slot of slots) {
+        const runner = next.runners.find((r) => r.name === slot.name);
+        if (slot.stack && runner?.autoscaler) {
+          slot.stack.fleet.configurePolicies(runner.autoscaler.policies);
+          log.info(
+            { runner: slot.name, policies: runner.autoscaler.policies.length },
+            'policies reloaded',
+          );
+        }
+      }
+    },
+    stacks: () => slots.flatMap((s) => (s.stack ? [s.stack] : [])),
+    drain(instanceId: string, reason: string): boolean {
+      return slots.some((s) => s.stack?.fleet.drain(instanceId, reason) ?? false);
+    },
+  };
+}

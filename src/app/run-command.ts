@@ -1,0 +1,106 @@
+/**
+ * `spotrunner run --config FILE`: the always-on manager. SIGQUIT/SIGTERM stop taking jobs and let
+ * running ones finish within shutdown_timeout; SIGINT stops at once (running jobs are reported as
+ * interrupted); a second signal forces. The config file is watched: policies reload on change.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { SystemClock } from '../platform/clock.js';
+import { createLogger, type Logger, type LogLevel } from '../platform/logger.js';
+import { describeError, formatConfigIssue } from '../platform/errors.js';
+import type { CliContext } from '../cli/cli-context.js';
+import { startManager, type StartedManager } from './start-manager.js';
+
+export function registerRunCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run the manager: take jobs from GitLab and run them on an autoscaled fleet')
+    .requiredOption('-c, --config <file>', 'path to config.toml')
+    .option('--log-level <level>', 'override log_level (debug, info, warn, error)')
+    .action(async (opts: { config: string; logLevel?: string }) => {
+      const file = resolve(ctx.cwd, opts.config);
+      const { config, warnings } = await loadConfig(file, { env: ctx.env });
+      const level = (opts.logLevel ?? config.logLevel) as LogLevel;
+      const logger = createLogger({ level, format: config.logFormat === 'json' ? 'json' : 'text' });
+      for (const w of warnings) logger.warn({ where: formatConfigIssue(w) }, 'config key ignored');
+      const clock = new SystemClock();
+      const started = await startManager(
+        { clock, logger },
+        { config, version: ctx.version, env: ctx.env },
+      );
+      const watcher = watchConfig(file, ctx, started, logger);
+      await waitForSignals(ctx, started, config.shutdownTimeoutMs, logger);
+      watcher?.close();
+    });
+}
+
+function watchConfig(
+  file: string,
+  ctx: CliContext,
+  started: StartedManager,
+  logger: Logger,
+): FSWatcher | undefined {
+  let timer: (() => void) | undefined;
+  const clock = new SystemClock();
+  try {
+    return watch(file, () => {
+      timer?.();
+      timer = clock.schedule(500, () => {
+        loadConfig(file, { env: ctx.env })
+          .then(({ config }) => {
+            started.manager.reload(config);
+            logger.info({ file }, 'config reloaded');
+          })
+          .catch((err: unknown) =>
+            logger.error(
+              { file, err: describeError(err) },
+              'config reload failed; keeping the previous config',
+            ),
+          );
+      });
+    });
+  } catch (err: unknown) {
+    logger.warn(
+      { file, err: describeError(err) },
+      'cannot watch the config file; reload needs a restart',
+    );
+    return undefined;
+  }
+}
+
+function waitForSignals(
+  ctx: CliContext,
+  started: StartedManager,
+  shutdownTimeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  return new Promise((resolveDone) => {
+    let stopping: Promise<void> | undefined;
+    const remove = ctx.onSignal((signal) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: forcing shutdown');
+        started.manager.abortJobs(`forced shutdown (${signal})`);
+        return;
+      }
+      if (signal === 'SIGINT') {
+        logger.info({ signal }, 'stopping now: running jobs are interrupted');
+        started.manager.abortJobs('manager interrupted (SIGINT)');
+        stopping = started.close(0);
+      } else {
+        logger.info(
+          { signal, graceMs: shutdownTimeoutMs },
+          'graceful shutdown: no new jobs, waiting for running ones',
+        );
+        stopping = started.close(shutdownTimeoutMs);
+      }
+      stopping
+        .catch((err: unknown) => logger.error({ err: describeError(err) }, 'shutdown failed'))
+        .finally(() => {
+          remove();
+          resolveDone();
+        });
+    });
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The manager's HTTP surface on `listen_address`: `/metrics` (Prometheus), `/status` (fleet and
+ * jobs as JSON, never a secret), `/health`, and `POST /fleet/drain/:id` for operators (accepted
+ * from loopback only). `spotrunner fleet ls|drain` talk to it.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { Gauge, Registry } from 'prom-client';
+import type { Logger } from '../platform/logger.js';
+import type { Manager } from './manager.js';
+
+export interface StatusServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `:9252` → 0.0.0.0:9252; `127.0.0.1:9252`; `[::1]:9252`. */
+export function parseListenAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address.trim());
+  if (!m) throw new Error(`listen_address "${address}" is not host:port`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  return !!addr && (addr.startsWith('127.') || addr === '::1' || addr === '::ffff:127.0.0.1');
+}
+
+function metricsFor(manager: Manager): Registry {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labels: string[], fn: (g: Gauge) => void): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: labels,
+      registers: [registry],
+      collect(this: Gauge) {
+        fn(this);
+      },
+    });
+  };
+  gauge('spotrunner_jobs_running', 'Jobs running now', [], (g) =>
+    g.set(manager.status().jobsRunning),
+  );
+  gauge('spotrunner_concurrent_limit', 'Global concurrent limit', [], (g) =>
+    g.set(manager.status().concurrent),
+  );
+  gauge('spotrunner_instances', 'Instances by runner and status', ['runner', 'status'], (g) => {
+    g.reset();
+    for (const r of manager.status().runners) {
+      const counts = new Map<string, number>();
+      for (const i of r.fleet?.instances ?? [])
+        counts.set(i.status, (counts.get(i.status) ?? 0) + 1);
+      for (const [status, n] of counts) g.set({ runner: r.name, status }, n);
+    }
+  });
+  gauge('spotrunner_slots', 'Slots by runner and kind', ['runner', 'kind'], (g) => {
+    g.reset();
+    for (const r of manager.status().runners) {
+      if (!r.fleet) continue;
+      g.set({ runner: r.name, kind: 'acquired' }, r.fleet.acquired);
+      g.set({ runner: r.name, kind: 'reserved' }, r.fleet.reserved);
+      g.set({ runner: r.name, kind: 'pending' }, r.fleet.pending);
+    }
+  });
+  gauge('spotrunner_jobs_total', 'Jobs received by runner', ['runner'], (g) => {
+    for (const r of manager.status().runners) g.set({ runner: r.name }, r.loop?.jobsReceived ?? 0);
+  });
+  return registry;
+}
+
+export async function startStatusServer(
+  deps: { logger: Logger },
+  manager: Manager,
+  listenAddress: string,
+): Promise<StatusServer> {
+  const { host, port } = parseListenAddress(listenAddress);
+  const registry = metricsFor(manager);
+  const app = new Hono<{ Bindings: { incoming: { socket: { remoteAddress?: string } } } }>();
+  app.get('/health', (c) => c.json({ ok: manager.state === 'running', state: manager.state }));
+  app.get('/status', (c) => c.json(manager.status()));
+  app.get('/metrics', async (c) =>
+    c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
+  );
+  app.post('/fleet/drain/:id', (c) => {
+    if (!isLoopback(c.env.incoming.socket.remoteAddress))
+      return c.json({ message: 'drain is accepted from loopback only' }, 403);
+    const id = c.req.param('id');
+    const ok = manager.drain(id, 'drained by operator');
+    return ok ? c.json({ drained: id }) : c.json({ message: `no instance ${id}` }, 404);
+  });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${boundPort}`;
+  deps.logger.info({ url }, 'status server listening');
+  return {
+    url,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
