@@ -24,7 +24,7 @@ export class Scaler {
   #holdUntilMs = 0;
   #wakeAtMs = Number.POSITIVE_INFINITY;
   #cancelWake: (() => void) | undefined;
-  #lastLogged = '';
+  #lastLogged: Partial<CapacityInfo> & { delta?: number } = {};
   #policyIndex = Number.NaN;
   /** Called when an increase was issued, so the poll loop can speed up. */
   onExpecting: () => void = () => undefined;
@@ -83,7 +83,7 @@ export class Scaler {
     if (active.index !== this.#policyIndex) this.#logPolicy(active);
     const info = this.capacityInfo(active);
     const { delta } = computeRequiredInstances(info);
-    if (delta !== 0) this.#logChange(info, delta);
+    if (delta !== 0) this.#logChange(info, delta, active);
     if (delta > 0) this.#scaleUp(delta);
     else if (delta < 0) this.#scaleDown(-delta, active.policy.idleTimeMs);
   }
@@ -102,11 +102,22 @@ export class Scaler {
     }
   }
 
-  #logChange(info: CapacityInfo, delta: number): void {
-    const key = `${delta}|${info.instanceCount}|${info.pending}|${info.idleTarget}`;
-    if (key === this.#lastLogged) return;
-    this.#lastLogged = key;
-    this.#core.logger.info({ capacityInfo: info, required: delta }, 'required scaling change');
+  #logChange(info: CapacityInfo, delta: number, active: ActivePolicy): void {
+    const last = this.#lastLogged;
+    if (
+      last.delta === delta &&
+      last.instanceCount === info.instanceCount &&
+      last.pending === info.pending &&
+      last.idleTarget === info.idleTarget
+    ) {
+      return;
+    }
+    this.#lastLogged = { delta, ...info };
+    const { idleCount, scaleFactor, scaleFactorLimit } = active.policy;
+    this.#core.logger.info(
+      { capacityInfo: { ...info, idleCount, scaleFactor, scaleFactorLimit }, required: delta },
+      'required scaling change',
+    );
   }
 
   #scaleUp(wanted: number): void {

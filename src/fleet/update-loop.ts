@@ -76,8 +76,13 @@ export class UpdateLoop {
     this.#nextTickAtMs = Number.POSITIVE_INFINITY;
     await this.poll();
     if (!this.#running) return;
-    this.#scaler.flushDeletions();
-    this.#scaler.evaluate();
+    try {
+      this.#scaler.flushDeletions();
+      this.#scaler.evaluate();
+    } catch (err: unknown) {
+      // A bug, not a provider fault: report it loudly but keep the loop alive.
+      this.#core.logger.error({ error: describeError(err) }, 'fleet evaluation failed');
+    }
     const o = this.#core.opts;
     const interval = this.#core.expecting() ? o.updateIntervalWhenExpectingMs : o.updateIntervalMs;
     if (this.#nextTickAtMs === Number.POSITIVE_INFINITY) {
