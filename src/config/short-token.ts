@@ -7,9 +7,10 @@ const PREFIXES: readonly RegExp[] = [
 ];
 
 /**
- * gitlab-runner's short token (`helpers/shorten_token.go`), used here for the default
- * `state_storage.dir`: strip one known prefix, keep the first 9 characters; tokens shorter than
- * 8 characters stay as they are. (src/gitlab has the same rule for logs; config does not import it.)
+ * gitlab-runner's short token (protocol §1.1, `helpers/shorten_token.go`), used in logs, cache
+ * paths and the default `state_storage.dir`: strip one known prefix (`glrt-` with an optional
+ * partition marker, `glrtr-`, `glcbt-`, `t1_`…`t3_`, `GR` + 7 hex), keep the first 9 characters;
+ * tokens shorter than 8 characters stay as they are. The one implementation; others re-export it.
  */
 export function shortenToken(token: string): string {
   if (token.length < 8) return token;

@@ -2,14 +2,6 @@
  * Short tokens (gitlab-runner-protocol.md §1.1) and a safe way to show a token in logs.
  */
 
-const SHORT_TOKEN_PREFIXES: readonly RegExp[] = [
-  /^glrt-(?:t[123]_)?/,
-  /^glrtr-/,
-  /^glcbt-/,
-  /^t[123]_/,
-  /^GR[0-9a-fA-F]{7}/,
-];
-
 /** Known token prefixes, longest first, kept visible by `maskToken`. */
 const VISIBLE_PREFIXES: readonly RegExp[] = [
   /^glrt-t[123]_/,
@@ -21,23 +13,7 @@ const VISIBLE_PREFIXES: readonly RegExp[] = [
   /^GR[0-9a-fA-F]{7}/,
 ];
 
-/**
- * The short token used in logs and in cache paths: strip one known prefix (`glrt-` with an
- * optional partition marker, `glrtr-`, `glcbt-`, `t1_`…`t3_`, `GR` + 7 hex), keep 9 characters.
- * Tokens shorter than 8 characters are returned as they are.
- */
-export function shortenToken(token: string): string {
-  if (token.length < 8) return token;
-  let rest = token;
-  for (const prefix of SHORT_TOKEN_PREFIXES) {
-    const m = prefix.exec(token);
-    if (m) {
-      rest = token.slice(m[0].length);
-      break;
-    }
-  }
-  return rest.slice(0, 9);
-}
+export { shortenToken } from '../config/short-token.js';
 
 /**
  * A token as it may appear in logs: its known prefix, an ellipsis and the last 4 characters
