@@ -18,7 +18,8 @@ import type {
 import type { AwsClients } from './aws-clients.js';
 import { callAws } from './aws-errors.js';
 import type { AwsProviderOptions } from './aws-options.js';
-import { describeGroup, mapLifecycleState, type GroupSnapshot } from './group-snapshot.js';
+import { describeGroup, type GroupSnapshot } from './group-snapshot.js';
+import { liveSpotInstances, toInstanceInfos } from './group-listing.js';
 import { ensureGroupTags, ownershipOf, type Ownership } from './group-tags.js';
 import {
   InstanceDetailsCache,
@@ -58,210 +59,229 @@ export interface AwsProvider extends Provider {
 }
 
 export function createAwsProvider(deps: AwsProviderDeps, options: AwsProviderOptions): AwsProvider {
-  const { clock, clients } = deps;
-  const logger = deps.logger.child({ provider: 'aws', group: options.groupName });
-  const details = new InstanceDetailsCache();
-  const notices = new NoticeBook();
-  let desired: number | undefined;
-  let maxSize = 0;
-  let groupIds = new Set<string>();
-  let queue: InterruptionQueue | undefined;
-  let connect: ConnectInfoSource | undefined;
+  return new AwsGroupProvider(deps, options);
+}
 
-  function adopt(group: GroupSnapshot): void {
-    if (desired !== undefined && desired !== group.desiredCapacity) {
-      logger.warn({ expected: desired, actual: group.desiredCapacity }, 'out-of-sync capacity');
-    }
-    desired = group.desiredCapacity;
-    maxSize = Math.min(group.maxSize, AWS_MAX_GROUP_SIZE);
-    const previous = groupIds;
-    groupIds = new Set(group.instances.map((i) => i.id));
-    details.retain(groupIds);
-    notices.prune(groupIds, (id) => previous.has(id), clock.now());
+class AwsGroupProvider implements AwsProvider {
+  readonly groupName: string;
+  readonly #deps: AwsProviderDeps;
+  readonly #options: AwsProviderOptions;
+  readonly #logger: Logger;
+  readonly #details = new InstanceDetailsCache();
+  readonly #notices = new NoticeBook();
+  #desired: number | undefined;
+  #maxSize = 0;
+  #groupIds = new Set<string>();
+  #queue: InterruptionQueue | undefined;
+  #connect: ConnectInfoSource | undefined;
+
+  constructor(deps: AwsProviderDeps, options: AwsProviderOptions) {
+    this.groupName = options.groupName;
+    this.#deps = deps;
+    this.#options = options;
+    this.#logger = deps.logger.child({ provider: 'aws', group: options.groupName });
   }
 
-  function record(id: string, notice: InterruptionNotice, source: NoticeSource): boolean {
-    if (!notices.record(id, notice, source, clock.now())) return false;
-    if (groupIds.has(id)) {
-      logger.warn(
+  async init(signal?: AbortSignal): Promise<ProviderInfo> {
+    const { clients } = this.#deps;
+    const region =
+      this.#options.region ??
+      (await callAws('resolve region', () => clients.autoscaling.config.region()));
+    const group = await describeGroup(clients.autoscaling, this.groupName, signal);
+    if (!group.newInstancesProtectedFromScaleIn) {
+      this.#logger.error(
+        {},
+        'auto scaling group does not protect new instances from scale-in (NewInstancesProtectedFromScaleIn is false)',
+      );
+    }
+    this.#adopt(group);
+    if (this.#maxSize === 0)
+      this.#logger.warn({}, 'auto scaling group has MaxSize 0: no instance can start');
+    await this.#checkTags(group, signal);
+    this.#connect = await createConnectInfoSource(
+      { clock: this.#deps.clock, clients, logger: this.#logger },
+      this.#options,
+    );
+    this.#startQueue();
+    return {
+      id: `aws/${region}/${this.groupName}`,
+      maxSize: this.#maxSize,
+      capabilities: ['interruption-notices', 'instance-types'],
+    };
+  }
+
+  async update(signal?: AbortSignal): Promise<InstanceInfo[]> {
+    const group = await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal);
+    this.#adopt(group);
+    await this.#fillDetails(
+      group.instances.map((i) => i.id),
+      signal,
+    );
+    await this.#checkSpotRequests(group, signal);
+    return toInstanceInfos(group, this.#details, this.#notices);
+  }
+
+  async increase(n: number, signal?: AbortSignal): Promise<number> {
+    if (n <= 0) return 0;
+    if (this.#desired === undefined) {
+      this.#adopt(await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal));
+    }
+    const from = this.#desired ?? 0;
+    const target = Math.min(from + n, this.#maxSize);
+    if (target <= from) {
+      this.#logger.warn({ desired: from, maxSize: this.#maxSize }, 'group is at its maximum size');
+      return 0;
+    }
+    await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
+    this.#desired = target;
+    return target - from;
+  }
+
+  async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    const done = await terminateInstances(
+      { autoscaling: this.#deps.clients.autoscaling, logger: this.#logger },
+      ids,
+      signal,
+    );
+    if (this.#desired !== undefined) this.#desired = Math.max(0, this.#desired - done.length);
+    return done;
+  }
+
+  async connectInfo(id: string, signal?: AbortSignal): Promise<ConnectInfo> {
+    if (!this.#connect) throw new SpotrunnerError('state', 'aws provider: connectInfo before init');
+    const fresh = await this.#connect.connectInfo(id, signal);
+    this.#details.put([fresh.details]);
+    return fresh.info;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#queue?.stop();
+    this.#queue = undefined;
+  }
+
+  launchFailures(sinceMs: number, signal?: AbortSignal): Promise<LaunchFailure[]> {
+    return describeLaunchFailures(this.#deps.clients.autoscaling, this.groupName, {
+      sinceMs,
+      signal,
+    });
+  }
+
+  instanceDetails(id: string): InstanceDetails | undefined {
+    return this.#details.get(id);
+  }
+
+  ownership(id: string): Ownership | undefined {
+    const d = this.#details.get(id);
+    return d ? ownershipOf(d, this.#options.managerName) : undefined;
+  }
+
+  reportInterruption(
+    id: string,
+    notice: InterruptionNotice,
+    source: NoticeSource = 'metadata',
+  ): boolean {
+    if (!this.#notices.record(id, notice, source, this.#deps.clock.now())) return false;
+    if (this.#groupIds.has(id)) {
+      this.#logger.warn(
         { instanceId: id, kind: notice.kind, deadlineMs: notice.deadlineMs, source },
         'interruption notice',
       );
-      deps.onInterruption?.(id, notice);
+      this.#deps.onInterruption?.(id, notice);
     }
     return true;
   }
 
-  async function fillDetails(ids: readonly string[], signal?: AbortSignal): Promise<void> {
-    const missing = details.missing(ids);
+  async pollInterruptionQueue(signal?: AbortSignal): Promise<number> {
+    return this.#queue ? this.#queue.pollOnce(signal) : 0;
+  }
+
+  #adopt(group: GroupSnapshot): void {
+    if (this.#desired !== undefined && this.#desired !== group.desiredCapacity) {
+      this.#logger.warn(
+        { expected: this.#desired, actual: group.desiredCapacity },
+        'out-of-sync capacity',
+      );
+    }
+    this.#desired = group.desiredCapacity;
+    this.#maxSize = Math.min(group.maxSize, AWS_MAX_GROUP_SIZE);
+    const previous = this.#groupIds;
+    this.#groupIds = new Set(group.instances.map((i) => i.id));
+    this.#details.retain(this.#groupIds);
+    this.#notices.prune(this.#groupIds, (id) => previous.has(id), this.#deps.clock.now());
+  }
+
+  async #checkTags(group: GroupSnapshot, signal?: AbortSignal): Promise<void> {
+    const { managerName, runnerName, tagGroup } = this.#options;
+    if (!managerName && !runnerName) return;
+    await ensureGroupTags(
+      { autoscaling: this.#deps.clients.autoscaling, logger: this.#logger },
+      this.groupName,
+      group.tags,
+      { managerName, runnerName, tagGroup, signal },
+    );
+  }
+
+  async #fillDetails(ids: readonly string[], signal?: AbortSignal): Promise<void> {
+    const missing = this.#details.missing(ids);
     if (missing.length === 0) return;
     try {
-      details.put(
-        await describeInstanceDetails(clients.ec2, {
+      this.#details.put(
+        await describeInstanceDetails(this.#deps.clients.ec2, {
           ids: missing,
-          batchSize: options.describeBatchSize,
+          batchSize: this.#options.describeBatchSize,
           signal,
         }),
       );
     } catch (err: unknown) {
       if (isAbortError(err)) throw err;
-      logger.warn(
+      this.#logger.warn(
         { error: describeError(err), instances: missing.length },
         'instance details unavailable',
       );
     }
   }
 
-  async function checkSpotRequests(group: GroupSnapshot, signal?: AbortSignal): Promise<void> {
-    if (!options.spotRequestChecks) return;
-    const spot = group.instances
-      .filter((i) => mapLifecycleState(i.lifecycleState) !== 'deleting')
-      .filter((i) => details.get(i.id)?.lifecycle === 'spot')
-      .map((i) => i.id);
+  async #checkSpotRequests(group: GroupSnapshot, signal?: AbortSignal): Promise<void> {
+    if (!this.#options.spotRequestChecks) return;
+    const spot = liveSpotInstances(group, this.#details);
     if (spot.length === 0) return;
     try {
-      const found = await describeSpotNotices(clients.ec2, spot, {
-        batchSize: options.describeBatchSize,
-        nowMs: clock.now(),
+      const found = await describeSpotNotices(this.#deps.clients.ec2, spot, {
+        batchSize: this.#options.describeBatchSize,
+        nowMs: this.#deps.clock.now(),
         signal,
       });
-      for (const [id, notice] of found) record(id, notice, 'spot-request');
+      for (const [id, notice] of found) this.reportInterruption(id, notice, 'spot-request');
     } catch (err: unknown) {
       if (isAbortError(err)) throw err;
-      logger.warn(
+      this.#logger.warn(
         { error: describeError(err) },
         'spot request check failed (needs ec2:DescribeSpotInstanceRequests)',
       );
     }
   }
 
-  function toInfo(group: GroupSnapshot): InstanceInfo[] {
-    return group.instances.map((i) => {
-      const d = details.get(i.id);
-      return {
-        id: i.id,
-        state: mapLifecycleState(i.lifecycleState),
-        launchedAtMs: d?.launchedAtMs,
-        instanceType: d?.instanceType ?? i.instanceType,
-        lifecycle: d?.lifecycle,
-        zone: d?.zone ?? i.zone,
-        interruption: notices.get(i.id),
-        detail: i.lifecycleState,
-      };
-    });
-  }
-
-  async function init(signal?: AbortSignal): Promise<ProviderInfo> {
-    const region =
-      options.region ??
-      (await callAws('resolve region', () => clients.autoscaling.config.region()));
-    const group = await describeGroup(clients.autoscaling, options.groupName, signal);
-    if (!group.newInstancesProtectedFromScaleIn) {
-      logger.error(
-        {},
-        'auto scaling group does not protect new instances from scale-in (NewInstancesProtectedFromScaleIn is false)',
-      );
-    }
-    adopt(group);
-    if (maxSize === 0) logger.warn({}, 'auto scaling group has MaxSize 0: no instance can start');
-    if (options.managerName || options.runnerName) {
-      await ensureGroupTags(
-        { autoscaling: clients.autoscaling, logger },
-        options.groupName,
-        group.tags,
-        {
-          managerName: options.managerName,
-          runnerName: options.runnerName,
-          tagGroup: options.tagGroup,
-          signal,
-        },
-      );
-    }
-    connect = await createConnectInfoSource({ clock, clients, logger }, options);
-    startQueue();
-    return {
-      id: `aws/${region}/${options.groupName}`,
-      maxSize,
-      capabilities: ['interruption-notices', 'instance-types'],
-    };
-  }
-
-  function startQueue(): void {
-    if (!options.interruptionQueueUrl || queue) return;
-    if (!clients.sqs) {
+  #startQueue(): void {
+    const { interruptionQueueUrl, interruptionQueueWaitSeconds } = this.#options;
+    if (!interruptionQueueUrl || this.#queue) return;
+    const sqs = this.#deps.clients.sqs;
+    if (!sqs) {
       throw new UserError(
         'plugin_config.interruption_queue_url is set but no SQS client was given',
         'config_invalid',
       );
     }
-    queue = createInterruptionQueue(
-      { clock, logger, sqs: clients.sqs },
+    this.#queue = createInterruptionQueue(
+      { clock: this.#deps.clock, logger: this.#logger, sqs },
       {
-        queueUrl: options.interruptionQueueUrl,
-        waitSeconds: options.interruptionQueueWaitSeconds,
+        queueUrl: interruptionQueueUrl,
+        waitSeconds: interruptionQueueWaitSeconds,
         onEvent: (event) => {
-          record(event.instanceId, event.notice, 'queue');
-          return groupIds.has(event.instanceId);
+          this.reportInterruption(event.instanceId, event.notice, 'queue');
+          return this.#groupIds.has(event.instanceId);
         },
       },
     );
-    queue.start();
+    this.#queue.start();
   }
-
-  return {
-    groupName: options.groupName,
-    init,
-    async update(signal?: AbortSignal): Promise<InstanceInfo[]> {
-      const group = await describeGroup(clients.autoscaling, options.groupName, signal);
-      adopt(group);
-      await fillDetails(
-        group.instances.map((i) => i.id),
-        signal,
-      );
-      await checkSpotRequests(group, signal);
-      return toInfo(group);
-    },
-    async increase(n: number, signal?: AbortSignal): Promise<number> {
-      if (n <= 0) return 0;
-      if (desired === undefined)
-        adopt(await describeGroup(clients.autoscaling, options.groupName, signal));
-      const from = desired ?? 0;
-      const target = Math.min(from + n, maxSize);
-      if (target <= from) {
-        logger.warn({ desired: from, maxSize }, 'group is at its maximum size');
-        return 0;
-      }
-      await changeDesiredCapacity(clients.autoscaling, options.groupName, target, signal);
-      desired = target;
-      return target - from;
-    },
-    async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
-      const done = await terminateInstances(
-        { autoscaling: clients.autoscaling, logger },
-        ids,
-        signal,
-      );
-      if (desired !== undefined) desired = Math.max(0, desired - done.length);
-      return done;
-    },
-    async connectInfo(id: string, signal?: AbortSignal): Promise<ConnectInfo> {
-      if (!connect) throw new SpotrunnerError('state', 'aws provider: connectInfo before init');
-      const fresh = await connect.connectInfo(id, signal);
-      details.put([fresh.details]);
-      return fresh.info;
-    },
-    async shutdown(): Promise<void> {
-      await queue?.stop();
-      queue = undefined;
-    },
-    launchFailures: (sinceMs, signal) =>
-      describeLaunchFailures(clients.autoscaling, options.groupName, { sinceMs, signal }),
-    instanceDetails: (id) => details.get(id),
-    ownership: (id) => {
-      const d = details.get(id);
-      return d ? ownershipOf(d, options.managerName) : undefined;
-    },
-    reportInterruption: (id, notice, source = 'metadata') => record(id, notice, source),
-    pollInterruptionQueue: async (signal) => (queue ? queue.pollOnce(signal) : 0),
-  };
 }

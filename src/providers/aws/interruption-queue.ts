@@ -94,73 +94,90 @@ export function createInterruptionQueue(
   deps: InterruptionQueueDeps,
   options: InterruptionQueueOptions,
 ): InterruptionQueue {
-  const logger = deps.logger.child({ queueUrl: options.queueUrl });
-  const controller = new AbortController();
-  let loop: Promise<void> | undefined;
+  return new QueuePoller(deps, options);
+}
 
-  async function handle(message: Message, signal: AbortSignal): Promise<boolean> {
+class QueuePoller implements InterruptionQueue {
+  readonly #deps: InterruptionQueueDeps;
+  readonly #options: InterruptionQueueOptions;
+  readonly #logger: Logger;
+  readonly #controller = new AbortController();
+  #loop: Promise<void> | undefined;
+
+  constructor(deps: InterruptionQueueDeps, options: InterruptionQueueOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#logger = deps.logger.child({ queueUrl: options.queueUrl });
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    await this.#loop;
+  }
+
+  async pollOnce(signal?: AbortSignal): Promise<number> {
+    const { queueUrl, waitSeconds } = this.#options;
+    const result = await callAws('sqs:ReceiveMessage', () =>
+      this.#deps.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: waitSeconds,
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    const messages = result.Messages ?? [];
+    let ours = 0;
+    for (const message of messages) {
+      if (await this.#handle(message, signal ?? this.#controller.signal)) ours++;
+    }
+    if (messages.length === 0 && waitSeconds === 0) {
+      await this.#deps.clock.sleep(this.#options.idlePollMs ?? 5_000, signal);
+    }
+    return ours;
+  }
+
+  async #handle(message: Message, signal: AbortSignal): Promise<boolean> {
     const event = parseInterruptionEvent(message.Body);
     if (!event) {
-      logger.debug({ messageId: message.MessageId }, 'interruption queue message ignored');
+      this.#logger.debug({ messageId: message.MessageId }, 'interruption queue message ignored');
       return false;
     }
-    if (!options.onEvent(event)) return false;
-    if (message.ReceiptHandle) {
-      const ReceiptHandle = message.ReceiptHandle;
+    if (!this.#options.onEvent(event)) return false;
+    const receiptHandle = message.ReceiptHandle;
+    if (receiptHandle) {
       await callAws('sqs:DeleteMessage', () =>
-        deps.sqs.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle }), {
-          abortSignal: signal,
-        }),
+        this.#deps.sqs.send(
+          new DeleteMessageCommand({
+            QueueUrl: this.#options.queueUrl,
+            ReceiptHandle: receiptHandle,
+          }),
+          { abortSignal: signal },
+        ),
       );
     }
     return true;
   }
 
-  async function pollOnce(signal?: AbortSignal): Promise<number> {
-    const result = await callAws('sqs:ReceiveMessage', () =>
-      deps.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: options.waitSeconds,
-        }),
-        { abortSignal: signal },
-      ),
-    );
-    let ours = 0;
-    for (const message of result.Messages ?? []) {
-      if (await handle(message, signal ?? controller.signal)) ours++;
-    }
-    if ((result.Messages ?? []).length === 0 && options.waitSeconds === 0) {
-      await deps.clock.sleep(options.idlePollMs ?? 5_000, signal);
-    }
-    return ours;
-  }
-
-  async function run(): Promise<void> {
+  async #run(): Promise<void> {
+    const signal = this.#controller.signal;
     let failures = 0;
-    while (!controller.signal.aborted) {
+    while (!signal.aborted) {
       try {
-        await pollOnce(controller.signal);
+        await this.pollOnce(signal);
         failures = 0;
       } catch (err: unknown) {
-        if (controller.signal.aborted || isAbortError(err)) break;
+        if (signal.aborted || isAbortError(err)) break;
         failures++;
         const delayMs = backoffDelayMs(failures, 1_000, 60_000);
-        logger.warn({ error: describeError(err), delayMs }, 'interruption queue poll failed');
-        await deps.clock.sleep(delayMs, controller.signal).catch(() => undefined);
+        this.#logger.warn({ error: describeError(err), delayMs }, 'interruption queue poll failed');
+        await this.#deps.clock.sleep(delayMs, signal).catch(() => undefined);
       }
     }
   }
-
-  return {
-    start(): void {
-      loop ??= run();
-    },
-    async stop(): Promise<void> {
-      controller.abort();
-      await loop;
-    },
-    pollOnce,
-  };
 }

@@ -7,13 +7,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SystemClock, type Clock } from '../../../src/platform/clock.js';
-import type { AwsDoubleBacking, AwsDoubleGroupSpec, PushedKey } from './double-model.js';
-import {
-  routeCall,
-  type InjectedFailure,
-  type RecordedRequest,
-  type RouterContext,
-} from './double-router.js';
+import type { AwsDoubleBacking, AwsDoubleGroupSpec } from './double-model.js';
+import { routeCall, type RouterContext } from './double-router.js';
 import { DoubleState } from './double-state.js';
 import { createDoubleControls, type AwsDoubleControls } from './double-controls.js';
 import type { SpotPricePoint } from './ec2-api.js';
@@ -80,6 +75,56 @@ function defaultSpotPrices(state: DoubleState): SpotPricePoint[] {
   return points;
 }
 
+function routerContext(
+  options: AwsDoubleOptions,
+  state: DoubleState,
+  queues: ReadonlyMap<string, SqsQueue>,
+): RouterContext {
+  const creds = options.credentials ?? [AWS_DOUBLE_CREDENTIALS];
+  return {
+    state,
+    queues,
+    pushedKeys: [],
+    keyTtlMs: options.keyTtlMs ?? 60_000,
+    secrets: new Map(creds.map((c) => [c.accessKeyId, c.secretAccessKey])),
+    spotPrices: options.spotPrices ?? defaultSpotPrices(state),
+    requests: [],
+    failures: [],
+    throttleLeft: { count: 0 },
+  };
+}
+
+/** IMDS paths go to the instance's metadata service; everything else is a signed API call. */
+function listener(
+  ctx: RouterContext,
+  imds: ImdsService,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = req.url ?? '/';
+    const imdsMatch = /^\/imds\/(i-[0-9a-f]+)(\/.*)$/.exec(url);
+    if (imdsMatch) {
+      const r = imds.handle(req.method ?? 'GET', imdsMatch[1]!, imdsMatch[2]!, req.headers);
+      res.writeHead(r.status, { 'content-type': r.contentType }).end(r.body);
+      return;
+    }
+    const wire = await routeCall(ctx, {
+      method: req.method ?? 'GET',
+      url,
+      headers: req.headers,
+      body,
+    });
+    res.writeHead(wire.status, wire.headers).end(wire.body);
+  }
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end(err instanceof Error ? err.message : String(err));
+    });
+  };
+}
+
 export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDouble> {
   const clock = options.clock ?? new SystemClock();
   const region = options.region ?? 'us-east-1';
@@ -92,54 +137,15 @@ export async function startAwsDouble(options: AwsDoubleOptions): Promise<AwsDoub
     backing: options.backing,
     groups: options.groups,
   });
-  const imds = new ImdsService(state);
-  const queuePath = `/${accountId}/${options.queueName ?? 'spotrunner-interruptions'}`;
-  const pushedKeys: PushedKey[] = [];
-  const requests: RecordedRequest[] = [];
-  const failures: InjectedFailure[] = [];
-  const creds = options.credentials ?? [AWS_DOUBLE_CREDENTIALS];
   const queues = new Map<string, SqsQueue>();
-  const ctx: RouterContext = {
-    state,
-    queues,
-    pushedKeys,
-    keyTtlMs: options.keyTtlMs ?? 60_000,
-    secrets: new Map(creds.map((c) => [c.accessKeyId, c.secretAccessKey])),
-    spotPrices: options.spotPrices ?? defaultSpotPrices(state),
-    requests,
-    failures,
-    throttleLeft: { count: 0 },
-  };
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      const body = await readBody(req);
-      const url = req.url ?? '/';
-      const imdsMatch = /^\/imds\/(i-[0-9a-f]+)(\/.*)$/.exec(url);
-      if (imdsMatch) {
-        const r = imds.handle(req.method ?? 'GET', imdsMatch[1]!, imdsMatch[2]!, req.headers);
-        res.writeHead(r.status, { 'content-type': r.contentType }).end(r.body);
-        return;
-      }
-      const wire = await routeCall(ctx, {
-        method: req.method ?? 'GET',
-        url,
-        headers: req.headers,
-        body,
-      });
-      res.writeHead(wire.status, wire.headers).end(wire.body);
-    })().catch((err: unknown) => {
-      res
-        .writeHead(500, { 'content-type': 'text/plain' })
-        .end(err instanceof Error ? err.message : String(err));
-    });
-  });
+  const ctx = routerContext(options, state, queues);
+  const server = createServer(listener(ctx, new ImdsService(state)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const queuePath = `/${accountId}/${options.queueName ?? 'spotrunner-interruptions'}`;
   const queue = new SqsQueue(`${endpoint}${queuePath}`, clock);
   queues.set(queuePath, queue);
   const controls = createDoubleControls({ state, ctx, queue, endpoint });
-
   return {
     endpoint,
     region,

@@ -80,110 +80,161 @@ export function createDoubleControls(deps: {
   queue: SqsQueue;
   endpoint: string;
 }): AwsDoubleControls {
-  const { state, ctx, queue } = deps;
-  const timers = new Set<() => void>();
+  return new DoubleControls(deps.state, deps.ctx, deps.queue, deps.endpoint);
+}
 
-  function spotInstance(id: string): DoubleInstance {
-    const instance = state.instance(id);
+class DoubleControls implements AwsDoubleControls {
+  readonly #state: DoubleState;
+  readonly #ctx: RouterContext;
+  readonly #queue: SqsQueue;
+  readonly #endpoint: string;
+  readonly #timers = new Set<() => void>();
+
+  constructor(state: DoubleState, ctx: RouterContext, queue: SqsQueue, endpoint: string) {
+    this.#state = state;
+    this.#ctx = ctx;
+    this.#queue = queue;
+    this.#endpoint = endpoint;
+  }
+
+  get requests(): RecordedRequest[] {
+    return this.#ctx.requests;
+  }
+
+  instances(group?: string): DoubleInstance[] {
+    return [...this.#state.instances.values()]
+      .filter((i) => !group || i.group === group)
+      .map((i) => ({ ...i, tags: { ...i.tags }, imds: { ...i.imds } }));
+  }
+
+  async settled(): Promise<void> {
+    await this.#state.launcher.idle();
+    this.#state.refresh();
+  }
+
+  interrupt(id: string, options: InterruptOptions = {}): void {
+    const state = this.#state;
+    const instance = this.#spotInstance(id);
+    const now = state.clock.now();
+    if ((options.kind ?? 'termination') === 'rebalance') {
+      instance.imds.rebalanceAtMs = now;
+      this.#queue.send(eventBody(state, 'EC2 Instance Rebalance Recommendation', id, {}));
+      return;
+    }
+    const action = options.action ?? 'terminate';
+    const noticeMs = options.noticeMs ?? 120_000;
+    instance.spotStatus = {
+      code: `marked-for-${action === 'terminate' ? 'termination' : action}`,
+      updatedAtMs: now,
+      message: 'Your Spot Instance is marked to be interrupted.',
+    };
+    instance.imds.instanceAction = { action, timeMs: now + noticeMs };
+    this.#queue.send(
+      eventBody(state, 'EC2 Spot Instance Interruption Warning', id, { 'instance-action': action }),
+    );
+    const cancel = state.clock.schedule(noticeMs, () => {
+      this.#timers.delete(cancel);
+      instance.spotStatus = {
+        code: 'instance-terminated-by-price',
+        updatedAtMs: state.clock.now(),
+        message: 'Your Spot Instance was terminated.',
+      };
+      state.vanish(id);
+    });
+    this.#timers.add(cancel);
+  }
+
+  vanish(id: string): void {
+    this.#state.vanish(id);
+  }
+
+  failLaunches(setting: { code?: string; message?: string; count?: number }): void {
+    const failure: LaunchFailureSetting = {
+      code: setting.code ?? 'InsufficientInstanceCapacity',
+      message: setting.message ?? 'There is no Spot capacity available that matches your request.',
+      remaining: setting.count,
+    };
+    this.#state.launchFailure = failure;
+    this.#state.refresh();
+  }
+
+  clearLaunchFailures(): void {
+    this.#state.launchFailure = undefined;
+    this.#state.refresh();
+  }
+
+  throttle(n: number): void {
+    this.#ctx.throttleLeft.count = n;
+  }
+
+  failAction(
+    action: string,
+    failure: Partial<Omit<InjectedFailure, 'action'>> & { code: string },
+  ): void {
+    this.#ctx.failures.push({ action, message: 'injected failure', status: 400, ...failure });
+  }
+
+  updateGroup(name: string, patch: GroupPatch): void {
+    const g = this.#state.group(name);
+    if (patch.min !== undefined) g.minSize = patch.min;
+    if (patch.max !== undefined) g.maxSize = patch.max;
+    if (patch.desired !== undefined) g.desired = patch.desired;
+    if (patch.protectFromScaleIn !== undefined) g.protect = patch.protectFromScaleIn;
+    if (patch.suspendedProcesses) g.suspended = [...patch.suspendedProcesses];
+    if (patch.capacityRebalance !== undefined) g.capacityRebalance = patch.capacityRebalance;
+    if (patch.policies) g.policies = [...patch.policies];
+    if (patch.httpTokens && g.launchTemplate)
+      this.#newTemplateVersion(g.launchTemplate, patch.httpTokens);
+  }
+
+  sendQueueMessage(body: string): string {
+    return this.#queue.send(body);
+  }
+
+  queueMessages(): QueueMessage[] {
+    return this.#queue.messages.map((m) => ({ ...m }));
+  }
+
+  pushedKeys(id?: string): PushedKey[] {
+    return this.#ctx.pushedKeys.filter((k) => id === undefined || k.instanceId === id);
+  }
+
+  metadataUrl(id: string): string {
+    return `${this.#endpoint}/imds/${id}`;
+  }
+
+  backingErrors(): string[] {
+    return [...this.#state.launcher.errors];
+  }
+
+  cancelTimers(): void {
+    for (const cancel of this.#timers) cancel();
+    this.#timers.clear();
+  }
+
+  #spotInstance(id: string): DoubleInstance {
+    const instance = this.#state.instance(id);
     if (!instance?.inGroup) throw new Error(`no instance ${id} in any group`);
-    if (instance.lifecycle !== 'spot')
+    if (instance.lifecycle !== 'spot') {
       throw new Error(`instance ${id} is on-demand: only spot instances are interrupted`);
+    }
     return instance;
   }
 
-  return {
-    instances: (group) =>
-      [...state.instances.values()]
-        .filter((i) => !group || i.group === group)
-        .map((i) => ({ ...i, tags: { ...i.tags }, imds: { ...i.imds } })),
-    async settled() {
-      await state.launcher.idle();
-      state.refresh();
-    },
-    interrupt(id, options = {}) {
-      const instance = spotInstance(id);
-      const now = state.clock.now();
-      if ((options.kind ?? 'termination') === 'rebalance') {
-        instance.imds.rebalanceAtMs = now;
-        queue.send(eventBody(state, 'EC2 Instance Rebalance Recommendation', id, {}));
-        return;
-      }
-      const action = options.action ?? 'terminate';
-      const noticeMs = options.noticeMs ?? 120_000;
-      instance.spotStatus = {
-        code: `marked-for-${action === 'terminate' ? 'termination' : action}`,
-        updatedAtMs: now,
-        message: 'Your Spot Instance is marked to be interrupted.',
-      };
-      instance.imds.instanceAction = { action, timeMs: now + noticeMs };
-      queue.send(
-        eventBody(state, 'EC2 Spot Instance Interruption Warning', id, {
-          'instance-action': action,
-        }),
-      );
-      const cancel = state.clock.schedule(noticeMs, () => {
-        timers.delete(cancel);
-        instance.spotStatus = {
-          code: 'instance-terminated-by-price',
-          updatedAtMs: state.clock.now(),
-          message: 'Your Spot Instance was terminated.',
-        };
-        state.vanish(id);
-      });
-      timers.add(cancel);
-    },
-    vanish: (id) => state.vanish(id),
-    failLaunches(setting) {
-      const failure: LaunchFailureSetting = {
-        code: setting.code ?? 'InsufficientInstanceCapacity',
-        message:
-          setting.message ?? 'There is no Spot capacity available that matches your request.',
-        remaining: setting.count,
-      };
-      state.launchFailure = failure;
-      state.refresh();
-    },
-    clearLaunchFailures() {
-      state.launchFailure = undefined;
-      state.refresh();
-    },
-    throttle(n) {
-      ctx.throttleLeft.count = n;
-    },
-    failAction(action, failure) {
-      ctx.failures.push({ action, message: 'injected failure', status: 400, ...failure });
-    },
-    updateGroup(name, patch) {
-      const g = state.group(name);
-      if (patch.min !== undefined) g.minSize = patch.min;
-      if (patch.max !== undefined) g.maxSize = patch.max;
-      if (patch.desired !== undefined) g.desired = patch.desired;
-      if (patch.protectFromScaleIn !== undefined) g.protect = patch.protectFromScaleIn;
-      if (patch.suspendedProcesses) g.suspended = [...patch.suspendedProcesses];
-      if (patch.capacityRebalance !== undefined) g.capacityRebalance = patch.capacityRebalance;
-      if (patch.policies) g.policies = [...patch.policies];
-      if (patch.httpTokens && g.launchTemplate) {
-        const versions = state.templates.filter((t) => t.templateId === g.launchTemplate!.id);
-        const number = Math.max(...versions.map((v) => v.number)) + 1;
-        for (const v of versions) v.isDefault = false;
-        state.templates.push({
-          templateId: g.launchTemplate.id,
-          templateName: g.launchTemplate.name,
-          number,
-          isDefault: true,
-          httpTokens: patch.httpTokens,
-        });
-      }
-    },
-    sendQueueMessage: (body) => queue.send(body),
-    queueMessages: () => queue.messages.map((m) => ({ ...m })),
-    pushedKeys: (id) => ctx.pushedKeys.filter((k) => id === undefined || k.instanceId === id),
-    requests: ctx.requests,
-    metadataUrl: (id) => `${deps.endpoint}/imds/${id}`,
-    backingErrors: () => [...state.launcher.errors],
-    cancelTimers() {
-      for (const cancel of timers) cancel();
-      timers.clear();
-    },
-  };
+  /** A new template version with this IMDS setting, made the default (the group uses it). */
+  #newTemplateVersion(
+    template: { id: string; name: string },
+    httpTokens: 'required' | 'optional',
+  ): void {
+    const versions = this.#state.templates.filter((t) => t.templateId === template.id);
+    const number = Math.max(...versions.map((v) => v.number)) + 1;
+    for (const v of versions) v.isDefault = false;
+    this.#state.templates.push({
+      templateId: template.id,
+      templateName: template.name,
+      number,
+      isDefault: true,
+      httpTokens,
+    });
+  }
 }
