@@ -162,6 +162,33 @@ describe('get_sources', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
+  it('initialises submodules with GIT_SUBMODULE_STRATEGY and rejects unknown strategies', async () => {
+    const lib = createGitRemote(join(tmp.dir, 'lib'), 1);
+    const work = join(tmp.dir, 'origin', 'work');
+    git(work, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib.url, 'lib');
+    git(work, 'commit', '-q', '-m', 'add lib');
+    git(work, 'push', '-q', remote.bare, 'HEAD:main');
+    const sha = git(work, 'rev-parse', 'HEAD');
+    const allowFile = [
+      { key: 'GIT_CONFIG_COUNT', value: '1' },
+      { key: 'GIT_CONFIG_KEY_0', value: 'protocol.file.allow' },
+      { key: 'GIT_CONFIG_VALUE_0', value: 'always' },
+    ];
+    const run = await getSources(
+      { sha, variables: [{ key: 'GIT_SUBMODULE_STRATEGY', value: 'recursive' }, ...allowFile] },
+      'clone',
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.plain).toContain('Updating/initializing submodules recursively...');
+    expect(readFileSync(join(project, 'lib', 'file1.txt'), 'utf8')).toBe('content 1\n');
+    const bad = await getSources(
+      { sha, variables: [{ key: 'GIT_SUBMODULE_STRATEGY', value: 'sometimes' }] },
+      'fetch',
+    );
+    expect(bad.exitCode).toBe(1);
+    expect(bad.plain).toContain('ERROR: unknown GIT_SUBMODULE_STRATEGY');
+  });
+
   it('fails with the fetch error for a sha the remote does not have', async () => {
     const run = await getSources({ sha: 'deadbeef'.repeat(5) }, 'clone');
     expect(run.exitCode).not.toBe(0);
