@@ -1,4 +1,5 @@
 import type { Clock } from '../platform/clock.js';
+import { describeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ConnectInfo, Provider } from '../providers/provider.js';
 import { FleetAcquisition, InstanceLostError } from './acquisition.js';
@@ -88,20 +89,32 @@ export class FleetCore {
   requestEvaluate(): void {
     if (this.#evaluateQueued) return;
     this.#evaluateQueued = true;
-    queueMicrotask(() => {
-      this.#evaluateQueued = false;
-      this.hooks.evaluate();
-    });
+    queueMicrotask(this.#runEvaluate);
   }
+
+  readonly #runEvaluate = (): void => {
+    this.#evaluateQueued = false;
+    try {
+      this.hooks.evaluate();
+    } catch (err: unknown) {
+      this.logger.error({ error: describeError(err) }, 'fleet evaluation failed');
+    }
+  };
 
   requestDeletionFlush(): void {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => {
-      this.#flushQueued = false;
-      this.hooks.flushDeletions();
-    });
+    queueMicrotask(this.#runFlush);
   }
+
+  readonly #runFlush = (): void => {
+    this.#flushQueued = false;
+    try {
+      this.hooks.flushDeletions();
+    } catch (err: unknown) {
+      this.logger.error({ error: describeError(err) }, 'fleet deletion flush failed');
+    }
+  };
 
   /** Binds a free slot of `inst` to `key`. The instance must have room. */
   bind(inst: FleetInstance, key: string, jobId: number | undefined): FleetAcquisition {
