@@ -3,7 +3,8 @@
  * (`common/build.go` executeScript / executeUserScripts): a failing source/cache/dependency
  * stage skips the user script; after_script runs after the script whatever its result and
  * after a graceful cancel or RUNNER_SCRIPT_TIMEOUT, but not after the job timeout or a hard
- * abort; cache and artifacts are saved for the result; file variables are always removed.
+ * abort; cache and artifacts are saved for the result; file variables are removed unless the
+ * instance is gone (system failure).
  */
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -220,7 +221,8 @@ export class JobRun {
   }
 
   async #cleanup(failure: JobFailure | undefined): Promise<void> {
-    if (this.#ctx.connection.closed) return;
+    // After a system failure (lost connection or instance) there is no one left to clean up.
+    if (this.#ctx.connection.closed || failure?.system) return;
     const aborted = this.#ctx.abortSignal.aborted;
     const budgetMs = aborted
       ? Math.min(5000, this.#options.cleanupTimeoutMs)
