@@ -9,6 +9,7 @@ import type { CompiledConfig } from '../config/types.js';
 import { parseDurationMs } from '../platform/durations.js';
 import { describeError, UserError } from '../platform/errors.js';
 import { parseCostBand, type CostBand } from './cost/explain-cost.js';
+import type { History } from './history/job-record.js';
 import { formatHistoryCsv } from './history/write-history-csv.js';
 import { parseSeed } from './history/synthetic-spec.js';
 import type { SpotPriceSource } from './prices/live-spot-prices.js';
@@ -16,6 +17,7 @@ import { planToJson } from './report/json-report.js';
 import { renderHtmlReport } from './report/html-report.js';
 import { formatTextReport } from './report/text-report.js';
 import { resolvePlanTarget, type PlanFlags } from './replay/plan-setup.js';
+import type { PlanResult } from './replay/plan-result.js';
 import { runPlan, type PlanInput } from './replay/run-plan.js';
 import {
   bundledExample,
@@ -24,9 +26,9 @@ import {
   type HistorySourceOptions,
   type SourceDeps,
 } from './plan-sources.js';
-import { runSweep, type SweepResult } from './sweep/run-sweep.js';
+import { runSweep, type SweepProgress, type SweepResult } from './sweep/run-sweep.js';
 import { formatSweepText, sweepToJson } from './sweep/sweep-report.js';
-import { parseSweep } from './sweep/sweep-spec.js';
+import { parseSweep, type SweepDimension } from './sweep/sweep-spec.js';
 
 export interface PlanCommandOptions extends HistorySourceOptions {
   config?: string;
@@ -103,43 +105,40 @@ async function writeOutput(path: string, text: string): Promise<void> {
   }
 }
 
-export async function runPlanCommand(
-  deps: RunPlanCommandDeps,
-  o: PlanCommandOptions,
-): Promise<void> {
+function withSpan(history: History, span: string | undefined, nowMs: number): History {
+  if (span === undefined) return history;
+  const spanMs = parseDurationMs(span);
+  if (!(spanMs > 0)) throw new UserError(`--span ${span}: expected a positive duration, e.g. 14d`);
+  const first = history.jobs[0]?.queuedAtMs ?? nowMs;
+  return { ...history, spanMs, spanStartMs: Math.floor(first / 86_400_000) * 86_400_000 };
+}
+
+interface Prepared {
+  input: PlanInput;
+  dims: SweepDimension[] | undefined;
+  waitTargetSeconds: number;
+}
+
+/** Config, history, sweep dimensions and prices for the options given. */
+async function prepare(deps: RunPlanCommandDeps, options: PlanCommandOptions): Promise<Prepared> {
   const example = bundledExample();
-  const usingExample = o.config === undefined;
-  if (
-    usingExample &&
-    o.history === undefined &&
-    o.synthetic === undefined &&
-    o.gitlabUrl === undefined
-  ) {
-    o = { ...o, history: example.history };
-  }
-  const flags = parseFlags(o);
-  const { config } = await deps.loadConfig(
-    usingExample ? example.config : resolve(deps.cwd, o.config!),
-    { env: deps.env },
+  const usingExample = options.config === undefined;
+  const noHistory = [options.history, options.synthetic, options.gitlabUrl].every(
+    (v) => v === undefined,
   );
-  let history = await loadHistory(deps, o);
-  if (o.span !== undefined) {
-    const spanMs = parseDurationMs(o.span);
-    if (!(spanMs > 0))
-      throw new UserError(`--span ${o.span}: expected a positive duration, e.g. 14d`);
-    const first = history.jobs[0]?.queuedAtMs ?? deps.clock.now();
-    history = { ...history, spanMs, spanStartMs: Math.floor(first / 86_400_000) * 86_400_000 };
+  const o = usingExample && noHistory ? { ...options, history: example.history } : options;
+  const flags = parseFlags(o);
+  const configPath = usingExample ? example.config : resolve(deps.cwd, o.config!);
+  const { config } = await deps.loadConfig(configPath, { env: deps.env });
+  const history = withSpan(await loadHistory(deps, o), o.span, deps.clock.now());
+  if (o.exportHistory !== undefined) {
+    const csv = [...formatHistoryCsv(history.jobs)].join('');
+    await writeOutput(resolve(deps.cwd, o.exportHistory), csv);
   }
-  if (o.exportHistory !== undefined)
-    await writeOutput(
-      resolve(deps.cwd, o.exportHistory),
-      [...formatHistoryCsv(history.jobs)].join(''),
-    );
   const dims =
     o.sweep === undefined || o.sweep === false
       ? undefined
       : parseSweep(o.sweep === true ? [] : o.sweep);
-  const waitTargetSeconds = o.waitTarget === undefined ? 60 : parseDurationMs(o.waitTarget) / 1000;
   const target = resolvePlanTarget(config, flags);
   const sweepTypes = dims?.find((d) => d.key === 'type')?.labels ?? [];
   const prices = await loadPrices(deps, {
@@ -149,40 +148,61 @@ export async function runPlanCommand(
     instanceTypes: [...new Set([target.instanceType, ...sweepTypes])],
   });
   const band = parseBand(o, usingExample);
-  const input: PlanInput = {
-    config,
-    history,
-    prices,
-    flags,
-    logger: deps.logger,
-    ...(band ? { expected: band } : {}),
+  return {
+    input: {
+      config,
+      history,
+      prices,
+      flags,
+      logger: deps.logger,
+      ...(band ? { expected: band } : {}),
+    },
+    dims,
+    waitTargetSeconds: o.waitTarget === undefined ? 60 : parseDurationMs(o.waitTarget) / 1000,
   };
-  const plan = await runPlan(input);
-  let sweep: SweepResult | undefined;
-  if (dims) {
-    sweep = await runSweep(input, dims, waitTargetSeconds, (p) => {
-      if (p.done < p.total)
-        deps.stderr.write(
-          `${deps.isTTY ? '\r\u001b[2K' : ''}sweep ${p.done + 1}/${p.total}: ${p.label}${deps.isTTY ? '' : '\n'}`,
-        );
-      else if (deps.isTTY) deps.stderr.write('\r\u001b[2K');
-    });
-  }
+}
+
+function sweepProgress(deps: RunPlanCommandDeps): (p: SweepProgress) => void {
+  return (p) => {
+    if (p.done < p.total) {
+      const line = `sweep ${p.done + 1}/${p.total}: ${p.label}`;
+      deps.stderr.write(deps.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
+    } else if (deps.isTTY) deps.stderr.write('\r\u001b[2K');
+  };
+}
+
+async function report(
+  deps: RunPlanCommandDeps,
+  o: PlanCommandOptions,
+  plan: PlanResult,
+  sweep: SweepResult | undefined,
+): Promise<void> {
   if (o.json) {
-    deps.stdout.write(
-      `${JSON.stringify(sweep ? { ...planToJson(plan), sweep: sweepToJson(sweep) } : planToJson(plan), null, 2)}\n`,
-    );
+    const json = sweep ? { ...planToJson(plan), sweep: sweepToJson(sweep) } : planToJson(plan);
+    deps.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     deps.stdout.write(formatTextReport(plan));
     if (sweep) deps.stdout.write(`\n${formatSweepText(sweep)}`);
   }
   if (o.html !== undefined) {
-    const html = renderHtmlReport({
-      plan,
-      ...(sweep ? { sweep } : {}),
-      generatedAt: new Date(deps.clock.now()).toISOString(),
-    });
-    await writeOutput(resolve(deps.cwd, o.html), html);
+    const generatedAt = new Date(deps.clock.now()).toISOString();
+    await writeOutput(
+      resolve(deps.cwd, o.html),
+      renderHtmlReport({ plan, ...(sweep ? { sweep } : {}), generatedAt }),
+    );
     if (!o.json) deps.stdout.write(`\nHTML report written to ${o.html}\n`);
   }
+}
+
+/** Runs `spotrunner plan` for parsed options; UserError for anything the user can fix. */
+export async function runPlanCommand(
+  deps: RunPlanCommandDeps,
+  o: PlanCommandOptions,
+): Promise<void> {
+  const { input, dims, waitTargetSeconds } = await prepare(deps, o);
+  const plan = await runPlan(input);
+  const sweep = dims
+    ? await runSweep(input, dims, waitTargetSeconds, sweepProgress(deps))
+    : undefined;
+  await report(deps, o, plan, sweep);
 }

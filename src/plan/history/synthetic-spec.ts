@@ -53,44 +53,50 @@ function parseBool(key: string, value: string): boolean {
   throw new UserError(`--synthetic ${key}=${value}: expected true or false`);
 }
 
-/** Parses the `key=value,…` spec; `jobs` is required, the rest have defaults. */
-export function parseSyntheticSpec(spec: string): SyntheticOptions {
+const KNOWN_KEYS = [
+  'jobs',
+  'cpu-hours',
+  'days',
+  'spiky',
+  'seed',
+  'pipelines',
+  'start',
+  'tz',
+  'project',
+  'tags',
+];
+
+function readKeyValues(spec: string): Map<string, string> {
   const values = new Map<string, string>();
   for (const part of spec.split(',')) {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
     if (eq < 0) throw new UserError(`--synthetic: "${part}" is not key=value`);
-    values.set(
-      part.slice(0, eq).trim().toLowerCase().replace(/_/g, '-'),
-      part.slice(eq + 1).trim(),
-    );
-  }
-  const known = [
-    'jobs',
-    'cpu-hours',
-    'days',
-    'spiky',
-    'seed',
-    'pipelines',
-    'start',
-    'tz',
-    'project',
-    'tags',
-  ];
-  for (const key of values.keys()) {
-    if (!known.includes(key)) {
-      throw new UserError(`--synthetic: unknown key "${key}" (known: ${known.join(', ')})`);
+    const key = part.slice(0, eq).trim().toLowerCase().replace(/_/g, '-');
+    if (!KNOWN_KEYS.includes(key)) {
+      throw new UserError(`--synthetic: unknown key "${key}" (known: ${KNOWN_KEYS.join(', ')})`);
     }
+    values.set(key, part.slice(eq + 1).trim());
   }
+  return values;
+}
+
+function parseStart(start: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || Number.isNaN(Date.parse(`${start}T00:00:00Z`))) {
+    throw new UserError(`--synthetic start=${start}: expected a date YYYY-MM-DD`);
+  }
+  return start;
+}
+
+/** Parses the `key=value,…` spec; `jobs` is required, the rest have defaults. */
+export function parseSyntheticSpec(spec: string): SyntheticOptions {
+  const values = readKeyValues(spec);
   const jobsText = values.get('jobs');
   if (jobsText === undefined)
     throw new UserError('--synthetic needs jobs=N (e.g. jobs=1682,cpu-hours=29,days=14)');
   const jobs = positive('jobs', jobsText, true);
   const get = (k: string): string | undefined => values.get(k);
-  const start = get('start') ?? DEFAULT_SYNTHETIC.startDate;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || Number.isNaN(Date.parse(`${start}T00:00:00Z`))) {
-    throw new UserError(`--synthetic start=${start}: expected a date YYYY-MM-DD`);
-  }
+  const start = parseStart(get('start') ?? DEFAULT_SYNTHETIC.startDate);
   const tz = get('tz');
   const utcOffsetHours = tz === undefined ? 0 : Number(tz);
   if (!Number.isFinite(utcOffsetHours) || Math.abs(utcOffsetHours) > 14) {

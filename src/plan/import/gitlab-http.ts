@@ -77,6 +77,47 @@ export interface GitlabHttp {
   readonly host: string;
 }
 
+async function getOnce<T>(
+  deps: GitlabHttpDeps,
+  req: { url: string; host: string; headers: Record<string, string>; signal?: AbortSignal },
+): Promise<GitlabPage<T>> {
+  const { url, host, headers } = req;
+  let res: Response;
+  try {
+    res = await deps.fetch(url, {
+      headers,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+  } catch (err: unknown) {
+    throw new SpotrunnerError('gitlab_transport', `cannot reach ${host}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+  if (res.status === 401 || res.status === 403) {
+    await res.body?.cancel();
+    throw new UserError(
+      `GitLab ${host} answered ${res.status}: the token is missing or lacks the read_api scope`,
+      'gitlab_forbidden',
+    );
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    throw new UserError(
+      `GitLab ${host}: ${new URL(url).pathname} not found (check --project/--group)`,
+      'not_found',
+    );
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    const wait = parseRetryAfterMs(res.headers.get('retry-after'), deps.clock.now());
+    throw new HttpStatusError(res.status, `GitLab ${host} answered ${res.status}`, wait);
+  }
+  const body = (await res.json()) as T;
+  const next = nextPageUrl(res.headers, url);
+  return next === undefined ? { body } : { body, next };
+}
+
 export function createGitlabHttp(deps: GitlabHttpDeps, options: GitlabHttpOptions): GitlabHttp {
   const root = options.baseUrl.replace(/\/+$/, '');
   let host: string;
@@ -89,61 +130,33 @@ export function createGitlabHttp(deps: GitlabHttpDeps, options: GitlabHttpOption
   if (options.token) headers['private-token'] = options.token;
   const log = deps.logger.child({ component: 'plan-import', host });
 
-  async function once<T>(url: string): Promise<GitlabPage<T>> {
-    let res: Response;
-    try {
-      res = await deps.fetch(url, {
-        headers,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (err: unknown) {
-      throw new SpotrunnerError('gitlab_transport', `cannot reach ${host}`, {
-        retryable: true,
-        cause: err,
-      });
-    }
-    if (res.status === 401 || res.status === 403) {
-      await res.body?.cancel();
-      throw new UserError(
-        `GitLab ${host} answered ${res.status}: the token is missing or lacks the read_api scope`,
-        'gitlab_forbidden',
-      );
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      throw new UserError(
-        `GitLab ${host}: ${new URL(url).pathname} not found (check --project/--group)`,
-        'not_found',
-      );
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      const wait = parseRetryAfterMs(res.headers.get('retry-after'), deps.clock.now());
-      throw new HttpStatusError(res.status, `GitLab ${host} answered ${res.status}`, wait);
-    }
-    const body = (await res.json()) as T;
-    const next = nextPageUrl(res.headers, url);
-    return next === undefined ? { body } : { body, next };
-  }
-
   return {
     host,
     get<T>(pathOrUrl: string): Promise<GitlabPage<T>> {
       const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${root}/api/v4${pathOrUrl}`;
-      return retry(() => once<T>(url), {
-        clock: deps.clock,
-        attempts: options.attempts ?? 8,
-        baseDelayMs: 1000,
-        maxDelayMs: 60_000,
-        retryable: (err) => err instanceof SpotrunnerError && err.retryable,
-        delayFor: (err) => (err instanceof HttpStatusError ? err.retryAfterMs : undefined),
-        ...(options.signal ? { signal: options.signal } : {}),
-        onRetry: (err, attempt, delayMs) =>
-          log.warn(
-            { attempt, delayMs, status: err instanceof HttpStatusError ? err.status : undefined },
-            'gitlab request retried',
-          ),
-      });
+      return retry(
+        () =>
+          getOnce<T>(deps, {
+            url,
+            host,
+            headers,
+            ...(options.signal ? { signal: options.signal } : {}),
+          }),
+        {
+          clock: deps.clock,
+          attempts: options.attempts ?? 8,
+          baseDelayMs: 1000,
+          maxDelayMs: 60_000,
+          retryable: (err) => err instanceof SpotrunnerError && err.retryable,
+          delayFor: (err) => (err instanceof HttpStatusError ? err.retryAfterMs : undefined),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onRetry: (err, attempt, delayMs) =>
+            log.warn(
+              { attempt, delayMs, status: err instanceof HttpStatusError ? err.status : undefined },
+              'gitlab request retried',
+            ),
+        },
+      );
     },
   };
 }

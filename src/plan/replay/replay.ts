@@ -97,10 +97,9 @@ async function drainTail(
     await clock.runUntil(Math.min(limit, clock.now() + 60_000));
 }
 
-export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
-  const wallStart = performance.now();
-  const clock = new VirtualClock(input.startMs);
-  const sim = createSimProvider(
+/** The simulated cloud: one instance type at the plan's prices, the plan's boots and interruptions. */
+function createReplaySim(clock: VirtualClock, input: ReplayInput): SimProvider {
+  return createSimProvider(
     { clock },
     {
       seed: input.seed,
@@ -121,6 +120,12 @@ export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
       recordInstances: true,
     },
   );
+}
+
+export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
+  const wallStart = performance.now();
+  const clock = new VirtualClock(input.startMs);
+  const sim = createReplaySim(clock, input);
   const watch = new BootWatch(sim, clock);
   const fleet: FleetEngine = createFleet(
     { clock, logger: input.logger ?? silentLogger, provider: watch },

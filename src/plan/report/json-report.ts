@@ -57,6 +57,57 @@ const round = (n: number, digits = 4): number => {
   return Math.round(n * f) / f;
 };
 
+function moneyFields(
+  r: PlanResult,
+): Pick<
+  PlanJson,
+  'costUsd' | 'costPerMonthUsd' | 'alwaysOnCostPerMonthUsd' | 'alwaysOn' | 'costByType'
+> {
+  return {
+    costUsd: round(r.costUsd),
+    costPerMonthUsd: round(r.costPerMonthUsd),
+    alwaysOnCostPerMonthUsd: round(r.alwaysOnCostPerMonthUsd),
+    alwaysOn: {
+      ...r.alwaysOn,
+      onDemandPerMonthUsd: round(r.alwaysOn.onDemandPerMonthUsd),
+      spotPerMonthUsd: round(r.alwaysOn.spotPerMonthUsd),
+    },
+    costByType: r.costByType.map((l) => ({
+      ...l,
+      vmHours: round(l.vmHours),
+      costUsd: round(l.costUsd),
+      costPerMonthUsd: round(l.costPerMonthUsd),
+    })),
+  };
+}
+
+function contextFields(r: PlanResult): Pick<PlanJson, 'span' | 'prices' | 'series'> {
+  return {
+    span: {
+      source: r.history.source,
+      start: new Date(r.history.startMs).toISOString(),
+      end: new Date(r.history.startMs + r.history.spanMs).toISOString(),
+      days: round(r.history.spanMs / 86_400_000, 3),
+      skippedJobs: r.history.skipped,
+    },
+    prices: {
+      onDemandPerHourUsd: r.price.onDemandPerHourUsd,
+      spotPerHourUsd: r.price.spotPerHourUsd,
+      vcpu: r.price.vcpu,
+      memoryGiB: r.price.memoryGiB,
+      arch: r.price.arch,
+      asOf: r.price.asOf,
+      source: r.price.source,
+    },
+    series: r.series.map((p) => ({
+      at: new Date(p.atMs).toISOString(),
+      instances: p.instances,
+      runningJobs: p.runningJobs,
+      queuedJobs: p.queuedJobs,
+    })),
+  };
+}
+
 export function planToJson(r: PlanResult): PlanJson {
   const w = r.waitSeconds;
   return {
@@ -79,40 +130,11 @@ export function planToJson(r: PlanResult): PlanJson {
     interruptions: r.interruptions,
     rerunJobs: r.rerunJobs,
     failedJobs: r.failedJobs,
-    costUsd: round(r.costUsd),
-    costPerMonthUsd: round(r.costPerMonthUsd),
-    alwaysOnCostPerMonthUsd: round(r.alwaysOnCostPerMonthUsd),
-    alwaysOn: {
-      ...r.alwaysOn,
-      onDemandPerMonthUsd: round(r.alwaysOn.onDemandPerMonthUsd),
-      spotPerMonthUsd: round(r.alwaysOn.spotPerMonthUsd),
-    },
-    costByType: r.costByType.map((l) => ({
-      ...l,
-      vmHours: round(l.vmHours),
-      costUsd: round(l.costUsd),
-      costPerMonthUsd: round(l.costPerMonthUsd),
-    })),
+    ...moneyFields(r),
     instanceType: r.settings.instanceType,
     region: r.settings.region,
     lifecycle: r.settings.lifecycle,
-    span: {
-      source: r.history.source,
-      start: new Date(r.history.startMs).toISOString(),
-      end: new Date(r.history.startMs + r.history.spanMs).toISOString(),
-      days: round(r.history.spanMs / 86_400_000, 3),
-      skippedJobs: r.history.skipped,
-    },
     settings: r.settings,
-    prices: {
-      onDemandPerHourUsd: r.price.onDemandPerHourUsd,
-      spotPerHourUsd: r.price.spotPerHourUsd,
-      vcpu: r.price.vcpu,
-      memoryGiB: r.price.memoryGiB,
-      arch: r.price.arch,
-      asOf: r.price.asOf,
-      source: r.price.source,
-    },
     peaks: {
       instances: r.peakInstances,
       concurrentJobs: r.peakConcurrentJobs,
@@ -120,11 +142,6 @@ export function planToJson(r: PlanResult): PlanJson {
     },
     assumptions: r.assumptions,
     explanations: r.explanations,
-    series: r.series.map((p) => ({
-      at: new Date(p.atMs).toISOString(),
-      instances: p.instances,
-      runningJobs: p.runningJobs,
-      queuedJobs: p.queuedJobs,
-    })),
+    ...contextFields(r),
   };
 }
