@@ -112,9 +112,20 @@ async function pullImage(deps: ImagePullDeps, request: ImageRequest): Promise<vo
     ...(request.signal ? { abortSignal: request.signal } : {}),
   });
   await new Promise<void>((resolve, reject) => {
-    deps.docker.modem.followProgress(stream, (err: Error | null) => {
-      if (err) reject(err);
+    deps.docker.modem.followProgress(stream, (err: Error | null, events: unknown[]) => {
+      const failed = err ? err.message : progressError(events);
+      if (failed !== undefined) reject(new Error(failed));
       else resolve();
     });
   });
+}
+
+/** The daemon reports pull failures as `{"error": "…"}` events inside a 200 response. */
+function progressError(events: readonly unknown[]): string | undefined {
+  for (const event of events) {
+    if (typeof event !== 'object' || event === null) continue;
+    const error = (event as { error?: unknown }).error;
+    if (typeof error === 'string' && error !== '') return error;
+  }
+  return undefined;
 }

@@ -1,0 +1,92 @@
+/**
+ * The `docker-autoscaler` executor (and `docker` on the manager itself): each job runs in
+ * Docker Engine on the instance, reached through the instance connection's tunnel to the
+ * Docker socket. Stage scripts come from the shared generator (../script); helper stages run
+ * in the helper image (`[runners.docker] helper_image`, default `spotrunner-helper:latest`:
+ * bash, git, curl, zip/unzip), user stages in the job image.
+ */
+import type Docker from 'dockerode';
+import type { InstanceConnection } from '../../connect/connection.js';
+import type { Clock } from '../../platform/clock.js';
+import { describeError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import type { ExecutionContext, Executor, JobOutcome } from '../executor.js';
+import { finishJob, systemFailure } from '../shell/job-failure.js';
+import { createTunnelDocker, dockerSocketPath } from './docker-client.js';
+import { DockerJobRun } from './docker-job-run.js';
+import type { PhaseListener } from './phases.js';
+
+export interface DockerExecutorDeps {
+  logger: Logger;
+  clock: Clock;
+  /** The Docker client for an instance; default: dockerode through `connection.openUnixSocket`. */
+  dockerFor?: (connection: InstanceConnection) => Docker;
+}
+
+export interface DockerExecutorOptions {
+  /** Shown as `Preparing the "<name>" executor`; default `docker-autoscaler`. */
+  name?: 'docker-autoscaler' | 'docker';
+  /** spotrunner's version and revision for the trace header and CI_RUNNER_VERSION. */
+  version?: string;
+  revision?: string;
+  /** Helper image when `[runners.docker] helper_image` is unset; default `spotrunner-helper:latest`. */
+  helperImage?: string;
+  /** TERM → KILL grace when stopping a stage (default 10 s). */
+  killGraceMs?: number;
+  /** Wait for a stopped stage to end before killing it outright (default 5 s). */
+  settleMs?: number;
+  /** after_script timeout unless RUNNER_AFTER_SCRIPT_TIMEOUT says otherwise (default 5 min). */
+  afterScriptTimeoutMs?: number;
+  /** How long to wait for services' ports (gitlab-runner's wait_for_services_timeout, 30 s). */
+  waitForServicesMs?: number;
+  /** Phase boundaries, for benchmarks. */
+  onPhase?: PhaseListener;
+}
+
+export function createDockerExecutor(
+  deps: DockerExecutorDeps,
+  options: DockerExecutorOptions = {},
+): Executor {
+  const name = options.name ?? 'docker-autoscaler';
+  const logger = deps.logger.child({ component: 'executor', executor: name });
+  // One client per connection and socket, dropped with the connection.
+  const clients = new WeakMap<InstanceConnection, Map<string, Docker>>();
+  const dockerFor = (ctx: ExecutionContext): Docker => {
+    if (deps.dockerFor) return deps.dockerFor(ctx.connection);
+    const socketPath = dockerSocketPath(ctx.runner.docker?.host);
+    let bySocket = clients.get(ctx.connection);
+    if (!bySocket) clients.set(ctx.connection, (bySocket = new Map<string, Docker>()));
+    let docker = bySocket.get(socketPath);
+    if (!docker)
+      bySocket.set(socketPath, (docker = createTunnelDocker(ctx.connection, { socketPath })));
+    return docker;
+  };
+  return {
+    name,
+    async run(ctx: ExecutionContext): Promise<JobOutcome> {
+      const jobLogger = logger.child({ job: ctx.job.id, instance: ctx.instance.id });
+      try {
+        const run = new DockerJobRun(
+          { clock: deps.clock, logger: jobLogger, docker: dockerFor(ctx) },
+          ctx,
+          {
+            executorName: name,
+            version: options.version ?? 'dev',
+            revision: options.revision ?? 'unknown',
+            ...(options.helperImage ? { helperImage: options.helperImage } : {}),
+            helperShell: ['bash', '-s'],
+            killGraceMs: options.killGraceMs ?? 10_000,
+            settleMs: options.settleMs ?? 5_000,
+            afterScriptTimeoutMs: options.afterScriptTimeoutMs ?? 300_000,
+            waitForServicesMs: options.waitForServicesMs ?? 30_000,
+            ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+          },
+        );
+        return await run.run();
+      } catch (err: unknown) {
+        jobLogger.error({ err: describeError(err) }, 'executor failed');
+        return finishJob(ctx.trace, systemFailure(describeError(err)));
+      }
+    },
+  };
+}

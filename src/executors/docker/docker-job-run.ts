@@ -1,0 +1,323 @@
+/**
+ * One job in Docker on an instance, with the shell executor's control flow (shell/job-run.ts):
+ * prepare_executor pulls images and starts network, volumes, helper, services and the first
+ * build container; helper stages (prepare_script, get_sources, restore_cache,
+ * download_artifacts, archive_cache, upload_artifacts) run by `docker exec` in the helper;
+ * each user stage (step_*, after_script) runs in its own build container of the job image.
+ * Whatever happens, every container, network and per-job volume is removed before `run`
+ * returns.
+ */
+import type Docker from 'dockerode';
+import type { Clock } from '../../platform/clock.js';
+import { SpotrunnerError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import type { ExecutionContext, JobOutcome } from '../executor.js';
+import * as script from '../script/index.js';
+import { ANSI } from '../script/shell-quote.js';
+import {
+  attemptsFailure,
+  finishJob,
+  pickFailure,
+  stageFailure,
+  type JobFailure,
+} from '../shell/job-failure.js';
+import { readAttempts, readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
+import { safeCacheUrls } from '../shell/safe-cache-urls.js';
+import {
+  createDockerScriptContext,
+  planDockerEnvironment,
+  type DockerSetupOptions,
+} from './docker-job-setup.js';
+import { runDockerStage, type DockerStageDeps } from './docker-stage-runner.js';
+import { DockerJobEnvironment } from './job-environment.js';
+import { failureFromError } from './prepare-failure.js';
+import { watchFirstOutput, type PhaseListener } from './phases.js';
+import type { StageTarget } from './stage-targets.js';
+
+export interface DockerJobRunOptions extends DockerSetupOptions {
+  executorName: string;
+  killGraceMs: number;
+  settleMs: number;
+  afterScriptTimeoutMs: number;
+  onPhase?: PhaseListener;
+}
+
+type Target = () => Promise<StageTarget>;
+
+interface StageOptions {
+  cancel: 'terminal' | 'soft' | 'ignore';
+  stageDeadlineMs?: number;
+}
+
+export class DockerJobRun {
+  readonly #ctx: ExecutionContext;
+  readonly #deps: { clock: Clock; logger: Logger; docker: Docker };
+  readonly #options: DockerJobRunOptions;
+  readonly #sc: script.ScriptContext;
+  readonly #stageDeps: DockerStageDeps;
+  readonly #timeouts: JobTimeouts;
+  readonly #jobDeadlineMs: number;
+  #env: DockerJobEnvironment | undefined;
+
+  constructor(
+    deps: { clock: Clock; logger: Logger; docker: Docker },
+    ctx: ExecutionContext,
+    options: DockerJobRunOptions,
+  ) {
+    this.#ctx = ctx;
+    this.#deps = deps;
+    this.#options = options;
+    this.#sc = createDockerScriptContext(ctx, options);
+    this.#timeouts = readJobTimeouts(this.#sc, options.afterScriptTimeoutMs);
+    this.#jobDeadlineMs = deps.clock.now() + this.#timeouts.jobMs;
+    this.#stageDeps = {
+      ...deps,
+      trace: ctx.trace,
+      layout: this.#sc.layout,
+      killGraceMs: options.killGraceMs,
+      settleMs: options.settleMs,
+    };
+  }
+
+  async run(): Promise<JobOutcome> {
+    const { trace } = this.#ctx;
+    const deadline = new AbortController();
+    const disarm = this.#deps.clock.schedule(this.#jobDeadlineMs - this.#deps.clock.now(), () =>
+      deadline.abort(new SpotrunnerError('timeout', 'job timeout')),
+    );
+    let failure: JobFailure | undefined;
+    try {
+      for (const w of this.#timeouts.warnings) trace.warn(w);
+      failure = await this.#prepareExecutor(deadline.signal);
+      failure ??= await this.#stage(
+        'prepare_script',
+        this.#helper,
+        script.generatePrepareScript(this.#sc),
+        { cancel: 'terminal' },
+      );
+      if (!failure) failure = await this.#runStages();
+    } finally {
+      disarm();
+      await this.#cleanup();
+    }
+    this.#deps.logger.info({ result: failure?.reason ?? 'success' }, 'job finished on instance');
+    return finishJob(trace, failure);
+  }
+
+  async #prepareExecutor(deadline: AbortSignal): Promise<JobFailure | undefined> {
+    const { trace, instance, runner } = this.#ctx;
+    const { version, revision, executorName } = this.#options;
+    trace.write(`Running with spotrunner ${version} (${revision})\n`);
+    trace.write(`  on ${runner.name} ${this.#sc.layout.shortToken}\n`);
+    const header = `Preparing the "${executorName}" executor`;
+    trace.sectionStart('prepare_executor', `${ANSI.boldCyan}${header}${ANSI.reset}`);
+    this.#options.onPhase?.('prepare', 'start');
+    try {
+      const setup = planDockerEnvironment(this.#ctx, this.#sc, this.#options);
+      for (const w of setup.warnings) trace.warn(w);
+      trace.write(`Using Docker executor with image ${setup.environment.images.build.name} ...\n`);
+      for (const s of setup.environment.services) trace.write(`Starting service ${s.name} ...\n`);
+      trace.write(`Running on ${instance.id} (slot ${instance.slot})...\n`);
+      this.#env = new DockerJobEnvironment(
+        {
+          ...this.#deps,
+          trace,
+          ...(this.#options.onPhase ? { onPhase: this.#options.onPhase } : {}),
+        },
+        setup.environment,
+      );
+      const { abortSignal, cancelSignal } = this.#ctx;
+      await this.#env.prepare(AbortSignal.any([abortSignal, cancelSignal, deadline]));
+      if (this.#env.services.length > 0) {
+        const seconds = Math.ceil(this.#options.waitForServicesMs / 1000);
+        trace.write(`Waiting for services to be up and running (timeout ${seconds} seconds)...\n`);
+      }
+      return undefined;
+    } catch (err: unknown) {
+      this.#deps.logger.info({ err: String(err) }, 'docker environment not prepared');
+      return failureFromError(err, this.#ctx, this.#timeouts.jobMs, deadline.aborted);
+    } finally {
+      this.#options.onPhase?.('prepare', 'end');
+      trace.sectionEnd('prepare_executor');
+    }
+  }
+
+  async #runStages(): Promise<JobFailure | undefined> {
+    const signal = AbortSignal.any([this.#ctx.abortSignal, this.#ctx.cancelSignal]);
+    const servicesReady = this.#env?.waitForServices(signal) ?? Promise.resolve([]);
+    let failure = await this.#sourcesAndDependencies();
+    failure ??= await this.#userScripts(servicesReady);
+    if (failure?.terminal) return failure;
+    const succeeded = failure === undefined;
+    const cacheFailure = await this.#archiveCache(succeeded);
+    const uploadFailure = cacheFailure?.terminal
+      ? undefined
+      : await this.#uploadArtifacts(succeeded);
+    return pickFailure(failure, cacheFailure, uploadFailure);
+  }
+
+  async #sourcesAndDependencies(): Promise<JobFailure | undefined> {
+    const sc = this.#sc;
+    const urls = safeCacheUrls(this.#ctx.cache, this.#deps.logger, this.#ctx.trace);
+    const agent = `spotrunner ${this.#options.version} docker`;
+    const stages: [script.StageName, string, () => Promise<string | undefined>][] = [
+      [
+        'get_sources',
+        'GET_SOURCES_ATTEMPTS',
+        () => Promise.resolve(script.generateGetSourcesScript(sc, agent)),
+      ],
+      [
+        'restore_cache',
+        'RESTORE_CACHE_ATTEMPTS',
+        async () => script.generateRestoreCacheScript(sc, await script.planCacheRestore(sc, urls)),
+      ],
+      [
+        'download_artifacts',
+        'ARTIFACT_DOWNLOAD_ATTEMPTS',
+        () => Promise.resolve(script.generateDownloadArtifactsScript(sc)),
+      ],
+    ];
+    for (const [name, attemptsKey, generate] of stages) {
+      const attempts = readAttempts(sc, attemptsKey);
+      if (attempts === undefined) {
+        return attemptsFailure(`number of attempts out of the range [1, 10] for stage: ${name}`);
+      }
+      const text = await generate();
+      let failure: JobFailure | undefined;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        failure = await this.#stage(name, this.#helper, text, { cancel: 'terminal' });
+        if (!failure || failure.terminal) break;
+      }
+      if (failure) return failure;
+    }
+    return undefined;
+  }
+
+  async #userScripts(servicesReady: Promise<string[]>): Promise<JobFailure | undefined> {
+    for (const warning of await servicesReady) this.#ctx.trace.warn(warning);
+    const steps = script.scriptSteps(this.#sc);
+    const hasAfter =
+      script.generateAfterScript({ ...this.#sc, jobStatus: 'success' }) !== undefined;
+    const scriptStart = this.#deps.clock.now();
+    let failure: JobFailure | undefined;
+    for (const [i, step] of steps.entries()) {
+      const stageDeadlineMs = Math.min(
+        this.#timeouts.scriptMs > 0 ? scriptStart + this.#timeouts.scriptMs : Infinity,
+        step.timeout > 0 ? this.#deps.clock.now() + step.timeout * 1000 : Infinity,
+      );
+      const target = this.#build(i < steps.length - 1 || hasAfter, i === 0);
+      failure = await this.#stage(
+        script.stepStageName(step.name),
+        target,
+        script.generateStepScript(this.#sc, step),
+        { cancel: 'soft', ...(Number.isFinite(stageDeadlineMs) ? { stageDeadlineMs } : {}) },
+      );
+      if (failure) break;
+    }
+    if (failure?.reason === 'job_canceled' && !failure.terminal) {
+      this.#ctx.trace.warn('script canceled externally (UI, API)');
+    }
+    if (failure?.terminal) return failure;
+    return (await this.#afterScript(failure)) ?? failure;
+  }
+
+  async #afterScript(prior: JobFailure | undefined): Promise<JobFailure | undefined> {
+    const status = prior?.status ?? 'success';
+    const text = script.generateAfterScript({ ...this.#sc, jobStatus: status });
+    const failure = await this.#stage('after_script', this.#build(false, false), text, {
+      cancel: 'ignore',
+      stageDeadlineMs: this.#deps.clock.now() + this.#timeouts.afterScriptMs,
+    });
+    if (!failure || failure.terminal) return failure;
+    if (!this.#timeouts.afterScriptIgnoreErrors && !prior) return failure;
+    this.#ctx.trace.warn(
+      `after_script failed, but job will continue unaffected: ${failure.message}`,
+    );
+    return undefined;
+  }
+
+  async #archiveCache(succeeded: boolean): Promise<JobFailure | undefined> {
+    const urls = safeCacheUrls(this.#ctx.cache, this.#deps.logger, this.#ctx.trace);
+    const plans = await script.planCacheArchive(this.#sc, urls, succeeded);
+    const text = script.generateArchiveCacheScript(this.#sc, plans);
+    const name = succeeded ? 'archive_cache' : 'archive_cache_on_failure';
+    return this.#stage(name, this.#helper, text, { cancel: 'ignore' });
+  }
+
+  #uploadArtifacts(succeeded: boolean): Promise<JobFailure | undefined> {
+    const text = script.generateUploadArtifactsScript(this.#sc, succeeded);
+    const name = succeeded ? 'upload_artifacts_on_success' : 'upload_artifacts_on_failure';
+    return this.#stage(name, this.#helper, text, { cancel: 'ignore' });
+  }
+
+  async #cleanup(): Promise<void> {
+    if (!this.#env) return;
+    this.#options.onPhase?.('cleanup', 'start');
+    try {
+      const report = await this.#env.cleanup();
+      if (report.failures.length > 0) {
+        this.#deps.logger.warn({ ...report }, 'some job resources were not removed');
+      } else {
+        this.#deps.logger.debug({ ...report }, 'job resources removed');
+      }
+    } catch (err: unknown) {
+      this.#deps.logger.error({ err: String(err) }, 'job resource cleanup failed');
+    } finally {
+      this.#options.onPhase?.('cleanup', 'end');
+    }
+  }
+
+  readonly #helper: Target = () => {
+    if (!this.#env) return Promise.reject(new Error('the Docker environment is not prepared'));
+    return Promise.resolve(this.#env.helperTarget());
+  };
+
+  #build(prestartNext: boolean, first: boolean): Target {
+    return async () => {
+      if (!this.#env) throw new Error('the Docker environment is not prepared');
+      const build = await this.#env.takeBuildContainer(prestartNext);
+      return first ? watchFirstOutput(build, this.#options.onPhase) : build;
+    };
+  }
+
+  async #stage(
+    name: script.StageName,
+    target: Target,
+    text: string | undefined,
+    options: StageOptions,
+  ): Promise<JobFailure | undefined> {
+    if (text === undefined) return undefined;
+    const { trace, cancelSignal, abortSignal } = this.#ctx;
+    trace.sectionStart(name, `${ANSI.boldCyan}${script.stageDescription(name)}${ANSI.reset}`);
+    this.#options.onPhase?.(`stage:${name}`, 'start');
+    let failure: JobFailure | undefined;
+    try {
+      const result = await runDockerStage(this.#stageDeps, await target(), text, {
+        jobDeadlineMs: this.#jobDeadlineMs,
+        ...(options.stageDeadlineMs !== undefined
+          ? { stageDeadlineMs: options.stageDeadlineMs }
+          : {}),
+        ...(options.cancel === 'ignore' ? {} : { cancelSignal }),
+        abortSignal,
+      });
+      if (result.kind === 'stopped' && /timeout$/.test(result.why)) {
+        trace.warn(`${name} could not run to completion because the timeout was exceeded`);
+      }
+      failure = stageFailure(result, {
+        jobTimeoutMs: this.#timeouts.jobMs,
+        abortSignal,
+        cancelTerminal: options.cancel === 'terminal',
+      });
+    } catch (err: unknown) {
+      const timedOut = this.#deps.clock.now() >= this.#jobDeadlineMs;
+      failure = failureFromError(err, this.#ctx, this.#timeouts.jobMs, timedOut);
+    }
+    this.#options.onPhase?.(`stage:${name}`, 'end');
+    trace.sectionEnd(name);
+    if (failure) {
+      const fields = { stage: name, reason: failure.reason, err: failure.message };
+      this.#deps.logger.info(fields, 'stage failed');
+    }
+    return failure;
+  }
+}
