@@ -37,8 +37,11 @@ export interface SandboxServerDeps {
 }
 
 export interface SandboxServer extends SandboxApi {
-  /** Listens; resolves with the base URL (`http://127.0.0.1:<port>`). */
-  start(): Promise<{ url: string }>;
+  /**
+   * Listens; resolves with the base URL runners use (`externalUrl`, else the listening URL)
+   * and the URL it really listens on (for a proxy placed in front of it).
+   */
+  start(): Promise<{ url: string; listenUrl: string }>;
   /** Releases long polls, cancels timers and closes the listener. */
   stop(): Promise<void>;
   /** The base URL runners use; undefined before start unless `externalUrl` was given. */
@@ -105,7 +108,7 @@ export function createSandboxServer(
   const api = createSandboxApi(ctx);
   const app = buildApp(ctx, api);
 
-  async function start(): Promise<{ url: string }> {
+  async function start(): Promise<{ url: string; listenUrl: string }> {
     await mkdir(settings.dataDir, { recursive: true });
     const created = createAdaptorServer({ fetch: app.fetch, hostname: settings.host }) as Server;
     await new Promise<void>((resolve, reject) => {
@@ -117,7 +120,7 @@ export function createSandboxServer(
     const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
     listenUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
     logger.info({ url: listenUrl }, 'sandbox listening');
-    return { url: settings.externalUrl ?? listenUrl };
+    return { url: settings.externalUrl ?? listenUrl, listenUrl };
   }
 
   async function stop(): Promise<void> {
