@@ -3,6 +3,7 @@
  * time, age and hourly price (from a price table handed in, e.g. `src/plan/prices/`).
  */
 import type { InstanceInfo, Lifecycle } from '../provider.js';
+import type { AwsProvider } from './aws-provider.js';
 import type { Ownership } from './group-tags.js';
 
 /** Hourly USD for a type and lifecycle in a region, when known. */
@@ -58,4 +59,13 @@ export function toFleetRows(
 export function regionOfProviderId(providerId: string): string | undefined {
   const [kind, region] = providerId.split('/');
   return kind === 'aws' ? region : undefined;
+}
+
+/** Lists the group now (one DescribeAutoScalingGroups + cached details) as fleet rows. */
+export async function listAwsFleet(
+  provider: Pick<AwsProvider, 'update' | 'ownership'>,
+  options: Omit<FleetListingOptions, 'ownership'> & { signal?: AbortSignal },
+): Promise<FleetListingRow[]> {
+  const instances = await provider.update(options.signal);
+  return toFleetRows(instances, { ...options, ownership: (id) => provider.ownership(id) });
 }

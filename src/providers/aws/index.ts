@@ -39,6 +39,7 @@ export {
 export { findTaggedInstances, type TaggedInstance } from './tagged-instances.js';
 export {
   toFleetRows,
+  listAwsFleet,
   regionOfProviderId,
   type FleetListingRow,
   type FleetListingOptions,

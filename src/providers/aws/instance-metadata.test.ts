@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostKeyStore, dialSsh } from '../../connect/index.js';
 import type { InstanceConnection } from '../../connect/connection.js';
@@ -22,20 +24,37 @@ afterEach(async () => {
   fx = backing = connection = undefined;
 });
 
-/** One spot instance of the double, running as a real local instance, dialled over SSH. */
+/**
+ * One spot instance of the double, running as a real local instance, dialled over SSH with the
+ * ConnectInfo the aws provider builds from DescribeInstances (static key mode: the local
+ * instance's key, its port as connector_config.port).
+ */
 async function dialOneInstance(): Promise<{ id: string; conn: InstanceConnection }> {
   backing = await startLocalBacking();
-  fx = await startAwsFixture({ groups: [{ name: 'spot', max: 2 }], backing });
-  const provider = fx.provider('spot');
-  await provider.init();
-  await provider.increase(1);
+  fx = await startAwsFixture({ groups: [{ name: 'spot', max: 2, desired: 1 }], backing });
   await fx.double.controls.settled();
   const [instance] = fx.double.controls.instances('spot');
-  const info = await backing.localConnectInfo(instance!.backingId!);
-  const hostKeys = await createHostKeyStore({ logger: silentLogger });
-  connection = await dialSsh({ clock: new SystemClock(), logger: silentLogger }, info, {
-    hostKeys,
+  const local = await backing.localConnectInfo(instance!.backingId!);
+  const keyPath = path.join(fx.profile.dir, 'instance-key');
+  await writeFile(keyPath, local.privateKey!, { mode: 0o600 });
+  const provider = fx.provider('spot', {
+    connector: {
+      port: local.port,
+      username: local.username,
+      keyPath,
+      useStaticCredentials: true,
+      useExternalAddr: false,
+    },
   });
+  await provider.init();
+  const info = await provider.connectInfo(instance!.id);
+  expect(info.internalAddr).toBe(local.internalAddr);
+  const hostKeys = await createHostKeyStore({ logger: silentLogger });
+  connection = await dialSsh(
+    { clock: new SystemClock(), logger: silentLogger },
+    { ...info, hostKey: local.hostKey },
+    { hostKeys },
+  );
   return { id: instance!.id, conn: connection };
 }
 
@@ -44,6 +63,10 @@ const wholeSeconds = (ms: number): number => Math.floor(ms / 1_000) * 1_000;
 describe('checkInstanceMetadata (IMDSv2 through curl on the instance)', () => {
   it('finds nothing, then a rebalance, then a termination at the announced time', async () => {
     const { id, conn } = await dialOneInstance();
+    const out: Buffer[] = [];
+    const ran = await conn.exec('printf "%s" "$PWD"', { onStdout: (c) => out.push(c) });
+    expect(ran.exitCode).toBe(0);
+    expect(Buffer.concat(out).toString()).toContain('spotrunner-aws-local-');
     const baseUrl = fx!.double.controls.metadataUrl(id);
     expect(await checkInstanceMetadata(conn, { baseUrl })).toBeUndefined();
 

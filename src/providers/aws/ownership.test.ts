@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAwsFixture, type AwsFixture } from '../../../test/support/aws/aws-fixture.js';
 import { describeInstanceDetails } from './instance-details.js';
 import { findTaggedInstances } from './tagged-instances.js';
+import { listAwsFleet } from './fleet-listing.js';
 
 let fx: AwsFixture | undefined;
 
@@ -120,5 +121,40 @@ describe('DescribeInstances batching', () => {
       .slice(3);
     expect(pages).toHaveLength(2);
     expect(pages[1]!.params.NextToken).toBeDefined();
+  });
+});
+
+describe('listAwsFleet', () => {
+  it('lists type, lifecycle, launch time, price and ownership per instance', async () => {
+    fx = await startAwsFixture({
+      groups: [
+        {
+          name: 'ci',
+          max: 4,
+          instanceTypes: ['m7i.large'],
+          tags: [{ key: 'spotrunner:manager', value: 'm', propagateAtLaunch: true }],
+        },
+      ],
+    });
+    const provider = fx.provider('ci', { managerName: 'm' });
+    await provider.init();
+    await provider.increase(1);
+    await fx.double.controls.settled();
+    await provider.update();
+    const rows = await listAwsFleet(provider, {
+      region: 'us-east-1',
+      nowMs: fx.clock.now(),
+      priceFor: (type, lifecycle) =>
+        type === 'm7i.large' && lifecycle === 'spot' ? 0.05 : undefined,
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      instanceType: 'm7i.large',
+      lifecycle: 'spot',
+      pricePerHourUsd: 0.05,
+      ownership: 'ours',
+      state: 'running',
+    });
+    expect(rows[0]!.launchedAtMs).toBeLessThanOrEqual(fx.clock.now());
   });
 });

@@ -108,6 +108,7 @@ class DoubleControls implements AwsDoubleControls {
   }
 
   async settled(): Promise<void> {
+    this.#state.refresh();
     await this.#state.launcher.idle();
     this.#state.refresh();
   }
