@@ -3,7 +3,7 @@
  * `aws`, or the manager itself for the non-autoscaled `shell`/`docker` executors. SDK clients
  * are made here, in the composition root, never inside provider logic.
  */
-import type { CompiledConfig, CompiledRunner } from '../config/types.js';
+import type { CompiledAutoscaler, CompiledConfig, CompiledRunner } from '../config/types.js';
 import type { Provider } from '../providers/provider.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -16,6 +16,7 @@ import {
   createAwsProvider,
   destroyAwsClients,
 } from '../providers/aws/index.js';
+import { createFallbackProvider } from '../providers/fallback/index.js';
 import { createSelfProvider } from './self-provider.js';
 
 export interface BuiltProvider {
@@ -51,14 +52,60 @@ export function buildProvider(
       dispose: () => undefined,
     };
   }
-  const pluginConfig = scaler.pluginConfig;
-  switch (scaler.providerKind) {
+  const primary = providerFor(
+    deps,
+    config,
+    runner,
+    scaler.providerKind,
+    scaler.plugin,
+    scaler.pluginConfig,
+    log,
+  );
+  const fallback = runner.spotrunner.fallback;
+  if (!fallback) return primary;
+  const secondary = providerFor(
+    deps,
+    config,
+    runner,
+    fallback.providerKind,
+    fallback.plugin,
+    fallback.pluginConfig,
+    log.child({ group: 'fallback' }),
+  );
+  return {
+    provider: createFallbackProvider(
+      { clock: deps.clock, logger: log },
+      primary.provider,
+      secondary.provider,
+      {
+        afterMs: fallback.afterMs,
+      },
+    ),
+    self: false,
+    dispose: () => {
+      primary.dispose();
+      secondary.dispose();
+    },
+  };
+}
+
+function providerFor(
+  deps: ProviderDeps,
+  config: CompiledConfig,
+  runner: CompiledRunner,
+  kind: CompiledAutoscaler['providerKind'],
+  plugin: string,
+  pluginConfig: Readonly<Record<string, unknown>>,
+  log: Logger,
+): BuiltProvider {
+  const connector = runner.autoscaler!.connector;
+  switch (kind) {
     case 'local':
       return {
         provider: createLocalProvider(
           { clock: deps.clock, logger: log },
           {
-            ...localOptionsFromConfig(pluginConfig, scaler.connector, config.dir),
+            ...localOptionsFromConfig(pluginConfig, connector, config.dir),
             ...(deps.localEnv ? { env: deps.localEnv } : {}),
           },
         ),
@@ -69,13 +116,13 @@ export function buildProvider(
       return {
         provider: createStaticProvider(
           { clock: deps.clock, logger: log },
-          staticOptionsFromConfig(pluginConfig, scaler.connector, config.dir),
+          staticOptionsFromConfig(pluginConfig, connector, config.dir),
         ),
         self: false,
         dispose: () => undefined,
       };
     case 'aws': {
-      const options = awsOptionsFromConfig(pluginConfig, scaler.connector, {
+      const options = awsOptionsFromConfig(pluginConfig, connector, {
         managerName: deps.managerName,
         runnerName: runner.name,
       });
@@ -96,12 +143,12 @@ export function buildProvider(
       );
     case 'unknown':
       throw new UserError(
-        `runner "${runner.name}": plugin "${scaler.plugin}" is not one spotrunner drives (aws, static or local)`,
+        `runner "${runner.name}": plugin "${plugin}" is not one spotrunner drives (aws, static or local)`,
         'config_invalid',
       );
     default:
       throw new UserError(
-        `runner "${runner.name}": unsupported plugin "${scaler.plugin}"`,
+        `runner "${runner.name}": unsupported plugin "${plugin}"`,
         'config_invalid',
       );
   }

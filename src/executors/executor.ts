@@ -33,7 +33,10 @@ export interface JobOutcome {
 export interface TraceSink {
   /** Raw job output (script stdout/stderr). */
   write(chunk: string | Buffer): void;
-  /** `section_start:<unix>:<name>[opts]\r\x1b[0K<header>` when the job renders sections. */
+  /**
+   * `section_start:<unix>:<name>[opts]\r\x1b[0K` when the job renders sections, then `header`
+   * (plain text: the sink styles it, bold cyan as gitlab-runner does).
+   */
   sectionStart(name: string, header: string, options?: { collapsed?: boolean }): void;
   sectionEnd(name: string): void;
   /** Bold green informational line, as gitlab-runner prints them. */

@@ -10,7 +10,6 @@ import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
-import { ANSI } from '../script/shell-quote.js';
 import {
   attemptsFailure,
   finishJob,
@@ -113,7 +112,7 @@ export class JobRun {
     trace.write(`  on ${runner.name} ${this.#sc.layout.shortToken}\n`);
     trace.sectionStart(
       'prepare_executor',
-      `${ANSI.boldCyan}Preparing the "${this.#options.executorName}" executor${ANSI.reset}`,
+      `Preparing the "${this.#options.executorName}" executor`,
     );
     trace.write(`Running on ${instance.id} (slot ${instance.slot})...\n`);
     const failure = connection.closed
@@ -251,7 +250,7 @@ export class JobRun {
   ): Promise<JobFailure | undefined> {
     if (text === undefined) return undefined;
     const { trace, cancelSignal, abortSignal } = this.#ctx;
-    trace.sectionStart(name, `${ANSI.boldCyan}${script.stageDescription(name)}${ANSI.reset}`);
+    trace.sectionStart(name, script.stageDescription(name));
     this.#logger.debug({ stage: name }, 'stage started');
     const result = await runStage(this.#stageDeps, text, {
       jobDeadlineMs: options.deadlineMs ?? this.#jobDeadlineMs,
