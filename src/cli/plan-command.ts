@@ -113,7 +113,7 @@ function addOutputOptions(cmd: Command): Command {
     .option('--html <file>', 'write a self-contained HTML report with charts')
     .option(
       '--sweep [setting=values]',
-      'replay several settings (repeatable): idle_time=0m,5m,20m idle_count=0,1 capacity=1,2 type=… max_instances=…',
+      'replay several settings (repeatable): idle_time=0m,5m,20m idle_count=0,1 capacity=1,2 type=… max_instances=… preemptive=true,false',
       collect,
     )
     .option('--wait-target <duration>', 'p95 queue wait the sweep recommendation must meet', '60s');

@@ -23,6 +23,8 @@ export interface PlanOverrides {
   capacityPerInstance?: number;
   maxInstances?: number;
   instanceType?: string;
+  /** preemptive_mode for every policy; default: idle_count > 0 when idle_count is overridden. */
+  preemptiveMode?: boolean;
 }
 
 export interface PlanFlags {
@@ -81,6 +83,7 @@ function applyPolicyOverrides(policies: readonly FleetPolicy[], o: PlanOverrides
       next.idleCount = o.idleCount;
       next.preemptiveMode = o.idleCount > 0;
     }
+    if (o.preemptiveMode !== undefined) next.preemptiveMode = o.preemptiveMode;
     return next;
   });
 }

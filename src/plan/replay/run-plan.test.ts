@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bundledPriceTable } from '../prices/price-table.js';
 import { dayHistory, job, MIN, planConfig, T0, type FleetToml } from '../testing/plan-fixtures.js';
 import { runPlan } from './run-plan.js';
+import { scaledRunMs } from './replay.js';
 import type { PlanFlags } from './plan-setup.js';
 
 /** Fixed 60-s boots (sigma 0) and no interruptions unless asked: hand-computable answers. */
@@ -86,6 +87,20 @@ describe('runPlan (replay through the fleet engine)', () => {
     expect(r.assumptions.some((a) => a.includes('concurrent/limit (1) is below'))).toBe(true);
   });
 
+  it("respects the runner's limit below concurrent", async () => {
+    const burst = Array.from({ length: 6 }, () => job(T0 + 3_600_000, 5 * MIN));
+    const r = await plan(burst, { concurrent: 10, limit: 2 });
+    expect(r.peakConcurrentJobs).toBe(2);
+    expect(r.peakInstances).toBe(2);
+  });
+
+  it('stretches a job that asks for more vCPUs than the instance has', async () => {
+    const r = await plan([job(T0 + 3_600_000, 10 * MIN, { cpuRequest: 4 })]);
+    expect(r.jobHours * 60).toBeCloseTo(20, 6);
+    expect(scaledRunMs(job(0, 1000, { cpuRequest: 1 }), 2)).toBe(1000);
+    expect(scaledRunMs(job(0, 1000, { cpuRequest: 8 }), 2)).toBe(4000);
+  });
+
   it('never runs more instances than max_instances', async () => {
     const burst = Array.from({ length: 12 }, () => job(T0 + 3_600_000, 5 * MIN));
     const r = await plan(burst, { maxInstances: 3 });
@@ -100,6 +115,20 @@ describe('runPlan (replay through the fleet engine)', () => {
     expect(r.coldStarts).toBe(0);
     expect(r.waitSeconds.max).toBeLessThanOrEqual(6);
     expect(r.vmRunHours).toBeGreaterThan(23.9);
+  });
+
+  it('limits a burst to the refill rate of the idle pool in preemptive mode, not with preemptive=false', async () => {
+    const burst = Array.from({ length: 6 }, () => job(T0 + 3_600_000, 10 * MIN));
+    const preemptive = await plan(burst, { idleCount: 1 });
+    const eager = await runPlan({
+      config: planConfig({ idleCount: 1 }),
+      history: dayHistory(burst),
+      prices: bundledPriceTable(),
+      flags: STEADY,
+      overrides: { preemptiveMode: false },
+    });
+    expect(eager.settings.preemptiveMode).toBe(false);
+    expect(preemptive.waitSeconds.max).toBeGreaterThan(eager.waitSeconds.max + 60);
   });
 
   it('reruns jobs cut off by spot interruptions elsewhere, and fails them with interruption_mode "fail"', async () => {

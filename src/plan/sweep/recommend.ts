@@ -36,7 +36,8 @@ export function recommend(rows: readonly Candidate[], waitTargetSeconds: number)
       meetsTarget: false,
       reason:
         `no setting meets p95 wait ≤ ${secs(waitTargetSeconds)}; ${r.label} comes closest ` +
-        `(p95 ${secs(r.p95WaitSeconds)}, ${usd(r.costPerMonthUsd)}/month): boot time bounds the wait of cold starts, so only warm capacity (idle_count) can go lower`,
+        `(p95 ${secs(r.p95WaitSeconds)}, ${usd(r.costPerMonthUsd)}/month). A cold start waits at least one boot; ` +
+        'going lower takes warm capacity that absorbs bursts (idle_count with preemptive=false, or a longer idle_time) or faster boots',
     };
   }
   const cheapest = ok.reduce((a, b) => {

@@ -7,7 +7,14 @@ import { parseDurationMs } from '../../platform/durations.js';
 import { UserError } from '../../platform/errors.js';
 import type { PlanOverrides } from '../replay/plan-setup.js';
 
-export const SWEEP_KEYS = ['idle_time', 'idle_count', 'capacity', 'type', 'max_instances'] as const;
+export const SWEEP_KEYS = [
+  'idle_time',
+  'idle_count',
+  'capacity',
+  'type',
+  'max_instances',
+  'preemptive',
+] as const;
 export type SweepKey = (typeof SWEEP_KEYS)[number];
 
 export interface SweepDimension {
@@ -56,6 +63,14 @@ function dimension(key: SweepKey, values: string[]): SweepDimension {
     }
     case 'type':
       return { key, labels: values, apply: (o, i) => (o.instanceType = values[i]!) };
+    case 'preemptive': {
+      const flags = values.map((v) => {
+        if (v !== 'true' && v !== 'false')
+          throw new UserError(`--sweep preemptive=${v}: expected true or false`);
+        return v === 'true';
+      });
+      return { key, labels: values, apply: (o, i) => (o.preemptiveMode = flags[i]!) };
+    }
   }
 }
 

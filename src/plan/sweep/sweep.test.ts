@@ -70,6 +70,15 @@ describe('parseSweep', () => {
     });
   });
 
+  it('sweeps preemptive_mode separately from idle_count', () => {
+    const combos = sweepCombinations(parseSweep(['idle_count=1', 'preemptive=false,true']));
+    expect(combos.map((c) => c.overrides)).toEqual([
+      { idleCount: 1, preemptiveMode: false },
+      { idleCount: 1, preemptiveMode: true },
+    ]);
+    expect(() => parseSweep(['preemptive=maybe'])).toThrow(/true or false/);
+  });
+
   it('rejects unknown settings, missing values and bad numbers', () => {
     expect(() => parseSweep(['colour=red'])).toThrow(UserError);
     expect(() => parseSweep(['capacity'])).toThrow(/give values/);
