@@ -8,9 +8,13 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { CacheUrls } from '../executors/executor.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError } from '../platform/errors.js';
-import { cacheObjectName, sanitizeCacheKey, type CacheObjectPathOptions } from './cache-key.js';
+import {
+  cacheObjectName,
+  sanitizeCacheKey,
+  type CacheObjectOptions,
+} from '../executors/script/cache-key.js';
 
-export interface S3CacheUrlsOptions extends CacheObjectPathOptions {
+export interface S3CacheUrlsOptions extends CacheObjectOptions {
   bucket: string;
   /** How long URLs stay valid: the job timeout (and at least 10 minutes). */
   expiresInSec: number;
@@ -25,7 +29,7 @@ export function createS3CacheUrls(
   const expiresIn = Math.min(7 * 24 * 3600, Math.max(600, Math.ceil(options.expiresInSec)));
   const objectFor = (key: string): string | undefined => {
     const clean = sanitizeCacheKey(key);
-    if (!clean) {
+    if (!clean.ok) {
       deps.logger.warn({ key }, 'cache key is empty after sanitising; cache skipped');
       return undefined;
     }

@@ -75,16 +75,5 @@ export function projectSlug(job: JobPayload): string {
   return trimmed;
 }
 
-const TOKEN_PREFIXES = [/^glrt-(t[123]_)?/, /^t[123]_/, /^glrtr-/, /^glcbt-/, /^GR[0-9a-fA-F]{7}/];
-
-/** gitlab-runner's short token: strip a known prefix, keep the first 9 characters. */
-export function shortenToken(token: string): string {
-  let rest = token;
-  for (const prefix of TOKEN_PREFIXES) {
-    if (prefix.test(rest)) {
-      rest = rest.replace(prefix, '');
-      break;
-    }
-  }
-  return rest.slice(0, 9);
-}
+/** gitlab-runner's short token (one implementation, in config/). */
+export { shortenToken } from '../../config/short-token.js';
