@@ -24,7 +24,8 @@ export class Scaler {
   #holdUntilMs = 0;
   #wakeAtMs = Number.POSITIVE_INFINITY;
   #cancelWake: (() => void) | undefined;
-  #lastLogged: Partial<CapacityInfo> & { delta?: number } = {};
+  #loggedDelta = 0;
+  #loggedCount = -1;
   #policyIndex = Number.NaN;
   /** Called when an increase was issued, so the poll loop can speed up. */
   onExpecting: () => void = () => undefined;
@@ -83,9 +84,11 @@ export class Scaler {
     if (active.index !== this.#policyIndex) this.#logPolicy(active);
     const info = this.capacityInfo(active);
     const { delta } = computeRequiredInstances(info);
-    if (delta !== 0) this.#logChange(info, delta, active);
-    if (delta > 0) this.#scaleUp(delta);
-    else if (delta < 0) this.#scaleDown(-delta, active.policy.idleTimeMs);
+    if (delta > 0) {
+      this.#scaleUp(delta, () => this.#logChange(info, delta, active));
+    } else if (delta < 0) {
+      this.#scaleDown(-delta, active.policy.idleTimeMs, () => this.#logChange(info, delta, active));
+    }
   }
 
   #logPolicy(active: ActivePolicy): void {
@@ -102,17 +105,14 @@ export class Scaler {
     }
   }
 
+  /**
+   * Logged when a change is acted on (an increase issued, instances marked for removal), not on
+   * every job event: a busy fleet re-evaluates thousands of times a minute.
+   */
   #logChange(info: CapacityInfo, delta: number, active: ActivePolicy): void {
-    const last = this.#lastLogged;
-    if (
-      last.delta === delta &&
-      last.instanceCount === info.instanceCount &&
-      last.pending === info.pending &&
-      last.idleTarget === info.idleTarget
-    ) {
-      return;
-    }
-    this.#lastLogged = { delta, ...info };
+    if (delta === this.#loggedDelta && info.instanceCount === this.#loggedCount) return;
+    this.#loggedDelta = delta;
+    this.#loggedCount = info.instanceCount;
     const { idleCount, scaleFactor, scaleFactorLimit } = active.policy;
     this.#core.logger.info(
       { capacityInfo: { ...info, idleCount, scaleFactor, scaleFactorLimit }, required: delta },
@@ -120,7 +120,8 @@ export class Scaler {
     );
   }
 
-  #scaleUp(wanted: number): void {
+  /** `acting` runs just before an increase is issued. */
+  #scaleUp(wanted: number, acting: () => void): void {
     const core = this.#core;
     if (this.#increasing) return;
     const now = core.clock.now();
@@ -132,6 +133,7 @@ export class Scaler {
     const granted = this.#throttle!.take(wanted, now);
     if (granted < wanted) this.#wakeAt(now + Math.max(1, this.#throttle!.waitMs(now)));
     if (granted === 0) return;
+    acting();
     core.requested += granted;
     core.counters.instancesRequested += granted;
     this.#increasing = true;
@@ -163,7 +165,8 @@ export class Scaler {
     }
   }
 
-  #scaleDown(count: number, idleTimeMs: number): void {
+  /** `acting` runs just before instances are marked for removal. */
+  #scaleDown(count: number, idleTimeMs: number, acting: () => void): void {
     const core = this.#core;
     const head = core.book.idle.head;
     const now = core.clock.now();
@@ -174,6 +177,7 @@ export class Scaler {
       idleTimeMs,
       orderedByIdleSince: true,
     });
+    if (ids.length > 0) acting();
     for (const id of ids) {
       const inst = core.book.get(id);
       if (inst) core.markForRemoval(inst, 'instance exceeded max idle time');
