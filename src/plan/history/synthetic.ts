@@ -147,18 +147,20 @@ export function generateSyntheticHistory(options: SyntheticOptions): History {
     longCutMs,
     jobs: [],
   };
-  let firstJob = 0;
-  for (const size of sizes) {
+  // Start times first, sorted, so jobs come out nearly in order (the final sort is then cheap).
+  const starts = new Float64Array(sizes.length);
+  for (let p = 0; p < sizes.length; p++) {
     const day = pickWeighted(dayWeights, dayTotal, timeRng);
     const hour = pickWeighted(HOUR_WEIGHTS, hourTotal, timeRng);
-    const at =
-      startMs +
-      day * DAY_MS +
-      hour * HOUR_MS +
-      Math.floor((timeRng.next() * HOUR_MS) / 1000) * 1000;
-    emitPipeline(ctx, at, size, firstJob);
-    firstJob += size;
+    const second = Math.floor((timeRng.next() * HOUR_MS) / 1000);
+    starts[p] = startMs + day * DAY_MS + hour * HOUR_MS + second * 1000;
   }
+  starts.sort();
+  let firstJob = 0;
+  sizes.forEach((size, p) => {
+    emitPipeline(ctx, starts[p]!, size, firstJob);
+    firstJob += size;
+  });
   return {
     jobs: sortJobs(ctx.jobs),
     source: `synthetic(jobs=${options.jobs},cpu-hours=${options.cpuHours},days=${options.days},spiky=${options.spiky},seed=${options.seed})`,

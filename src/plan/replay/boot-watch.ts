@@ -21,6 +21,11 @@ export class BootWatch implements Provider {
   bootMs = 0;
   /** Instances that received a spot termination notice. */
   readonly noticed = new Set<string>();
+  /**
+   * Instances launched and not yet terminated (billed): set from each listing (without the ones
+   * being deleted), adjusted by increase() and decrease() between listings.
+   */
+  billable = 0;
 
   constructor(inner: Provider, clock: Clock) {
     this.#inner = inner;
@@ -34,21 +39,28 @@ export class BootWatch implements Provider {
   async update(signal?: AbortSignal): Promise<InstanceInfo[]> {
     const infos = await this.#inner.update(signal);
     const now = this.#clock.now();
+    let billable = 0;
     for (const info of infos) {
+      if (info.state !== 'deleting') billable++;
       if (info.interruption?.kind === 'termination') this.noticed.add(info.id);
       if (info.state !== 'running' || this.runningSince.has(info.id)) continue;
       this.runningSince.set(info.id, now);
       if (info.launchedAtMs !== undefined) this.bootMs += now - info.launchedAtMs;
     }
+    this.billable = billable;
     return infos;
   }
 
-  increase(n: number, signal?: AbortSignal): Promise<number> {
-    return this.#inner.increase(n, signal);
+  async increase(n: number, signal?: AbortSignal): Promise<number> {
+    const granted = await this.#inner.increase(n, signal);
+    this.billable += granted;
+    return granted;
   }
 
-  decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    return this.#inner.decrease(ids, signal);
+  async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    const done = await this.#inner.decrease(ids, signal);
+    this.billable = Math.max(0, this.billable - done.length);
+    return done;
   }
 
   connectInfo(id: string, signal?: AbortSignal): Promise<ConnectInfo> {

@@ -32,7 +32,7 @@ export interface PlanSettings {
 /** One downsampled point of the fleet-over-time series. */
 export interface SeriesPoint {
   atMs: number;
-  /** Instances that exist (creating, ready, draining), maximum over the bucket. */
+  /** Instances launched and not yet terminated (billed), maximum over the bucket. */
   instances: number;
   /** Jobs running, maximum over the bucket. */
   runningJobs: number;

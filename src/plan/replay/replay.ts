@@ -132,7 +132,7 @@ export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
     { ...input.fleet, deleteInstancesOnShutdown: false },
   );
   const metrics = new ReplayMetrics(input.jobs.length, input.startMs, sampleInterval(input));
-  const instances = (): number => sim.size;
+  const instances = (): number => watch.billable;
   const watchInterruptions = input.interruptionsPerInstanceHour > 0 && input.lifecycle === 'spot';
   const runner: RunnerModel = new RunnerModel(
     { clock, fleet, metrics, runningSince: watch.runningSince, instances },
@@ -151,7 +151,7 @@ export async function replayJobs(input: ReplayInput): Promise<ReplayOutcome> {
   const bucketMs = sampleInterval(input);
   const endMs = input.startMs + input.spanMs;
   const sampler = (): void => {
-    metrics.sample(clock.now(), sim.size);
+    metrics.sample(clock.now(), watch.billable);
     if (clock.now() < endMs || !runner.done) clock.schedule(bucketMs, sampler);
   };
   clock.schedule(0, sampler);
