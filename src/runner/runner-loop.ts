@@ -85,18 +85,21 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
     running.set(job.id, { view, done });
   };
 
-  const pollOnce = async (): Promise<void> => {
+  /**
+   * One request for a job. Returns how long to wait before the next one; the concurrency gate
+   * and the fleet reservation are given back before that wait, so that an idle poller holds
+   * neither (other runners sharing `concurrent` can poll, `jobsRunning` counts jobs only).
+   */
+  const pollOnce = async (): Promise<number> => {
     if ((limit > 0 && running.size >= limit) || !deps.gate.tryTake()) {
-      await pause(options.checkIntervalMs);
-      return;
+      return options.checkIntervalMs;
     }
     const key = `${options.runner.name}/${++keySeq}`;
     const reserved = deps.fleet.reserve(key);
     if (!reserved.ok) {
       deps.gate.give();
       log.debug({ reason: reserved.reason }, 'no free capacity; not asking for a job');
-      await pause(options.checkIntervalMs);
-      return;
+      return options.checkIntervalMs;
     }
     let handedOff = false;
     try {
@@ -105,21 +108,19 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
         unhealthy = 0;
         handedOff = true;
         startJob(res.job, key);
-        return;
+        return 0;
       }
       if (res.kind === 'invalid') {
         log.warn({ jobId: res.id, reason: res.reason }, 'received an invalid job payload');
-        await pause(options.checkIntervalMs);
-        return;
+        return options.checkIntervalMs;
       }
       unhealthy = res.healthy ? 0 : unhealthy + 1;
       if (unhealthy >= unhealthyLimit) {
         log.error({ pauseMs: unhealthyIntervalMs }, 'runner is unhealthy; pausing job requests');
         unhealthy = 0;
-        await pause(unhealthyIntervalMs);
-        return;
+        return unhealthyIntervalMs;
       }
-      await pause(res.retryAfterMs ?? options.checkIntervalMs);
+      return res.retryAfterMs ?? options.checkIntervalMs;
     } finally {
       if (!handedOff) {
         deps.fleet.unreserve(key);
@@ -131,7 +132,8 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
   const worker = async (): Promise<void> => {
     while (!stopRequests.signal.aborted) {
       try {
-        await pollOnce();
+        const waitMs = await pollOnce();
+        if (waitMs > 0) await pause(waitMs);
       } catch (err: unknown) {
         if (stopRequests.signal.aborted) break;
         lastError = describeError(err);
