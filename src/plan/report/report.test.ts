@@ -9,6 +9,7 @@ import { dayHistory, job, MIN, planConfig, T0 } from '../testing/plan-fixtures.j
 import { renderHtmlReport } from './html-report.js';
 import { planToJson } from './json-report.js';
 import { formatTextReport } from './text-report.js';
+import { niceScale } from './svg-chart.js';
 
 let plan: PlanResult;
 let sweep: SweepResult;
@@ -127,5 +128,16 @@ describe('runSweep', () => {
     expect(j.rows).toHaveLength(4);
     expect(j.rows.filter((r) => r.recommended)).toHaveLength(1);
     expect(j.recommendation.settings).toEqual(sweep.rows[sweep.recommendation.index!]!.values);
+  });
+});
+
+describe('niceScale', () => {
+  it('rounds axis maxima to tidy steps, whole for counts and fractional for money', () => {
+    expect(niceScale(7)).toEqual({ max: 8, step: 2 });
+    expect(niceScale(23)).toEqual({ max: 25, step: 5 });
+    expect(niceScale(0.3)).toEqual({ max: 1, step: 1 });
+    const money = niceScale(0.023, false);
+    expect(money.step).toBeCloseTo(0.005, 12);
+    expect(money.max).toBeCloseTo(0.025, 12);
   });
 });

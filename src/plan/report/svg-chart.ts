@@ -8,14 +8,14 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A round axis maximum and tick step: 7 → 8 by 2, 23 → 25 by 5. */
-export function niceScale(max: number): { max: number; step: number } {
-  if (max <= 0) return { max: 1, step: 1 };
+/** A round axis maximum and tick step: 7 → 8 by 2, 23 → 25 by 5; whole steps for counts. */
+export function niceScale(max: number, whole = true): { max: number; step: number } {
+  if (!(max > 0)) return { max: 1, step: whole ? 1 : 0.2 };
   const raw = max / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const stepInt = Math.max(1, step);
-  return { max: Math.ceil(max / stepInt) * stepInt, step: stepInt };
+  const nice = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const step = whole ? Math.max(1, Math.round(nice)) : nice;
+  return { max: Math.ceil(max / step - 1e-9) * step, step };
 }
 
 interface Frame {
@@ -47,15 +47,20 @@ function path(
   return parts.join(' ');
 }
 
+const TICK_STEPS_MS = [1, 3, 6, 12, 24, 48, 168, 336, 720].map((h) => h * 3_600_000);
+
+/** Ticks on round UTC times (hours, days, weeks), at most ~8 of them. */
 function timeTicks(startMs: number, endMs: number, x: (ms: number) => number, f: Frame): string {
+  const span = endMs - startMs;
+  const step = TICK_STEPS_MS.find((s) => span / s <= 8) ?? span / 8;
   const out: string[] = [];
-  const count = 7;
-  for (let i = 0; i <= count; i++) {
-    const t = startMs + ((endMs - startMs) * i) / count;
-    const label = new Date(t).toISOString().slice(5, 16).replace('T', ' ');
+  for (let t = Math.ceil(startMs / step) * step; t <= endMs; t += step) {
+    const iso = new Date(t).toISOString();
+    const label = step >= 86_400_000 ? iso.slice(5, 10) : iso.slice(5, 16).replace('T', ' ');
+    const px = x(t).toFixed(1);
     out.push(
-      `<line x1="${x(t).toFixed(1)}" y1="${f.h - f.bottom}" x2="${x(t).toFixed(1)}" y2="${f.h - f.bottom + 4}" stroke="#888"/>`,
-      `<text x="${x(t).toFixed(1)}" y="${f.h - f.bottom + 18}" text-anchor="middle">${label}</text>`,
+      `<line x1="${px}" y1="${f.h - f.bottom}" x2="${px}" y2="${f.h - f.bottom + 4}" stroke="#888"/>`,
+      `<text x="${px}" y="${f.h - f.bottom + 18}" text-anchor="middle">${label}</text>`,
     );
   }
   return out.join('');
@@ -108,8 +113,8 @@ export interface ScatterPoint {
 export function renderSweepChart(points: readonly ScatterPoint[]): string {
   const f = { ...FRAME, h: 320, left: 64 };
   if (points.length === 0) return '';
-  const xs = niceScale(Math.max(...points.map((p) => p.p95WaitSeconds)));
-  const ys = niceScale(Math.max(...points.map((p) => p.costPerMonthUsd)));
+  const xs = niceScale(Math.max(...points.map((p) => p.p95WaitSeconds)), false);
+  const ys = niceScale(Math.max(...points.map((p) => p.costPerMonthUsd)), false);
   const x = (v: number): number => f.left + (v / xs.max) * (f.w - f.left - f.right);
   const y = (v: number): number => f.h - f.bottom - (v / ys.max) * (f.h - f.top - f.bottom);
   const front = points.filter((p) => p.pareto).sort((a, b) => a.p95WaitSeconds - b.p95WaitSeconds);
@@ -118,12 +123,14 @@ export function renderSweepChart(points: readonly ScatterPoint[]): string {
     return `<circle cx="${x(p.p95WaitSeconds).toFixed(1)}" cy="${y(p.costPerMonthUsd).toFixed(1)}" r="${p.recommended ? 6 : 4}" fill="${fill}"><title>${escapeHtml(p.label)}</title></circle>`;
   });
   const axes: string[] = [];
-  for (let v = 0; v <= ys.max + 1e-9; v += ys.step) {
+  for (let k = 0; k * ys.step <= ys.max + 1e-9; k++) {
+    const v = k * ys.step;
     axes.push(
       `<text x="${f.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">$${Number(v.toPrecision(4))}</text>`,
     );
   }
-  for (let v = 0; v <= xs.max + 1e-9; v += xs.step) {
+  for (let k = 0; k * xs.step <= xs.max + 1e-9; k++) {
+    const v = k * xs.step;
     axes.push(
       `<text x="${x(v).toFixed(1)}" y="${f.h - f.bottom + 18}" text-anchor="middle">${Number(v.toPrecision(4))} s</text>`,
     );
