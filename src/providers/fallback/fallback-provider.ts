@@ -140,7 +140,9 @@ export function createFallbackProvider(
       if (n <= 0) return 0;
       if (mode === 'primary') {
         const got = await askPrimary(n, signal);
-        return got + (mode === 'secondary' ? await askSecondary(n - got, signal) : 0);
+        // askPrimary switches to the secondary when the primary refuses outright.
+        const refused = (mode as FallbackStatus['mode']) === 'secondary';
+        return got + (refused ? await askSecondary(n - got, signal) : 0);
       }
       let probe = 0;
       if (deps.clock.now() - lastProbeMs >= probeIntervalMs && pendingCount() === 0) {
