@@ -1,9 +1,10 @@
 /**
  * `spotrunner plan` end to end on synthetic history: generate, replay through the fleet engine
  * on a VirtualClock with the sim provider, build the result. Target: 1,000,000 jobs in ≤30 s on
- * 2 cores. Prints wall and CPU time (the CPU figure stays meaningful on a shared machine) and
- * peak memory. Nothing asserts on these.
+ * 2 cores. Prints wall and CPU time (the CPU figure stays meaningful on a shared machine, the
+ * load average says how shared it was) and peak memory. Nothing asserts on these.
  */
+import { loadavg } from 'node:os';
 import { parseConfig } from '../src/config/index.js';
 import {
   generateSyntheticHistory,
@@ -61,6 +62,7 @@ async function benchJobs(jobs: number, days: number, targetMs?: number): Promise
       'instance launches': result.launches,
       'p95 wait s': Math.round(result.waitSeconds.p95),
       'cost per month USD': Number(result.costPerMonthUsd.toFixed(2)),
+      'machine load average (1 min)': Number(loadavg()[0]!.toFixed(1)),
     },
   };
 }
