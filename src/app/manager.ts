@@ -181,7 +181,9 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         ...(s.error ? { error: s.error } : {}),
         ...(s.stack ? { loop: s.stack.loop.status(), fleet: s.stack.fleet.status() } : {}),
       }));
-      return { state, concurrent: config.concurrent, jobsRunning: gate.inUse, runners };
+      // Not gate.inUse: the gate is also held by job requests in flight (long polls).
+      const jobsRunning = runners.reduce((n, r) => n + (r.loop?.running.length ?? 0), 0);
+      return { state, concurrent: config.concurrent, jobsRunning, runners };
     },
     reload(next: CompiledConfig): void {
       config = next;
