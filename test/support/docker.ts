@@ -11,6 +11,9 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { CompiledDocker, CompiledRunner } from '../../src/config/types.js';
+import { defaultDockerConfig } from '../../src/executors/docker/container-config.js';
+import { makeRunner } from '../../src/executors/testing/job-fixture.js';
 
 const run = promisify(execFile);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,16 +67,20 @@ export async function labelled(
   return { containers: lines(containers), networks: lines(networks), volumes: lines(volumes) };
 }
 
-/** The default bridge's gateway address: the host as containers see it. */
+/** The default bridge's gateway address (the docker0 interface): the host as containers see it. */
 export async function dockerGatewayIp(): Promise<string> {
-  const ip = await docker(
-    'network',
-    'inspect',
-    'bridge',
-    '--format',
-    '{{range .IPAM.Config}}{{.Gateway}}{{end}}',
-  );
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`no gateway on the bridge network: ${ip}`);
+  const info = JSON.parse(await docker('network', 'inspect', 'bridge')) as {
+    Options?: Record<string, string>;
+    IPAM?: { Config?: { Gateway?: string }[] };
+  }[];
+  const bridge = info[0]?.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
+  // os.networkInterfaces() leaves out a bridge that is down (no container on it): ask `ip`.
+  const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge]).catch(() => ({
+    stdout: '',
+  }));
+  const address = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(stdout)?.[1];
+  const ip = address ?? info[0]?.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+  if (!ip) throw new Error(`no address for the Docker bridge ${bridge}`);
   return ip;
 }
 
@@ -117,5 +124,40 @@ export async function exposeToContainers(targetPort: number): Promise<ContainerR
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A runner for the docker executors: `[runners.docker]` defaults plus `docker` overrides. */
+export function dockerRunner(
+  docker: Partial<CompiledDocker> = {},
+  overrides: Partial<CompiledRunner> = {},
+): CompiledRunner {
+  return makeRunner({
+    executor: 'docker-autoscaler',
+    docker: { ...defaultDockerConfig(), pullPolicy: ['if-not-present'], ...docker },
+    ...overrides,
+  });
+}
+
+/** `docker inspect` of every container of a job, while it runs. */
+export async function inspectJobContainers(jobId: number): Promise<ContainerInspect[]> {
+  const ids = (await docker('ps', '-q', '--filter', `label=spotrunner.job=${jobId}`))
+    .split('\n')
+    .filter((l) => l !== '');
+  if (ids.length === 0) return [];
+  return JSON.parse(await docker('inspect', ...ids)) as ContainerInspect[];
+}
+
+export interface ContainerInspect {
+  Name: string;
+  Config: { Env: string[] | null; Cmd: string[] | null; Labels: Record<string, string> };
+  HostConfig: {
+    Privileged: boolean;
+    ExtraHosts: string[] | null;
+    ShmSize: number;
+    Memory: number;
+    NanoCpus: number;
+    CapAdd: string[] | null;
+    Dns: string[] | null;
   };
 }

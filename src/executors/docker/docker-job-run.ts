@@ -31,6 +31,7 @@ import {
 import { runDockerStage, type DockerStageDeps } from './docker-stage-runner.js';
 import { DockerJobEnvironment } from './job-environment.js';
 import { failureFromError } from './prepare-failure.js';
+import { describeDockerError } from './docker-errors.js';
 import { watchFirstOutput, type PhaseListener } from './phases.js';
 import type { StageTarget } from './stage-targets.js';
 
@@ -89,13 +90,10 @@ export class DockerJobRun {
     try {
       for (const w of this.#timeouts.warnings) trace.warn(w);
       failure = await this.#prepareExecutor(deadline.signal);
-      failure ??= await this.#stage(
-        'prepare_script',
-        this.#helper,
-        script.generatePrepareScript(this.#sc),
-        { cancel: 'terminal' },
-      );
-      if (!failure) failure = await this.#runStages();
+      if (!failure) {
+        this.#prepareScript();
+        failure = await this.#runStages();
+      }
     } finally {
       disarm();
       await this.#cleanup();
@@ -128,7 +126,7 @@ export class DockerJobRun {
       );
       const { abortSignal, cancelSignal } = this.#ctx;
       await this.#env.prepare(AbortSignal.any([abortSignal, cancelSignal, deadline]));
-      if (this.#env.services.length > 0) {
+      if (setup.environment.services.length > 0) {
         const seconds = Math.ceil(this.#options.waitForServicesMs / 1000);
         trace.write(`Waiting for services to be up and running (timeout ${seconds} seconds)...\n`);
       }
@@ -142,9 +140,26 @@ export class DockerJobRun {
     }
   }
 
+  /**
+   * prepare_script: in a container there is nothing to set up (the helper image is known to
+   * have the tools), so the section only says where the job runs, without an extra exec.
+   */
+  #prepareScript(): void {
+    const { trace, instance } = this.#ctx;
+    const name = 'prepare_script';
+    trace.sectionStart(name, `${ANSI.boldCyan}${script.stageDescription(name)}${ANSI.reset}`);
+    trace.write(`Running on ${this.#env?.helperHostname ?? ''} via ${instance.id}...\n`);
+    trace.sectionEnd(name);
+  }
+
+  #timedOut(): boolean {
+    return this.#deps.clock.now() >= this.#jobDeadlineMs;
+  }
+
   async #runStages(): Promise<JobFailure | undefined> {
     const signal = AbortSignal.any([this.#ctx.abortSignal, this.#ctx.cancelSignal]);
-    const servicesReady = this.#env?.waitForServices(signal) ?? Promise.resolve([]);
+    const servicesReady = this.#env?.servicesReady(signal) ?? Promise.resolve([]);
+    servicesReady.catch(() => undefined);
     let failure = await this.#sourcesAndDependencies();
     failure ??= await this.#userScripts(servicesReady);
     if (failure?.terminal) return failure;
@@ -194,7 +209,12 @@ export class DockerJobRun {
   }
 
   async #userScripts(servicesReady: Promise<string[]>): Promise<JobFailure | undefined> {
-    for (const warning of await servicesReady) this.#ctx.trace.warn(warning);
+    try {
+      for (const warning of await servicesReady) this.#ctx.trace.warn(warning);
+    } catch (err: unknown) {
+      this.#ctx.trace.error(`cannot start the services: ${describeDockerError(err)}`);
+      return failureFromError(err, this.#ctx, this.#timeouts.jobMs, this.#timedOut());
+    }
     const steps = script.scriptSteps(this.#sc);
     const hasAfter =
       script.generateAfterScript({ ...this.#sc, jobStatus: 'success' }) !== undefined;
@@ -309,8 +329,7 @@ export class DockerJobRun {
         cancelTerminal: options.cancel === 'terminal',
       });
     } catch (err: unknown) {
-      const timedOut = this.#deps.clock.now() >= this.#jobDeadlineMs;
-      failure = failureFromError(err, this.#ctx, this.#timeouts.jobMs, timedOut);
+      failure = failureFromError(err, this.#ctx, this.#timeouts.jobMs, this.#timedOut());
     }
     this.#options.onPhase?.(`stage:${name}`, 'end');
     trace.sectionEnd(name);

@@ -64,7 +64,8 @@ export class DockerJobEnvironment {
   readonly #deps: EnvironmentDeps;
   readonly #s: EnvironmentSettings;
   #helper: Docker.Container | undefined;
-  #services: StartedService[] = [];
+  #servicesStarted: Promise<StartedService[]> = Promise.resolve([]);
+  #servicesReady: Promise<string[]> | undefined;
   #nextBuild: Promise<BuildContainer> | undefined;
   #builds = 0;
 
@@ -76,7 +77,11 @@ export class DockerJobEnvironment {
     this.mounts = planMounts(settings.config, settings.identity, settings.buildsDir);
   }
 
-  /** Pulls images and starts network, volumes, helper, services and the first build container. */
+  /**
+   * Pulls images, creates network and volumes, starts the helper and returns once the helper
+   * is up. Services and the first build container keep starting meanwhile (the helper stages
+   * do not need them); `servicesReady` and `takeBuildContainer` wait for them.
+   */
   async prepare(signal: AbortSignal): Promise<void> {
     const { images } = this.#s;
     const logs = [images.build, images.helper, ...images.services].map(() => new BufferedTrace());
@@ -92,12 +97,17 @@ export class DockerJobEnvironment {
     ]).finally(() => logs.forEach((log) => log.replayInto(this.#deps.trace)));
     signal.throwIfAborted();
     const serviceImages = (await pulled).slice(2);
+    // Container starts share the daemon: the helper goes first, as the next stages need it.
+    const helper = timed(on, 'helper', () => this.#startHelper());
+    this.#servicesStarted = timed(on, 'services', () => this.#startServices(serviceImages));
+    this.#servicesStarted.catch(() => undefined);
     this.#prestartBuild();
-    await settleAll<unknown>([
-      timed(on, 'helper', () => this.#startHelper()),
-      timed(on, 'services', () => this.#startServices(serviceImages)),
-      timed(on, 'build_container', () => this.#nextBuild ?? Promise.resolve(undefined)),
-    ]);
+    await helper;
+  }
+
+  /** The helper container's host name (its short id), as scripts in it see it. */
+  get helperHostname(): string {
+    return this.#helper?.id.slice(0, 12) ?? '';
   }
 
   helperTarget(): ExecTarget {
@@ -113,12 +123,22 @@ export class DockerJobEnvironment {
     return build;
   }
 
-  /** Waits for every service's ports; resolves with the warnings for those that never listened. */
-  async waitForServices(signal: AbortSignal): Promise<string[]> {
+  /**
+   * Waits for the services to start, then for their ports; resolves with warnings for those
+   * that never listened, rejects when a service could not be started. Runs once.
+   */
+  servicesReady(signal: AbortSignal): Promise<string[]> {
+    this.#servicesReady ??= this.#servicesStarted.then((started) =>
+      this.#waitForServices(started, signal),
+    );
+    return this.#servicesReady;
+  }
+
+  async #waitForServices(services: StartedService[], signal: AbortSignal): Promise<string[]> {
     const helper = this.#helper;
-    if (!helper || this.#services.length === 0) return [];
+    if (!helper || services.length === 0) return [];
     const results = await Promise.all(
-      this.#services.map((s) =>
+      services.map((s) =>
         waitForService(helper, s, this.#s.waitForServicesMs, signal).catch((err: unknown) => {
           this.#deps.logger.warn({ service: s.spec.name, err: String(err) }, 'service wait failed');
           return `Service ${s.spec.name}: cannot check its ports (${String(err)})`;
@@ -128,12 +148,9 @@ export class DockerJobEnvironment {
     return results.filter((w): w is string => w !== undefined);
   }
 
-  get services(): readonly StartedService[] {
-    return this.#services;
-  }
-
   async cleanup(): Promise<RemovalReport> {
-    if (this.#nextBuild) await this.#nextBuild.catch(() => undefined);
+    // Whatever is still being created must exist (and be tracked) before removal starts.
+    await Promise.allSettled([this.#servicesStarted, this.#nextBuild, this.#servicesReady]);
     return this.resources.removeAll();
   }
 
@@ -183,7 +200,7 @@ export class DockerJobEnvironment {
     this.#helper = helper;
   }
 
-  async #startServices(images: ImageInfo[]): Promise<void> {
+  async #startServices(images: ImageInfo[]): Promise<StartedService[]> {
     const settings = { config: this.#s.config, identity: this.#s.identity, network: this.network };
     const started = await settleAll(
       this.#s.services.map(async (spec, i) => {
@@ -193,11 +210,11 @@ export class DockerJobEnvironment {
         return startService(container, spec, images[i]!, this.network);
       }),
     );
-    this.#services = started;
+    return started;
   }
 
   #prestartBuild(): void {
-    const next = this.#startBuild();
+    const next = timed(this.#deps.onPhase, 'build_container', () => this.#startBuild());
     // Awaited when taken or at cleanup; never an unhandled rejection in between.
     next.catch(() => undefined);
     this.#nextBuild = next;
