@@ -29,6 +29,11 @@ export interface FaultSwitches {
   inject(endpoint: FaultEndpoint, fault: FaultSpec): void;
   /** "Trace is persisting": the next `times` final updates with a checksum get 202 + interval. */
   tracePersisting(times: number, intervalS?: number): void;
+  /**
+   * The next `times` jobs handed out get a payload a runner cannot read (`steps` is not a
+   * list); the job itself is assigned as usual, so the runner has to fail it.
+   */
+  malformedPayload(times: number): void;
   /** Removes every injected fault. */
   clear(): void;
 }
@@ -36,6 +41,7 @@ export interface FaultSwitches {
 export class FaultState implements FaultSwitches {
   readonly #faults = new Map<FaultEndpoint, { spec: FaultSpec; left: number }>();
   #persisting = { left: 0, intervalS: 1 };
+  #malformed = 0;
 
   inject(endpoint: FaultEndpoint, fault: FaultSpec): void {
     this.#faults.set(endpoint, { spec: fault, left: fault.times ?? 1 });
@@ -45,9 +51,14 @@ export class FaultState implements FaultSwitches {
     this.#persisting = { left: times, intervalS };
   }
 
+  malformedPayload(times: number): void {
+    this.#malformed = times;
+  }
+
   clear(): void {
     this.#faults.clear();
     this.#persisting = { left: 0, intervalS: 1 };
+    this.#malformed = 0;
   }
 
   /** Consumes one injected fault for the endpoint, if any. */
@@ -67,5 +78,12 @@ export class FaultState implements FaultSwitches {
     if (this.#persisting.left <= 0) return undefined;
     this.#persisting.left -= 1;
     return this.#persisting.intervalS;
+  }
+
+  /** Consumes one "malformed payload"; true when this job's payload must be broken. */
+  takeMalformed(): boolean {
+    if (this.#malformed <= 0) return false;
+    this.#malformed -= 1;
+    return true;
   }
 }

@@ -117,6 +117,23 @@ describe('POST /jobs/request queue', () => {
     expect((await requestJob(h.url, h.runnerToken)).status).toBe(201);
   });
 
+  it('hands out a malformed payload when asked to, and a readable one after', async () => {
+    h = await startHarness({ ci: CI });
+    h.server.faults.malformedPayload(1);
+    const broken = await requestJob(h.url, h.runnerToken);
+    expect(broken.status).toBe(201);
+    const parsed = parseJobPayload(broken.json());
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.reason).toMatch(/^steps: /);
+    expect(parsed.ok ? undefined : parsed.id).toBeTypeOf('number');
+    expect(h.server.job(parsed.ok ? 0 : parsed.id!)?.notes).toContain(
+      'payload malformed on purpose (fault switch)',
+    );
+    await h.server.createPipeline(h.project.id);
+    const next = await requestJob(h.url, h.runnerToken);
+    expect(parseJobPayload(next.json()).ok).toBe(true);
+  });
+
   it('answers 204 to a paused runner', async () => {
     h = await startHarness({ ci: CI, runner: { paused: true } });
     const res = await requestJob(h.url, h.runnerToken);

@@ -50,6 +50,10 @@ export function registerJobRequestRoute(api: Hono, ctx: SandboxContext): void {
     );
     if (result.kind === 'none') return emptyResponse(204, { [LAST_UPDATE]: queueValue });
     ctx.logger.info({ jobId: result.job.id, runnerId: runner.id }, 'job assigned');
+    if (ctx.faults.takeMalformed()) {
+      result.job.notes.push('payload malformed on purpose (fault switch)');
+      return jsonResponse(201, { ...result.payload, steps: 'malformed by the sandbox' });
+    }
     return jsonResponse(201, result.payload);
   });
 }
