@@ -55,6 +55,7 @@ export { runPlan, type PlanInput } from './replay/run-plan.js';
 export { replayJobs, scaledRunMs, type ReplayInput, type ReplayOutcome } from './replay/replay.js';
 export {
   resolvePlanSetup,
+  resolvePlanTarget,
   DEFAULT_BOOT_MEDIAN_MS,
   DEFAULT_INTERRUPTIONS_PER_INSTANCE_HOUR,
   type PlanFlags,
@@ -94,3 +95,18 @@ export {
 export { paretoFront, type CostWait } from './sweep/pareto.js';
 export { recommend, type Recommendation } from './sweep/recommend.js';
 export { formatSweepText, sweepToJson, type SweepJson } from './sweep/sweep-report.js';
+// Command flow (used by src/cli/plan-command.ts)
+export {
+  runPlanCommand,
+  type PlanCommandOptions,
+  type RunPlanCommandDeps,
+} from './run-plan-command.js';
+export {
+  bundledExample,
+  loadHistory,
+  loadPrices,
+  parseSince,
+  type HistorySourceOptions,
+  type PriceSourceOptions,
+  type SourceDeps,
+} from './plan-sources.js';
