@@ -11,7 +11,7 @@ import {
   type HostKeyStore,
 } from '../connect/index.js';
 import { createProcessConnection } from '../connect/process-connection.js';
-import { createFleet, type FleetEngine } from '../fleet/index.js';
+import { createFleet, type FleetEngine, type PreexistingPolicy } from '../fleet/index.js';
 import {
   createGitLabClient,
   createJobTrace,
@@ -41,8 +41,8 @@ export interface RunnerStackDeps {
   journal?: JobJournal;
   awsEndpoint?: string;
   localEnv?: Readonly<Record<string, string>>;
-  /** Preexisting instances: remove (default, as gitlab-runner) or adopt (state says they are ours). */
-  preexistingInstances?: 'remove' | 'adopt';
+  /** Instances found at start: remove (default, as gitlab-runner), adopt, or per instance. */
+  preexistingInstances?: PreexistingPolicy;
 }
 
 export interface RunnerStack {

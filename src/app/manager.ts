@@ -11,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import type { LifecycleState, StopOptions } from '../platform/lifecycle.js';
 import { describeError, isUserError } from '../platform/errors.js';
 import type { FleetStatus } from '../fleet/fleet.js';
+import type { PreexistingPolicy } from '../fleet/index.js';
 import type { RunnerLoopStatus } from '../runner/runner-loop.js';
 import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
@@ -30,7 +31,8 @@ export interface ManagerOptions {
   awsEndpoint?: string;
   /** PATH and locale handed to local instances. */
   localEnv?: Readonly<Record<string, string>>;
-  preexistingInstances?: 'remove' | 'adopt';
+  /** Per runner: what to do with instances found at start (default: remove them). */
+  preexistingFor?: (runnerName: string) => PreexistingPolicy;
   /** Delay between attempts to start a runner whose provider failed to initialise. */
   startRetryMs?: number;
 }
@@ -92,8 +94,8 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         ...(deps.journal ? { journal: deps.journal } : {}),
         ...(options.awsEndpoint ? { awsEndpoint: options.awsEndpoint } : {}),
         ...(options.localEnv ? { localEnv: options.localEnv } : {}),
-        ...(options.preexistingInstances
-          ? { preexistingInstances: options.preexistingInstances }
+        ...(options.preexistingFor
+          ? { preexistingInstances: options.preexistingFor(runner.name) }
           : {}),
       },
       config,

@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import { describeError } from '../platform/errors.js';
 import { createGitLabClient } from '../gitlab/index.js';
 import { createManager, type Manager } from './manager.js';
+import type { PreexistingPolicy } from '../fleet/index.js';
 import { settleLeftoverJobs } from './settle-leftovers.js';
 import { openStateStore, type StateStore } from './state/state-store.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
@@ -49,6 +50,11 @@ export async function startManager(
     join(stateDir, 'state.json');
   const store = await openStateStore(deps, stateFile);
 
+  const untrusted = new Set(
+    Object.values(store.state.runners).flatMap((r) =>
+      Object.values(r.jobs).flatMap((j) => (j.instanceId ? [j.instanceId] : [])),
+    ),
+  );
   const leftovers = Object.values(store.state.runners).reduce(
     (n, r) => n + Object.keys(r.jobs).length,
     0,
@@ -86,9 +92,11 @@ export async function startManager(
         ),
       ),
       ...(options.awsEndpoint ? { awsEndpoint: options.awsEndpoint } : {}),
+      preexistingFor: (runnerName) => adoptionPolicy(store, runnerName, untrusted, deps.logger),
     },
   );
   await manager.start();
+  const recordTimer = startRecordingInstances(deps.clock, store, manager);
   let status: StatusServer | undefined;
   if (config.listenAddress && options.statusServer !== false) {
     status = await startStatusServer(deps, manager, config.listenAddress).catch((err: unknown) => {
@@ -106,9 +114,81 @@ export async function startManager(
     systemId,
     async close(graceMs: number): Promise<void> {
       await manager.stop({ graceMs });
+      recordTimer.stop();
       await status?.stop();
       await store.flush();
       await hostKeys.flush();
+    },
+  };
+}
+
+/**
+ * A restarted manager adopts the instances its state file knows, with their use counts, unless a
+ * job was running there when the previous run died (its processes may still be going); every
+ * other instance found at start is removed, as gitlab-runner does without state storage.
+ */
+function adoptionPolicy(
+  store: StateStore,
+  runnerName: string,
+  untrusted: ReadonlySet<string>,
+  logger: Logger,
+): PreexistingPolicy {
+  const known = store.state.runners[runnerName]?.instances ?? {};
+  return (id) => {
+    const rec = known[id];
+    if (rec && !untrusted.has(id)) {
+      logger.info(
+        { runner: runnerName, instanceId: id, useCount: rec.useCount },
+        'adopting instance from the previous run',
+      );
+      return { adopt: true, useCount: rec.useCount };
+    }
+    logger.warn(
+      {
+        runner: runnerName,
+        instanceId: id,
+        reason: rec ? 'a job was running on it' : 'not in the state file',
+      },
+      'not adopting instance',
+    );
+    return { adopt: false };
+  };
+}
+
+/** Writes every runner's instances (ids and use counts) to the state file every few seconds. */
+function startRecordingInstances(
+  clock: Clock,
+  store: StateStore,
+  manager: Manager,
+  everyMs = 5_000,
+): { stop(): void } {
+  let cancel = (): void => undefined;
+  const record = (): void => {
+    for (const r of manager.status().runners) {
+      if (!r.fleet) continue;
+      store.recordInstances(
+        r.name,
+        r.fleet.instances
+          .filter((i) => i.status !== 'removing')
+          .map((i) => ({
+            id: i.id,
+            useCount: i.useCount,
+            hadJobs: i.slotsInUse > 0,
+            ...(i.launchedAtMs !== undefined ? { createdAtMs: i.launchedAtMs } : {}),
+            ...(i.idleSinceMs !== undefined ? { lastUsedAtMs: i.idleSinceMs } : {}),
+          })),
+      );
+    }
+  };
+  const tick = (): void => {
+    record();
+    cancel = clock.schedule(everyMs, tick);
+  };
+  cancel = clock.schedule(everyMs, tick);
+  return {
+    stop(): void {
+      cancel();
+      record();
     },
   };
 }

@@ -189,6 +189,29 @@ describe('fleet instances', () => {
     expect(adopted.provider.increases).toEqual([]);
   });
 
+  it('adopts the pre-existing instances a restarted manager trusts, with their use counts', async () => {
+    const h = await startScriptedFleet({
+      fleet: {
+        maxUseCount: 5,
+        ...always(2),
+        preexistingInstances: (id) =>
+          id === 'i-1' ? { adopt: true, useCount: 4 } : { adopt: false },
+      },
+      setup: (p) => {
+        p.add('running');
+        p.add('running');
+      },
+    });
+    await h.advance(0);
+    expect(h.provider.decreases).toEqual([['i-2']]);
+    const kept = h.fleet.status().instances.find((i) => i.id === 'i-1');
+    expect(kept).toMatchObject({ status: 'ready', useCount: 4 });
+    await h.fleet.acquire('last', { jobId: 1 });
+    h.fleet.release('last');
+    await h.advance(10_000);
+    expect(h.provider.decreases.flat()).toContain('i-1');
+  });
+
   it('reports every instance in status()', async () => {
     const h = await readyFleet(2, { capacityPerInstance: 3 });
     await h.fleet.acquire('a', { jobId: 42 });

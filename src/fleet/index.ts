@@ -17,6 +17,7 @@ export {
   DEFAULT_POLICY,
   type FleetOptions,
   type FleetPolicy,
+  type PreexistingPolicy,
   type ReadyUpFn,
   type ResolvedFleetOptions,
   type ResolvedPolicy,

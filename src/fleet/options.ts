@@ -47,11 +47,21 @@ export interface FleetOptions {
    * What to do with instances the provider already lists at start. `remove` (gitlab-runner's
    * behaviour without state storage) or `adopt` (static hosts, restarts that keep instances).
    */
-  preexistingInstances?: 'remove' | 'adopt';
+  preexistingInstances?: PreexistingPolicy;
   /** Exponential backoff on scale-up after ready-up failures. */
   readyUpBackoffBaseMs?: number;
   readyUpBackoffMaxMs?: number;
 }
+
+/**
+ * What to do with an instance the provider lists at start: `remove` it (gitlab-runner without
+ * state storage), `adopt` it, or decide per instance — a restarted manager adopts the instances
+ * its state file knows (with their use counts) and removes the rest.
+ */
+export type PreexistingPolicy =
+  | 'remove'
+  | 'adopt'
+  | ((instanceId: string) => { adopt: false } | { adopt: true; useCount?: number });
 
 /** Connect and run `instance_ready_command`; a rejection means the instance is not usable. */
 export type ReadyUpFn = (
@@ -86,7 +96,7 @@ export interface ResolvedFleetOptions {
   scaleThrottleLimitPerSec: number;
   scaleThrottleBurst: number;
   policies: readonly ResolvedPolicy[];
-  preexistingInstances: 'remove' | 'adopt';
+  preexistingInstances: PreexistingPolicy;
   readyUpBackoffBaseMs: number;
   readyUpBackoffMaxMs: number;
 }

@@ -77,10 +77,16 @@ export class Reconciler {
     } else if (!initial) {
       core.logger.info({ instance: info.id }, 'instance appeared without a request');
     }
-    if (initial && core.opts.preexistingInstances === 'remove') {
-      inst.providerState = info.state;
-      core.markForRemoval(inst, 'pre-existing instance');
-      return inst;
+    if (initial) {
+      const policy = core.opts.preexistingInstances;
+      const verdict =
+        typeof policy === 'function' ? policy(info.id) : { adopt: policy === 'adopt' };
+      if (!verdict.adopt) {
+        inst.providerState = info.state;
+        core.markForRemoval(inst, 'pre-existing instance');
+        return inst;
+      }
+      if ('useCount' in verdict && verdict.useCount !== undefined) inst.useCount = verdict.useCount;
     }
     this.#update(inst, info);
     return inst;
