@@ -2,6 +2,8 @@ import type { CommandRegistrar } from '../cli/program.js';
 import { registerConfigCommand } from '../cli/config-command.js';
 import { registerRegisterCommand } from '../cli/register-command.js';
 import { registerVerifyCommand } from '../cli/verify-command.js';
+import { registerPlanCommand } from '../cli/plan-command.js';
+import { loadConfig } from '../config/index.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 
@@ -9,6 +11,7 @@ import { registerSandboxCommand } from './sandbox-command.js';
 export const allCommands: readonly CommandRegistrar[] = [
   registerRunCommand,
   registerSandboxCommand,
+  (program, ctx) => registerPlanCommand(program, { ...ctx, loadConfig }),
   (program, ctx) => registerVerifyCommand(program, ctx),
   registerRegisterCommand,
   registerConfigCommand,
