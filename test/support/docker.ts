@@ -7,6 +7,7 @@
  * Docker bridge's gateway address, which every container network can reach.
  */
 import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,9 @@ export const TEST_HELPER_IMAGE = 'spotrunner-helper:latest';
 
 async function script(name: string, timeoutMs: number): Promise<string> {
   try {
-    const { stdout } = await run('bash', [join(repoRoot, 'scripts', name)], {
+    // Test files run in parallel: one start or build at a time, the others then find it done.
+    const lock = '/tmp/spotrunner-docker-setup.lock';
+    const { stdout } = await run('flock', [lock, 'bash', join(repoRoot, 'scripts', name)], {
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -160,4 +163,9 @@ export interface ContainerInspect {
     CapAdd: string[] | null;
     Dns: string[] | null;
   };
+}
+
+/** A job id no earlier (possibly interrupted) test run used, so label filters see only this run. */
+export function uniqueJobId(): number {
+  return 100_000 + randomInt(900_000_000);
 }

@@ -12,6 +12,7 @@ import {
   exposeToContainers,
   labelled,
   TEST_JOB_IMAGE,
+  uniqueJobId,
   type ContainerRelay,
 } from '../../../test/support/docker.js';
 import type { CacheUrls } from '../executor.js';
@@ -99,9 +100,10 @@ const WEB_SERVICE = {
 
 describe('docker executor running a real job', () => {
   it('clones the repository, reaches a service by alias, uploads artifacts and saves the cache', async () => {
+    const id = uniqueJobId();
     const job = dockerJob(
       {
-        id: 5101,
+        id,
         repoUrl: `http://gitlab-ci-token:${JOB_TOKEN}@${gitRelay.host}:${gitRelay.port}/acme/widget.git`,
         sha: remote.shas.at(-1)!,
         refspecs: ['+refs/heads/main:refs/remotes/origin/main'],
@@ -160,7 +162,7 @@ describe('docker executor running a real job', () => {
     expect(trace.text).not.toContain('s3cr3t-deploy-value');
     expect(trace.text).not.toContain(JOB_TOKEN);
 
-    const upload = api.requests.find((r) => r.url.pathname === '/api/v4/jobs/5101/artifacts');
+    const upload = api.requests.find((r) => r.url.pathname === `/api/v4/jobs/${id}/artifacts`);
     expect(upload?.headers['job-token']).toBe(JOB_TOKEN);
     const parts = parseMultipart(upload!.body, upload!.headers['content-type']);
     expect(parts.find((p) => p.name === 'file')?.filename).toBe('out.zip');
@@ -168,7 +170,7 @@ describe('docker executor running a real job', () => {
       0,
     );
 
-    expect(await labelled('spotrunner.job=5101')).toEqual({
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual({
       containers: [],
       networks: [],
       volumes: [],
@@ -176,8 +178,9 @@ describe('docker executor running a real job', () => {
   });
 
   it('restores the cache a previous job saved', async () => {
+    const id = uniqueJobId();
     const job = dockerJob({
-      id: 5102,
+      id,
       script: ['cat vendor/dep.txt'],
       cache: [{ key: 'deps', paths: ['vendor/'], policy: 'pull' }],
     });

@@ -36,11 +36,18 @@ export const DETECT_SHELL_SCRIPT = [
 
 export const DETECT_SHELL_COMMAND = ['sh', '-c', DETECT_SHELL_SCRIPT];
 
-function streamEnded(stream: Duplex): Promise<void> {
+/**
+ * Resolves when the stream is over: `true` when the daemon ended it (the process closed its
+ * output), `false` when it was cut (destroyed here, or the tunnel broke).
+ */
+function streamEnded(stream: Duplex): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const done = (): void => resolve();
-    stream.once('end', done);
-    stream.once('close', done);
+    let ended = false;
+    stream.once('end', () => {
+      ended = true;
+      resolve(true);
+    });
+    stream.once('close', () => resolve(ended));
     stream.once('error', reject);
   });
 }
@@ -145,7 +152,7 @@ export class BuildContainer implements StageTarget {
     for (const chunk of this.#early.splice(0)) onOutput(chunk);
     const ended = streamEnded(this.#stream);
     this.#stream.end(script);
-    await ended;
+    if (!(await ended)) throw new Error('the attach stream of the build container was cut');
     const result = (await this.#container.wait()) as { StatusCode?: unknown };
     return typeof result.StatusCode === 'number' ? result.StatusCode : null;
   }
