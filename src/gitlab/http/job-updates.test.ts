@@ -93,6 +93,15 @@ describe('updateJob', () => {
     expect(await h.run(h.client.updateJob(JOB, { state: 'running' }))).toMatchObject(expected);
   });
 
+  it('does not warn when GitLab answers our own failed state with Job-Status failed', async () => {
+    const h = await answering({ status: 200, headers: { 'Job-Status': 'failed' } });
+    const final = await h.run(h.client.updateJob(JOB, { state: 'failed' }));
+    expect(final).toMatchObject({ kind: 'abort', status: 200, remoteStatus: 'failed' });
+    expect(h.logger.messages('warn')).toEqual([]);
+    await h.run(h.client.updateJob(JOB, { state: 'running' }));
+    expect(h.logger.messages('warn')).toEqual(['job update aborted by gitlab']);
+  });
+
   it('reports a transport error as an abort marked transportError', async () => {
     const h = await answering({ status: 200 });
     server!.handler = () => 'drop';

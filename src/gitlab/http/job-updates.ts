@@ -72,7 +72,10 @@ export async function updateJob(
     jobStatus: remote.status,
   };
   if (remote.aborted || res.status === 403) {
-    ctx.logger.warn({ ...fields, message }, 'job update aborted by gitlab');
+    // Our own final `failed` is answered 200 + `Job-Status: failed`: delivered, not news.
+    const ownFailure = update.state === 'failed' && res.status === 200;
+    if (ownFailure) ctx.logger.debug(fields, 'job update delivered; gitlab has the job failed');
+    else ctx.logger.warn({ ...fields, message }, 'job update aborted by gitlab');
     return { kind: 'abort', ...base };
   }
   switch (res.status) {
