@@ -8,6 +8,8 @@
  *   address_prefix / first_host   loopback addresses used: prefix + n (default 127.0.0.2, …)
  *   shell          shell that runs commands (default bash)
  *   docker_socket  unix socket served when an instance asks for /var/run/docker.sock
+ *   ssh_port       the one SSH port every instance listens on (each on its own address);
+ *                  default a free port per instance
  *
  * connector_config's keepalive and timeout pass through to ConnectInfo; username and keys do
  * not apply (each instance runs as the manager's own user with a generated key).
@@ -38,6 +40,12 @@ export interface LocalProviderOptions {
   shell?: string;
   /** Served to instances asking for /var/run/docker.sock (or /run/docker.sock). */
   dockerSocket?: string;
+  /**
+   * The SSH port of every instance (each on its own address, so they do not clash); default a
+   * port chosen per instance. A fixed port lets clients that only know an address (EC2-style
+   * ConnectInfo with `protocol_port`) reach the instance.
+   */
+  sshPort?: number;
   /** Environment every command starts from (PATH, LANG…); HOME, USER etc. are set on top. */
   env?: Readonly<Record<string, string>>;
   /** connector_config keepalive / timeout, passed on in ConnectInfo. */
@@ -67,6 +75,7 @@ export const localPluginConfigSchema = z.strictObject({
   first_host: z.number().int().min(1).max(254).optional(),
   shell: z.string().trim().min(1).optional(),
   docker_socket: z.string().trim().min(1).optional(),
+  ssh_port: z.number().int().min(1).max(65_535).optional(),
 });
 
 /** Names the key at fault: `plugin_config.boot_delay: …`. */
@@ -98,6 +107,7 @@ export function localOptionsFromConfig(
     firstHost: c.first_host,
     shell: c.shell,
     dockerSocket: c.docker_socket ? path.resolve(configDir, c.docker_socket) : undefined,
+    sshPort: c.ssh_port,
     keepaliveMs: connector.keepaliveMs || undefined,
     timeoutMs: connector.timeoutMs || undefined,
   };

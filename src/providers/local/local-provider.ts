@@ -33,6 +33,11 @@ export interface LocalProvider extends Provider {
   instanceDir(id: string): string | undefined;
   /** Pids of the process groups an instance runs right now. */
   processPids(id: string): number[];
+  /**
+   * Lets `publicKey` log in as `username` for `ttlMs` (EC2 Instance Connect's SendSSHPublicKey,
+   * as the AWS double forwards it). Rejects when the instance is not up.
+   */
+  authorizeKey(id: string, username: string, publicKey: string, ttlMs: number): Promise<void>;
 }
 
 interface LocalInstance {
@@ -173,6 +178,15 @@ class LocalInstances implements LocalProvider {
     return this.#instances.get(id)?.server?.processPids() ?? [];
   }
 
+  authorizeKey(id: string, username: string, publicKey: string, ttlMs: number): Promise<void> {
+    const server = this.#instances.get(id)?.server;
+    if (!server) {
+      return Promise.reject(new SpotrunnerError('not_found', `no running local instance ${id}`));
+    }
+    server.authorize(username, publicKey, this.#clock.now() + ttlMs);
+    return Promise.resolve();
+  }
+
   async #boot(instance: LocalInstance): Promise<void> {
     const logger = this.#logger.child({ instanceId: instance.id });
     try {
@@ -182,6 +196,7 @@ class LocalInstances implements LocalProvider {
         { clock: this.#clock, logger },
         {
           host: instance.address,
+          ...(this.#o.sshPort ? { port: this.#o.sshPort } : {}),
           hostPrivateKey: hostPair.private,
           clientPublicKey: this.#clientKey.public,
           username: this.#username,

@@ -12,8 +12,10 @@ import { ProcessSet, killProcessesUnder } from './local-processes.js';
 import { handleSession } from './local-session.js';
 
 export interface LocalSshServerOptions {
-  /** Loopback address to listen on; the port is chosen by the system. */
+  /** Loopback address to listen on. */
   host: string;
+  /** Port to listen on; default 0 (chosen by the system). */
+  port?: number;
   /** Host private key (OpenSSH format). */
   hostPrivateKey: string;
   /** The one client public key accepted (`ssh-ed25519 AAAA…`). */
@@ -28,6 +30,11 @@ export interface LocalSshServerOptions {
 
 export interface LocalSshServer {
   port: number;
+  /**
+   * Accepts `publicKey` for `username` until `expiresAtMs` (EC2 Instance Connect's pushed keys).
+   * Commands still run as the manager's own user, whatever name logged in.
+   */
+  authorize(username: string, publicKey: string, expiresAtMs: number): void;
   /** Pids of the process groups still running. */
   processPids(): number[];
   /** Stops listening, drops every connection and kills every process started here. */
@@ -41,7 +48,9 @@ export async function startLocalSshServer(
   const ctx: ClientContext = {
     o,
     logger: deps.logger,
+    clock: deps.clock,
     clientKey: parsePublicKey(o.clientPublicKey),
+    pushed: [],
     processes: new ProcessSet(deps.logger),
     connections: new Set<Connection>(),
   };
@@ -50,7 +59,7 @@ export async function startLocalSshServer(
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, o.host, () => {
+    server.listen(o.port ?? 0, o.host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -62,6 +71,11 @@ export async function startLocalSshServer(
   let closing: Promise<void> | undefined;
   return {
     port,
+    authorize(username, publicKey, expiresAtMs) {
+      const now = deps.clock.now();
+      ctx.pushed = ctx.pushed.filter((k) => k.expiresAtMs > now);
+      ctx.pushed.push({ username, key: parsePublicKey(publicKey), expiresAtMs });
+    },
     processPids: () => ctx.processes.pids(),
     close: () =>
       (closing ??= (async () => {
@@ -75,10 +89,19 @@ export async function startLocalSshServer(
   };
 }
 
+interface PushedKey {
+  username: string;
+  key: ParsedKey;
+  expiresAtMs: number;
+}
+
 interface ClientContext {
   o: LocalSshServerOptions;
   logger: Logger;
+  clock: Clock;
   clientKey: ParsedKey;
+  /** Keys accepted for a while (EC2 Instance Connect), besides the provider's own client key. */
+  pushed: PushedKey[];
   processes: ProcessSet;
   connections: Set<Connection>;
 }
@@ -91,13 +114,12 @@ function handleClient(ctx: ClientContext, client: Connection): void {
     logger.debug({ err: describeError(err) }, 'local ssh client error');
   });
   client.on('authentication', (auth) => {
-    if (auth.method !== 'publickey' || auth.username !== o.username) {
+    if (auth.method !== 'publickey') {
       auth.reject(['publickey']);
       return;
     }
-    const key = ctx.clientKey;
-    const known = auth.key.algo === key.type && auth.key.data.equals(key.getPublicSSH());
-    if (!known) auth.reject(['publickey']);
+    const key = acceptedKey(ctx, auth.username, auth.key);
+    if (!key) auth.reject(['publickey']);
     else if (!auth.signature)
       auth.accept(); // key query: "would you accept this key?"
     else if (key.verify(auth.blob!, auth.signature, auth.hashAlgo) === true) auth.accept();
@@ -116,6 +138,20 @@ function handleClient(ctx: ClientContext, client: Connection): void {
       forward(logger, net.connect({ host: info.destIP, port: info.destPort }), accept, reject);
     });
   });
+}
+
+/** The provider's client key for the instance user, or a pushed key that has not expired. */
+function acceptedKey(
+  ctx: ClientContext,
+  username: string,
+  offered: { algo: string; data: Buffer },
+): ParsedKey | undefined {
+  const matches = (k: ParsedKey): boolean =>
+    offered.algo === k.type && offered.data.equals(k.getPublicSSH());
+  if (username === ctx.o.username && matches(ctx.clientKey)) return ctx.clientKey;
+  const now = ctx.clock.now();
+  return ctx.pushed.find((p) => p.username === username && p.expiresAtMs > now && matches(p.key))
+    ?.key;
 }
 
 function parsePublicKey(line: string): ParsedKey {
