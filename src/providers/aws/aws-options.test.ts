@@ -98,4 +98,20 @@ describe('awsOptionsFromConfig', () => {
       ).message,
     ).toMatch(/^connector_config\.key_path: required/);
   });
+
+  it('keeps IMDS polling off by default and reads imds_poll and metadata_url', () => {
+    expect(awsOptionsFromConfig({ name: 'g' }, connector).provider).toMatchObject({
+      imdsPollMs: 0,
+      metadataUrl: 'http://169.254.169.254',
+    });
+    const { provider } = awsOptionsFromConfig(
+      { name: 'g', imds_poll: '5s', metadata_url: 'http://127.0.0.1:9/imds/{instance_id}' },
+      connector,
+    );
+    expect(provider.imdsPollMs).toBe(5_000);
+    expect(provider.metadataUrl).toBe('http://127.0.0.1:9/imds/{instance_id}');
+    expect(
+      errorOf(() => awsOptionsFromConfig({ name: 'g', imds_poll: '100ms' }, connector)).message,
+    ).toContain('plugin_config.imds_poll');
+  });
 });

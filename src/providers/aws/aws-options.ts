@@ -3,7 +3,8 @@
  * region, profile, config_file, credentials_file) plus spotrunner's additions, validated once.
  */
 import { z } from 'zod';
-import { UserError } from '../../platform/errors.js';
+import { parseDurationMs } from '../../platform/durations.js';
+import { UserError, describeError } from '../../platform/errors.js';
 import type { CompiledConnector } from '../../config/types.js';
 
 export type AwsKeyType = 'auto' | 'ed25519' | 'rsa';
@@ -46,7 +47,17 @@ export interface AwsProviderOptions {
   instanceConnectTtlMs: number;
   /** Instance ids per DescribeInstances / DescribeSpotInstanceRequests call. */
   describeBatchSize: number;
+  /**
+   * Ask IMDS on instances running jobs for interruption notices this often (over the pooled SSH
+   * connection); 0 = off.
+   */
+  imdsPollMs: number;
+  /** IMDS base URL as instances reach it; `{instance_id}` is replaced (compatible clouds, tests). */
+  metadataUrl: string;
 }
+
+/** Where instances reach IMDS: the link-local address on EC2. */
+export const DEFAULT_IMDS_URL = 'http://169.254.169.254';
 
 /** Settings for `createAwsClients`. */
 export interface AwsClientOptions {
@@ -67,6 +78,17 @@ export interface AwsIdentity {
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    const ms = parseDurationMs(value);
+    if (ms < 0) throw new Error('must not be negative');
+    return ms;
+  } catch (err: unknown) {
+    ctx.addIssue({ code: 'custom', message: describeError(err) });
+    return z.NEVER;
+  }
+});
+
 export const awsPluginConfigSchema = z.strictObject({
   name: nonEmpty.max(255, 'must be at most 255 characters'),
   region: nonEmpty
@@ -82,6 +104,10 @@ export const awsPluginConfigSchema = z.strictObject({
   interruption_queue_wait_seconds: z.number().int().min(0).max(20).default(20),
   spot_request_checks: z.boolean().default(true),
   key_type: z.enum(['auto', 'ed25519', 'rsa']).default('auto'),
+  imds_poll: duration
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1s')
+    .default(0),
+  metadata_url: z.url({ message: 'must be a URL' }).optional(),
 });
 
 export type AwsPluginConfig = z.infer<typeof awsPluginConfigSchema>;
@@ -149,6 +175,8 @@ export function awsOptionsFromConfig(
       keyType: c.key_type,
       instanceConnectTtlMs: 60_000,
       describeBatchSize: 100,
+      imdsPollMs: c.imds_poll,
+      metadataUrl: c.metadata_url ?? DEFAULT_IMDS_URL,
     },
     clients: {
       region: c.region,
@@ -175,6 +203,8 @@ export function defaultAwsProviderOptions(
     keyType: 'auto',
     instanceConnectTtlMs: 60_000,
     describeBatchSize: 100,
+    imdsPollMs: 0,
+    metadataUrl: DEFAULT_IMDS_URL,
     ...overrides,
   };
 }

@@ -50,6 +50,8 @@ export interface AwsProvider extends Provider {
   launchFailures(sinceMs: number, signal?: AbortSignal): Promise<LaunchFailure[]>;
   /** Cached EC2 details of an instance in the group (after an update has listed it). */
   instanceDetails(id: string): InstanceDetails | undefined;
+  /** Whether the group listed this instance at the last update. */
+  ownsInstance(id: string): boolean;
   /** Whose instance this is, by its `spotrunner:manager` tag (undefined = not described yet). */
   ownership(id: string): Ownership | undefined;
   /** Records a notice found elsewhere (e.g. by `checkInstanceMetadata`); returns true if new. */
@@ -168,6 +170,10 @@ class AwsGroupProvider implements AwsProvider {
 
   instanceDetails(id: string): InstanceDetails | undefined {
     return this.#details.get(id);
+  }
+
+  ownsInstance(id: string): boolean {
+    return this.#groupIds.has(id);
   }
 
   ownership(id: string): Ownership | undefined {

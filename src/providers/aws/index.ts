@@ -9,6 +9,7 @@ export {
   awsOptionsFromConfig,
   awsPluginConfigSchema,
   defaultAwsProviderOptions,
+  DEFAULT_IMDS_URL,
   type AwsClientOptions,
   type AwsConnectorOptions,
   type AwsIdentity,
@@ -17,6 +18,8 @@ export {
   type AwsProviderOptions,
 } from './aws-options.js';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './aws-clients.js';
+export { terminateEc2Instances } from './ec2-terminate.js';
+export { terminateInstances as terminateGroupInstances } from './group-capacity.js';
 export { translateAwsError, isCapacityMessage } from './aws-errors.js';
 export { verifyGroup, type VerifyGroupResult } from './verify-group.js';
 export type { GroupProblem, GroupProblemCode, GroupCheckOptions } from './group-checks.js';

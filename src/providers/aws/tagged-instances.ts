@@ -9,6 +9,8 @@ import { describeInstanceDetails, type InstanceDetails } from './instance-detail
 
 export interface TaggedInstance {
   id: string;
+  /** The `spotrunner:manager` tag (the filter asked for one value; checked again by callers). */
+  managerName?: string;
   ec2State?: string;
   /** `aws:autoscaling:groupName`, absent once detached from its group. */
   groupName?: string;
@@ -33,6 +35,7 @@ export async function findTaggedInstances(
   });
   return found.map((d) => ({
     id: d.id,
+    managerName: d.tags[MANAGER_TAG],
     ec2State: d.ec2State,
     groupName: d.tags[GROUP_NAME_TAG],
     runnerName: d.tags[RUNNER_TAG],

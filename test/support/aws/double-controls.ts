@@ -35,6 +35,15 @@ export interface AwsDoubleControls {
   settled(): Promise<void>;
   interrupt(instanceId: string, options?: InterruptOptions): void;
   vanish(instanceId: string): void;
+  /** The instance leaves its group but keeps running (as DetachInstances does). */
+  detach(instanceId: string): void;
+  /** A running instance outside every group with these tags; returns its id. */
+  addStandalone(options: {
+    tags: Record<string, string>;
+    group?: string;
+    ageMs?: number;
+    instanceType?: string;
+  }): string;
   failLaunches(setting: { code?: string; message?: string; count?: number }): void;
   clearLaunchFailures(): void;
   /** The next `n` API calls answer with the service's throttling error. */
@@ -147,6 +156,24 @@ class DoubleControls implements AwsDoubleControls {
 
   vanish(id: string): void {
     this.#state.vanish(id);
+  }
+
+  detach(id: string): void {
+    this.#state.detach(id);
+  }
+
+  addStandalone(options: {
+    tags: Record<string, string>;
+    group?: string;
+    ageMs?: number;
+    instanceType?: string;
+  }): string {
+    return this.#state.addStandalone({
+      tags: options.tags,
+      ...(options.group ? { group: options.group } : {}),
+      ...(options.instanceType ? { instanceType: options.instanceType } : {}),
+      launchedAtMs: this.#state.clock.now() - (options.ageMs ?? 0),
+    }).id;
   }
 
   failLaunches(setting: { code?: string; message?: string; count?: number }): void {

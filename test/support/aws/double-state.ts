@@ -246,6 +246,63 @@ export class DoubleState {
     return instance;
   }
 
+  /** EC2 TerminateInstances: the instance ends, leaving its group if it was in one. */
+  terminateInstance(id: string): DoubleInstance {
+    const instance = this.instances.get(id)!;
+    if (instance.ec2State === 'terminated' || instance.ec2State === 'shutting-down')
+      return instance;
+    if (instance.inGroup) {
+      this.vanish(id);
+      return instance;
+    }
+    instance.ec2State = 'terminated';
+    this.launcher.terminate(instance);
+    return instance;
+  }
+
+  /**
+   * A running instance outside every group, as a detached instance or one whose group was
+   * deleted leaves it (no backing: nothing to connect to). `group` sets its
+   * `aws:autoscaling:groupName` tag.
+   */
+  addStandalone(options: {
+    tags: Record<string, string>;
+    group?: string;
+    launchedAtMs?: number;
+    instanceType?: string;
+  }): DoubleInstance {
+    const id = `i-0${this.nextHex(16)}`;
+    const launchedAtMs = options.launchedAtMs ?? this.clock.now();
+    const instance: DoubleInstance = {
+      id,
+      group: options.group ?? '',
+      lifecycleState: 'InService',
+      ec2State: 'running',
+      backingReady: true,
+      backingGone: false,
+      launchedAtMs,
+      readyAtMs: launchedAtMs,
+      instanceType: options.instanceType ?? 'm7i.large',
+      zone: `${this.region}a`,
+      lifecycle: 'on-demand',
+      architecture: 'x86_64',
+      tags: {
+        ...(options.group ? { 'aws:autoscaling:groupName': options.group } : {}),
+        ...options.tags,
+      },
+      imds: {},
+      inGroup: false,
+    };
+    this.instances.set(id, instance);
+    return instance;
+  }
+
+  /** The instance leaves its group but keeps running (DetachInstances); desired stays. */
+  detach(id: string): void {
+    const instance = this.instances.get(id);
+    if (instance?.inGroup) instance.inGroup = false;
+  }
+
   /** The instance disappears from its group (spot reclaim) without a request; desired stays. */
   vanish(id: string): void {
     const instance = this.instances.get(id);

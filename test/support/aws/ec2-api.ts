@@ -1,6 +1,6 @@
 /**
  * EC2 (ec2 query protocol, 2016-11-15) as the double serves it: DescribeInstances (filters,
- * pagination), DescribeSpotInstanceRequests, DescribeLaunchTemplateVersions and
+ * pagination), TerminateInstances, DescribeSpotInstanceRequests, DescribeLaunchTemplateVersions and
  * DescribeSpotPriceHistory. Handlers return the response's children (lowerCamel names, `item` lists).
  */
 import type { DoubleInstance } from './double-model.js';
@@ -200,7 +200,30 @@ const describeSpotPriceHistory: Handler = ({ spotPrices }, params) => {
   };
 };
 
+/** Ends instances outright; one in a group leaves it (the group would launch a replacement). */
+const terminateInstances: Handler = ({ state }, params) => {
+  const ids = params.list('InstanceId');
+  if (ids.length === 0)
+    throw new AwsFault('MissingParameter', 'The request must contain the parameter InstanceId');
+  for (const id of ids) {
+    if (!state.instance(id))
+      throw new AwsFault('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+  }
+  return {
+    instancesSet: ids.map((id) => {
+      const previous = state.instance(id)!.ec2State;
+      const current = state.terminateInstance(id).ec2State;
+      return {
+        instanceId: id,
+        previousState: { code: EC2_STATE_CODES[previous], name: previous },
+        currentState: { code: EC2_STATE_CODES[current], name: current },
+      };
+    }),
+  };
+};
+
 export const EC2_ACTIONS: Readonly<Record<string, Handler>> = {
+  TerminateInstances: terminateInstances,
   DescribeInstances: describeInstances,
   DescribeSpotInstanceRequests: describeSpotInstanceRequests,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
