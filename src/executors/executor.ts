@@ -67,6 +67,8 @@ export interface ExecutionContext {
   /** Base URL of GitLab as instances reach it (for artifacts); usually the runner's url. */
   gitlabUrl: string;
   cache?: CacheUrls;
+  /** Lines from the manager about this run (time spent waiting for an instance, a rerun), shown in prepare_executor. */
+  notes?: readonly string[];
   /** Monotonic-enough time source for timeouts and section timestamps. */
   nowMs: () => number;
 }

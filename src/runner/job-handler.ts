@@ -83,7 +83,7 @@ export async function handleJob(
       }
       attempt.acquisition = acquired.acquisition;
       deps.journal?.started(job, acquired.acquisition.instanceId, options.runner.name);
-      outcome = await executeOn(deps, options, job, acquired.acquisition, trace, log);
+      outcome = await executeOn(deps, options, job, acquired, trace, log);
       if (trace.aborted.aborted) return await closeAborted(trace, log);
 
       const lost = acquired.acquisition.signal.aborted;
@@ -133,7 +133,9 @@ export async function handleJob(
 }
 
 type AcquireResult =
-  { kind: 'ok'; acquisition: Acquisition } | { kind: 'failed'; outcome: JobOutcome } | 'gone';
+  | { kind: 'ok'; acquisition: Acquisition; notes: string[] }
+  | { kind: 'failed'; outcome: JobOutcome }
+  | 'gone';
 
 async function acquireFor(
   deps: JobHandlerDeps,
@@ -159,8 +161,8 @@ async function acquireFor(
       return 'gone';
     }
     const waited = deps.clock.now() - started;
-    if (waited > 1000) trace.info(`Waited ${formatDurationMs(waited)} for an instance`);
-    return { kind: 'ok', acquisition };
+    const notes = waited > 1000 ? [`Waited ${formatDurationMs(waited)} for an instance`] : [];
+    return { kind: 'ok', acquisition, notes };
   } catch (err: unknown) {
     if (gone || trace.aborted.aborted) return 'gone';
     const message =
@@ -181,10 +183,11 @@ async function executeOn(
   deps: JobHandlerDeps,
   options: JobHandlerOptions,
   job: JobPayload,
-  acquisition: Acquisition,
+  acquired: { acquisition: Acquisition; notes: readonly string[] },
   trace: JobTrace,
   log: Logger,
 ): Promise<JobOutcome> {
+  const { acquisition } = acquired;
   const abortSignal = anySignal(trace.aborted, acquisition.signal, options.forceSignal);
   let connection;
   try {
@@ -218,6 +221,7 @@ async function executeOn(
     cancelSignal: trace.cancelRequested,
     gitlabUrl: options.gitlabUrl,
     cache: deps.cacheUrls?.(job),
+    notes: acquired.notes,
     nowMs: () => deps.clock.now(),
   });
 }

@@ -115,6 +115,7 @@ export class JobRun {
       `Preparing the "${this.#options.executorName}" executor`,
     );
     trace.write(`Running on ${instance.id} (slot ${instance.slot})...\n`);
+    for (const note of this.#ctx.notes ?? []) trace.info(note);
     const failure = connection.closed
       ? systemFailure(`the connection to instance ${instance.id} is closed`)
       : undefined;

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../platform/clock.js';
+import { MemoryLogger } from '../platform/logger.js';
+import { SpotrunnerError } from '../platform/errors.js';
+import type { Acquisition, AcquireOptions, Fleet } from '../fleet/fleet.js';
+import type { ExecutionContext, Executor, JobOutcome } from '../executors/executor.js';
+import { jobPayloadSchema } from '../gitlab/job-payload.js';
+import type { RunnerApi, UpdateJobRequest } from '../gitlab/runner-api.js';
+import type { CompiledRunner } from '../config/types.js';
+import { handleJob } from './job-handler.js';
+import type { JobTrace } from './ports.js';
+
+const job = jobPayloadSchema.parse({
+  id: 7,
+  token: 'glcbt-job-token',
+  job_info: { name: 'build' },
+  git_info: { repo_url: 'http://gitlab.test/g/p.git' },
+});
+
+function runner(mode: 'rerun' | 'fail', maxReruns = 2): CompiledRunner {
+  return {
+    name: 'spot',
+    spotrunner: {
+      interruptionMode: mode,
+      maxReruns,
+      rerunOnFallback: false,
+      orphanGraceMs: 600_000,
+    },
+  } as unknown as CompiledRunner;
+}
+
+class FakeFleet implements Fleet {
+  acquired: {
+    key: string;
+    instanceId: string;
+    avoid: readonly string[];
+    abort: AbortController;
+  }[] = [];
+  released: { key: string; healthy?: boolean }[] = [];
+  #n = 0;
+  reserve = () => ({ ok: true as const });
+  unreserve = () => undefined;
+  acquire(key: string, options: AcquireOptions = {}): Promise<Acquisition> {
+    let id = `i-${++this.#n}`;
+    while (options.avoid?.includes(id)) id = `i-${++this.#n}`;
+    const abort = new AbortController();
+    this.acquired.push({ key, instanceId: id, avoid: options.avoid ?? [], abort });
+    return Promise.resolve({
+      key,
+      instanceId: id,
+      slot: 0,
+      signal: abort.signal,
+      connectInfo: () =>
+        Promise.resolve({
+          id,
+          os: 'linux',
+          arch: 'arm64',
+          protocol: 'ssh',
+          port: 22,
+          username: 'ec2-user',
+        }),
+    });
+  }
+  release = (key: string, o: { healthy?: boolean } = {}) => {
+    this.released.push({ key, ...(o.healthy === undefined ? {} : { healthy: o.healthy }) });
+  };
+  drain = () => false;
+  status = () => ({
+    providerId: 'fake',
+    instances: [],
+    reserved: 0,
+    acquired: 0,
+    pending: 0,
+    idleTarget: 0,
+    policyIndex: 0,
+  });
+}
+
+class FakeTrace implements JobTrace {
+  lines: string[] = [];
+  finished?: JobOutcome;
+  discarded = false;
+  readonly #cancel = new AbortController();
+  readonly #abort = new AbortController();
+  readonly cancelRequested = this.#cancel.signal;
+  readonly aborted = this.#abort.signal;
+  write = (c: string | Buffer) => void this.lines.push(String(c));
+  sectionStart = () => undefined;
+  sectionEnd = () => undefined;
+  info = (l: string) => void this.lines.push(`INFO ${l}`);
+  warn = (l: string) => void this.lines.push(`WARN ${l}`);
+  error = (l: string) => void this.lines.push(`ERROR ${l}`);
+  start = () => undefined;
+  finish = (o: JobOutcome) => {
+    this.finished = o;
+    return Promise.resolve();
+  };
+  discard = () => {
+    this.discarded = true;
+    return Promise.resolve();
+  };
+  abortFromGitLab = () => this.#abort.abort(new Error('canceled'));
+}
+
+function fakeApi(updates: UpdateJobRequest[]): RunnerApi {
+  return {
+    verify: () => Promise.resolve({ valid: true }),
+    requestJob: () => Promise.resolve({ kind: 'none', healthy: true }),
+    updateJob: (_j, u) => {
+      updates.push(u);
+      return Promise.resolve({ kind: 'succeeded', cancelRequested: false });
+    },
+    patchTrace: () => Promise.resolve({ kind: 'ok', sentOffset: 0, cancelRequested: false }),
+  };
+}
+
+/** An executor whose first run is cut off by the instance going away. */
+function interruptedOnce(fleet: FakeFleet, deadlineMs: number): Executor & { instances: string[] } {
+  const instances: string[] = [];
+  return {
+    name: 'fake',
+    instances,
+    async run(ctx: ExecutionContext): Promise<JobOutcome> {
+      instances.push(ctx.instance.id);
+      if (instances.length === 1) {
+        const err = Object.assign(
+          new SpotrunnerError('instance_lost', 'spot interruption notice', { retryable: true }),
+          { deadlineMs },
+        );
+        fleet.acquired[0]!.abort.abort(err);
+        return { result: 'failed', failureReason: 'runner_system_failure', message: 'aborted' };
+      }
+      return { result: 'success' };
+    },
+  };
+}
+
+function setup(mode: 'rerun' | 'fail', maxReruns = 2) {
+  const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+  const fleet = new FakeFleet();
+  const trace = new FakeTrace();
+  const updates: UpdateJobRequest[] = [];
+  const executor = interruptedOnce(fleet, clock.now() + 120_000);
+  const deps = {
+    clock,
+    logger: new MemoryLogger(),
+    api: fakeApi(updates),
+    fleet,
+    executor,
+    connections: { get: () => Promise.resolve({} as never), invalidate: () => undefined },
+    traces: () => trace,
+  };
+  const options = {
+    runner: runner(mode, maxReruns),
+    gitlabUrl: 'http://gitlab.test',
+    forceSignal: new AbortController().signal,
+  };
+  return { clock, fleet, trace, updates, executor, deps, options };
+}
+
+describe('handleJob', () => {
+  it('reruns a job whose instance is taken back on another instance, within the same GitLab job', async () => {
+    const s = setup('rerun');
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    const outcome = await done;
+    expect(outcome.result).toBe('success');
+    expect(s.executor.instances).toEqual(['i-1', 'i-2']);
+    expect(s.fleet.acquired[1]!.avoid).toEqual(['i-1']);
+    expect(s.fleet.released).toContainEqual({ key: 'spot/1', healthy: false });
+    expect(
+      s.trace.lines.some(
+        (l) =>
+          l.startsWith('WARN Instance i-1 is being taken back') &&
+          l.includes('rerun 1 of at most 2'),
+      ),
+    ).toBe(true);
+    expect(s.trace.finished).toEqual({ result: 'success' });
+    expect(s.updates.filter((u) => u.state === 'running')).toHaveLength(1);
+  });
+
+  it('fails the job as a runner system failure when interruption_mode is "fail"', async () => {
+    const s = setup('fail');
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    const outcome = await done;
+    expect(outcome).toMatchObject({ result: 'failed', failureReason: 'runner_system_failure' });
+    expect(s.executor.instances).toEqual(['i-1']);
+    expect(
+      s.trace.lines.some((l) => l.startsWith('ERROR') && l.includes('interruption_mode is "fail"')),
+    ).toBe(true);
+  });
+
+  it('stops rerunning after max_reruns', async () => {
+    const s = setup('rerun', 0);
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    expect((await done).failureReason).toBe('runner_system_failure');
+    expect(s.executor.instances).toEqual(['i-1']);
+  });
+
+  it('fails the job with the acquire timeout when no instance comes', async () => {
+    const s = setup('rerun');
+    s.fleet.acquire = () =>
+      Promise.reject(
+        new SpotrunnerError(
+          'acquire_timeout',
+          'unable to acquire instance within the configured timeout of 15m0s',
+        ),
+      );
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    const outcome = await done;
+    expect(outcome).toMatchObject({ result: 'failed', failureReason: 'runner_system_failure' });
+    expect(s.updates.map((u) => u.state)).toContain('running');
+    expect(s.trace.lines.some((l) => l.includes('within the configured timeout of 15m0s'))).toBe(
+      true,
+    );
+  });
+
+  it('discards the trace without a final state when GitLab aborts the job', async () => {
+    const s = setup('rerun');
+    s.deps.executor = {
+      name: 'fake',
+      run: (ctx) => {
+        s.trace.abortFromGitLab();
+        expect(ctx.abortSignal.aborted).toBe(true);
+        return Promise.resolve({ result: 'failed', failureReason: 'job_canceled' });
+      },
+    } as Executor & { instances: string[] };
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    await done;
+    expect(s.trace.discarded).toBe(true);
+    expect(s.trace.finished).toBeUndefined();
+    expect(s.fleet.released.map((r) => r.key)).toEqual(['spot/1']);
+  });
+});
