@@ -112,6 +112,29 @@ describe('fleet instances', () => {
     expect(h.provider.decreases).toContainEqual([a.instanceId]);
   });
 
+  it('refresh after a notice polls again when a poll that predates the notice is in flight', async () => {
+    const h = await readyFleet(2, {}, always(1, 60 * MIN));
+    const a = await h.fleet.acquire('a');
+    const provider = h.provider;
+    const original = provider.update.bind(provider);
+    let release = (): void => undefined;
+    provider.update = () => {
+      const listing = original(); // taken now: before the notice below
+      return new Promise((resolve) => {
+        release = () => resolve(listing);
+      });
+    };
+    const first = h.fleet.refresh();
+    provider.interrupt(a.instanceId, { kind: 'termination', deadlineMs: h.clock.now() + 120_000 });
+    provider.update = original;
+    const second = h.fleet.refresh();
+    release();
+    await first;
+    expect(a.signal.aborted).toBe(false);
+    await second;
+    expect(a.signal.reason).toBeInstanceOf(InstanceInterruptedError);
+  });
+
   it('on a rebalance recommendation drains without touching running jobs', async () => {
     const h = await readyFleet(2, {}, always(0, 60 * MIN));
     const a = await h.fleet.acquire('a');

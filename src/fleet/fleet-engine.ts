@@ -45,7 +45,10 @@ export interface FleetEngine extends Fleet, Lifecycle<FleetStatus> {
   /** Replaces the policies (config reload); the active one is recomputed at once. */
   configurePolicies(policies: readonly FleetPolicy[]): void;
   counters(): Readonly<FleetCounters>;
-  /** Polls the provider now instead of waiting for the next tick. */
+  /**
+   * Polls the provider now instead of waiting for the next tick (a poll already in flight is
+   * followed by a new one, so what the provider learned before this call is seen).
+   */
   refresh(): Promise<void>;
 }
 
@@ -119,7 +122,7 @@ class FleetEngineImpl implements FleetEngine {
   }
 
   refresh(): Promise<void> {
-    return this.#loop.poll();
+    return this.#loop.pollFresh();
   }
 
   reserve(key: string): ReserveResult {

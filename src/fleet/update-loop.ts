@@ -16,6 +16,7 @@ export class UpdateLoop {
   #running = false;
   #initialDone = false;
   #polling: Promise<void> | undefined;
+  #followUp: Promise<void> | undefined;
   #cancelTick: (() => void) | undefined;
   #nextTickAtMs = Number.POSITIVE_INFINITY;
 
@@ -52,6 +53,19 @@ export class UpdateLoop {
       this.#polling = undefined;
     });
     return this.#polling;
+  }
+
+  /**
+   * A poll that starts after this call: when one is already in flight (its listing may predate
+   * what the caller just learned, e.g. an interruption notice), one more follows it.
+   */
+  pollFresh(): Promise<void> {
+    if (!this.#polling) return this.poll();
+    this.#followUp ??= this.#polling.then(() => {
+      this.#followUp = undefined;
+      return this.poll();
+    });
+    return this.#followUp;
   }
 
   async #poll(): Promise<void> {
