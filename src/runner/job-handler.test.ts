@@ -179,6 +179,57 @@ describe('handleJob', () => {
     expect(s.updates.filter((u) => u.state === 'running')).toHaveLength(1);
   });
 
+  it('reruns a job whose connection dropped when the fleet then confirms the instance is gone', async () => {
+    const s = setup('rerun');
+    const runs: string[] = [];
+    const confirmed: string[] = [];
+    s.deps.executor = {
+      name: 'fake',
+      run(ctx: ExecutionContext): Promise<JobOutcome> {
+        runs.push(ctx.instance.id);
+        return Promise.resolve(
+          runs.length === 1
+            ? { result: 'failed', failureReason: 'runner_system_failure', message: 'closed' }
+            : { result: 'success' },
+        );
+      },
+    } as typeof s.executor;
+    const deps = {
+      ...s.deps,
+      confirmLoss: (acq: Acquisition) => {
+        confirmed.push(acq.instanceId);
+        s.fleet.acquired
+          .find((a) => a.instanceId === acq.instanceId)!
+          .abort.abort(new SpotrunnerError('instance_lost', 'no longer listed'));
+        return Promise.resolve(true);
+      },
+    };
+    const done = handleJob(deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    expect((await done).result).toBe('success');
+    expect(confirmed).toEqual(['i-1']);
+    expect(runs).toEqual(['i-1', 'i-2']);
+    expect(s.trace.lines.some((l) => l.startsWith('WARN Instance i-1 was lost'))).toBe(true);
+  });
+
+  it('fails a system failure as such when the instance is still there', async () => {
+    const s = setup('rerun');
+    s.deps.executor = {
+      name: 'fake',
+      run: () =>
+        Promise.resolve({ result: 'failed', failureReason: 'runner_system_failure', message: 'x' }),
+    } as unknown as typeof s.executor;
+    const done = handleJob(
+      { ...s.deps, confirmLoss: () => Promise.resolve(false) },
+      s.options,
+      job,
+      'spot/1',
+    );
+    await s.clock.runAll();
+    expect((await done).failureReason).toBe('runner_system_failure');
+    expect(s.fleet.acquired).toHaveLength(1);
+  });
+
   it('fails the job as a runner system failure when interruption_mode is "fail"', async () => {
     const s = setup('fail');
     const done = handleJob(s.deps, s.options, job, 'spot/1');

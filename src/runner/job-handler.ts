@@ -27,6 +27,13 @@ export interface JobHandlerDeps {
   traces: JobTraceFactory;
   cacheUrls?: CacheUrlsFactory;
   journal?: JobJournal;
+  /**
+   * After a system failure while the acquisition still looks alive (the SSH connection dropped
+   * before the fleet noticed the instance vanish): checks with the cloud now, and resolves true
+   * when the instance turned out to be lost (its acquisition signal aborted), so the job is
+   * rescued like after a notice instead of failing.
+   */
+  confirmLoss?: (acquisition: Acquisition) => Promise<boolean>;
 }
 
 export interface JobHandlerOptions {
@@ -86,7 +93,9 @@ export async function handleJob(
       outcome = await executeOn(deps, options, job, acquired, trace, log);
       if (trace.aborted.aborted) return await closeAborted(trace, log);
 
-      const lost = acquired.acquisition.signal.aborted;
+      const lost =
+        acquired.acquisition.signal.aborted ||
+        (isSystemFailure(outcome) && (await deps.confirmLoss?.(acquired.acquisition)) === true);
       if (!lost) break;
       const why = describeLoss(acquired.acquisition.signal.reason, acquired.acquisition.instanceId);
       log.warn(
@@ -224,6 +233,10 @@ async function executeOn(
     notes: acquired.notes,
     nowMs: () => deps.clock.now(),
   });
+}
+
+function isSystemFailure(outcome: JobOutcome): boolean {
+  return outcome.result === 'failed' && outcome.failureReason === 'runner_system_failure';
 }
 
 async function closeAborted(trace: JobTrace, log: Logger): Promise<JobOutcome> {
