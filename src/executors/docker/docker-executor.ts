@@ -16,6 +16,12 @@ import { createTunnelDocker, dockerSocketPath } from './docker-client.js';
 import { DockerJobRun } from './docker-job-run.js';
 import type { PhaseListener } from './phases.js';
 
+/**
+ * Helper stages run with umask 0000, as gitlab-runner's docker executor does, so a build
+ * container running as another user (`image:docker:user`) can write what they created.
+ */
+const HELPER_SHELL = ['sh', '-c', 'umask 0000 && exec bash -s'];
+
 export interface DockerExecutorDeps {
   logger: Logger;
   clock: Clock;
@@ -74,7 +80,7 @@ export function createDockerExecutor(
             version: options.version ?? 'dev',
             revision: options.revision ?? 'unknown',
             ...(options.helperImage ? { helperImage: options.helperImage } : {}),
-            helperShell: ['bash', '-s'],
+            helperShell: HELPER_SHELL,
             killGraceMs: options.killGraceMs ?? 10_000,
             settleMs: options.settleMs ?? 5_000,
             afterScriptTimeoutMs: options.afterScriptTimeoutMs ?? 300_000,

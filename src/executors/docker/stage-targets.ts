@@ -68,6 +68,8 @@ export async function execWithInput(
     Tty: false,
   });
   const stream = await exec.start({ hijack: true, stdin: true });
+  // A late error (write after the process ended) is reported by `ended` or not at all.
+  stream.on('error', () => undefined);
   onStream?.(stream);
   demuxDockerStream(stream, onOutput);
   const ended = streamEnded(stream);
@@ -116,12 +118,17 @@ export class BuildContainer implements StageTarget {
   readonly #stream: Duplex;
   readonly #logger: Logger;
   readonly #early: Buffer[] = [];
+  /** Watched from the start: an entrypoint that exits at once ends the stream before `run`. */
+  readonly #ended: Promise<boolean>;
   #onOutput: ((chunk: Buffer) => void) | undefined;
 
   private constructor(container: Docker.Container, stream: Duplex, logger: Logger) {
     this.#container = container;
     this.#stream = stream;
     this.#logger = logger;
+    this.#ended = streamEnded(stream);
+    this.#ended.catch(() => undefined);
+    stream.on('error', (err) => logger.debug({ err: err.message }, 'build container stream error'));
     // Output before the stage begins (an image entrypoint's banner) is kept for the stage.
     demuxDockerStream(stream, (chunk) => {
       if (this.#onOutput) this.#onOutput(chunk);
@@ -150,9 +157,8 @@ export class BuildContainer implements StageTarget {
   async run(script: string, onOutput: (chunk: Buffer) => void): Promise<number | null> {
     this.#onOutput = onOutput;
     for (const chunk of this.#early.splice(0)) onOutput(chunk);
-    const ended = streamEnded(this.#stream);
-    this.#stream.end(script);
-    if (!(await ended)) throw new Error('the attach stream of the build container was cut');
+    if (this.#stream.writable) this.#stream.end(script);
+    if (!(await this.#ended)) throw new Error('the attach stream of the build container was cut');
     const result = (await this.#container.wait()) as { StatusCode?: unknown };
     return typeof result.StatusCode === 'number' ? result.StatusCode : null;
   }
