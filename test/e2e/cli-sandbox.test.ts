@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROJECTS_DIR, REPO_ROOT, processesUnder } from './harness.js';
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/spotrunner.js ARGS` and collects its output. */
+function runCli(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/spotrunner.js'), ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let dataDir: string | undefined;
+afterEach(async () => {
+  if (dataDir) {
+    expect(await processesUnder(dataDir)).toEqual([]);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  dataDir = undefined;
+});
+
+describe('spotrunner sandbox (the CLI)', () => {
+  it('runs the bundled demo project to success, prints the summary and exits 0', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-cli-e2e-'));
+    const run = await runCli([
+      'sandbox',
+      '--executor',
+      'instance',
+      '--idle-time',
+      '2s',
+      '--boot-delay',
+      '0s',
+      '--data-dir',
+      dataDir,
+    ]);
+
+    expect(run.stderr).not.toMatch(/ERROR|WARN|Error:/);
+    expect(run.code).toBe(0);
+    const out = run.stdout;
+    expect(out).toMatch(/pipeline #1 on main \([0-9a-f]{8}\): passed with warnings/);
+    for (const [id, name] of [
+      [1, 'build'],
+      [2, 'test'],
+      [3, 'secret'],
+      [5, 'deploy'],
+    ] as const) {
+      expect(out).toMatch(new RegExp(`#${id} ${name} +success`));
+    }
+    expect(out).toMatch(/#4 lint +failed \(script_failure, exit 1, allowed to fail\)/);
+    expect(out).toContain('fleet is back to zero instances');
+    expect(out).toMatch(/sandbox: pipeline success\n?$/);
+    const traces = await readdir(join(dataDir, 'traces'));
+    expect(traces.sort()).toEqual([
+      '1-build.log',
+      '2-test.log',
+      '3-secret.log',
+      '4-lint.log',
+      '5-deploy.log',
+    ]);
+    expect(await readdir(join(dataDir, 'instances'))).toEqual([]);
+  });
+
+  it('exits 1 when the pipeline of the given project fails', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-cli-e2e-'));
+    const run = await runCli([
+      'sandbox',
+      join(PROJECTS_DIR, 'failing'),
+      '--executor',
+      'instance',
+      '--boot-delay',
+      '0s',
+      '--no-wait-scale-down',
+      '--data-dir',
+      dataDir,
+    ]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
+    expect(run.stdout).toContain('sandbox: pipeline failed (exit code 1)');
+    expect(await readdir(join(dataDir, 'instances'))).toEqual([]);
+  });
+});

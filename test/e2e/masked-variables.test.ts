@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+
+let h: E2eHarness | undefined;
+afterEach(async () => {
+  const leftovers = await h?.close();
+  h = undefined;
+  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
+});
+
+const SECRET = 'e2e-Secret-9b7c1d55';
+
+describe('a masked project variable', () => {
+  it('never reaches a stored trace, a trace PATCH body or a log line', async () => {
+    h = await startE2e();
+    const project = await h.createProject('masked-secret');
+    expect(project.variables.find((v) => v.key === 'E2E_SECRET')?.masked).toBe(true);
+    const pipeline = await h.runPipeline(project.id);
+
+    expect(pipeline.jobs.map((j) => [j.name, j.status])).toEqual([
+      ['leak', 'success'],
+      ['leak-and-fail', 'failed'],
+      ['leak-debug', 'success'],
+    ]);
+    const leak = h.trace(h.job(pipeline, 'leak').id);
+    expect(leak).toContain('plain visible-value and [MASKED]');
+    expect(leak).toContain('on stderr [MASKED]');
+    expect(leak).toContain('slow:[MASKED]:done');
+    expect(leak).toContain('after_script [MASKED]');
+    expect(h.trace(h.job(pipeline, 'leak-and-fail').id)).toContain('failing with [MASKED]');
+    const debug = h.trace(h.job(pipeline, 'leak-debug').id);
+    expect(debug).toContain('debug [MASKED]');
+    expect(debug).toMatch(/\+\+? .*\[MASKED\]/); // xtrace lines are masked too
+
+    for (const job of pipeline.jobs) {
+      const raw = h.server.trace(job.id) ?? '';
+      expect(raw.length).toBeGreaterThan(0);
+      expect(raw, `stored trace of ${job.name}`).not.toContain(SECRET);
+    }
+    const sent = h.proxy.requests.filter((r) => r.method === 'PATCH' || r.method === 'PUT');
+    expect(sent.filter((r) => r.method === 'PATCH').length).toBeGreaterThanOrEqual(3);
+    for (const r of sent) {
+      expect(r.body.toString('latin1'), `${r.method} ${r.path}`).not.toContain(SECRET);
+    }
+    // The slow job's value was printed over ~2 s, so it spanned several PATCH requests.
+    const leakPatches = sent.filter((r) =>
+      r.path.startsWith(`/api/v4/jobs/${h!.job(pipeline, 'leak').id}/trace`),
+    );
+    expect(leakPatches.length).toBeGreaterThanOrEqual(2);
+    const logs = JSON.stringify(h.logs.records);
+    expect(h.logs.records.length).toBeGreaterThan(20);
+    expect(logs).not.toContain(SECRET);
+  });
+});
