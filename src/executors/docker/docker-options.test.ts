@@ -82,7 +82,10 @@ describe('docker executor container settings', () => {
         capAdd: ['NET_ADMIN'],
         dns: ['10.9.8.7'],
       }),
-      arm: (t) => t.when('inspect-now\n', () => (inspected = inspectJobContainers(id))),
+      arm: (t) =>
+        t.when('inspect-now\n', () => {
+          inspected = inspectJobContainers(id);
+        }),
     });
     expect(outcome.result, trace.plain).toBe('success');
     expect(trace.plain).toMatch(/10\.1\.2\.3\s+gitlab\.test/);
