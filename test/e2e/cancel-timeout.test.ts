@@ -56,6 +56,36 @@ describe('a job cancelled while its script sleeps', () => {
   });
 });
 
+describe('a job force-cancelled while its script runs', () => {
+  it('is aborted at once: no after_script, no final update, its processes killed', async () => {
+    h = await startE2e();
+    const harness = h;
+    const project = await h.createProject('cancel-midway');
+    const created = await h.server.createPipeline(project.id);
+    const jobId = created.jobs[0]!.id;
+    await h.waitFor('the script to start', () => harness.trace(jobId).includes('tick 1'));
+    const instance = harness.instances().find((i) => i.jobIds.includes(jobId))!;
+    const instanceDir = h.localProvider().instanceDir(instance.id)!;
+
+    expect(h.server.cancelJob(jobId, { force: true })).toBe(true);
+    expect(h.server.job(jobId)?.status).toBe('canceled');
+    const updatesBefore = jobUpdates(h, jobId).length;
+    await h.waitFor(
+      'the job to be dropped by the runner',
+      () => harness.instances().every((i) => !i.jobIds.includes(jobId)),
+      15_000,
+    );
+    expect(h.localProvider().processPids(instance.id)).toEqual([]);
+    expect(await processesUnder(instanceDir)).toEqual([]);
+    expect(jobUpdates(h, jobId)).toHaveLength(updatesBefore); // GitLab said 403: nothing more
+    const patches = h.proxy.requests.filter((r) =>
+      r.path.startsWith(`/api/v4/jobs/${jobId}/trace`),
+    );
+    expect(patches.at(-1)?.status).toBe(403);
+    expect(h.trace(jobId)).not.toContain('after_script ran');
+  });
+});
+
 describe('a job running past its timeout', () => {
   it('is killed and fails with job_execution_timeout', async () => {
     h = await startE2e();

@@ -10,8 +10,8 @@ afterEach(async () => {
 
 const SECRET = 'e2e-Secret-9b7c1d55';
 
-describe('a masked project variable', () => {
-  it('never reaches a stored trace, a trace PATCH body or a log line', async () => {
+describe('secrets', () => {
+  it('a masked project variable never reaches a stored trace, a trace PATCH body or a log line', async () => {
     h = await startE2e();
     const project = await h.createProject('masked-secret');
     expect(project.variables.find((v) => v.key === 'E2E_SECRET')?.masked).toBe(true);
@@ -50,5 +50,26 @@ describe('a masked project variable', () => {
     const logs = JSON.stringify(h.logs.records);
     expect(h.logs.records.length).toBeGreaterThan(20);
     expect(logs).not.toContain(SECRET);
+  });
+
+  it('the runner and job tokens never reach a log line or a trace PATCH', async () => {
+    h = await startE2e();
+    const project = await h.createProject('artifacts-flow');
+    const pipeline = await h.runPipeline(project.id);
+    expect(pipeline.status).toBe('success');
+
+    const jobTokens = new Set(
+      h.proxy.requests.flatMap((r) => {
+        const token = r.headers['job-token'];
+        return typeof token === 'string' ? [token] : [];
+      }),
+    );
+    expect(jobTokens.size).toBe(pipeline.jobs.length);
+    const logs = JSON.stringify(h.logs.records);
+    const patches = h.proxy.requests.filter((r) => r.method === 'PATCH');
+    for (const token of [h.runner.token, ...jobTokens]) {
+      expect(logs).not.toContain(token);
+      for (const r of patches) expect(r.body.toString('latin1')).not.toContain(token);
+    }
   });
 });
