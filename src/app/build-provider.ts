@@ -15,14 +15,31 @@ import {
   createAwsClients,
   createAwsProvider,
   destroyAwsClients,
+  type AwsClientOptions,
+  type AwsClients,
+  type AwsProvider,
+  type AwsProviderOptions,
 } from '../providers/aws/index.js';
+import type { InterruptionNotice } from '../providers/provider.js';
 import { createFallbackProvider } from '../providers/fallback/index.js';
 import { createSelfProvider } from './self-provider.js';
+
+/** One Auto Scaling group of a runner (its primary group, or its fallback group). */
+export interface AwsGroupHandle {
+  role: 'primary' | 'fallback';
+  provider: AwsProvider;
+  clients: AwsClients;
+  options: AwsProviderOptions;
+  /** Which account/endpoint the clients reach (groups with the same key share one EC2 view). */
+  clientKey: string;
+}
 
 export interface BuiltProvider {
   provider: Provider;
   /** True when instances are this machine itself (executor shell/docker). */
   self: boolean;
+  /** The aws groups inside `provider` (none for other plugins). */
+  awsGroups: readonly AwsGroupHandle[];
   /** Releases SDK clients etc. after provider.shutdown(). */
   dispose(): void;
 }
@@ -36,6 +53,8 @@ export interface ProviderDeps {
   managerName: string;
   /** PATH and locale for local instances (only config/ reads the process environment). */
   localEnv?: Readonly<Record<string, string>>;
+  /** A notice arrived between updates (SQS feed, IMDS): the fleet should look now. */
+  onInterruption?: (instanceId: string, notice: InterruptionNotice) => void;
 }
 
 export function buildProvider(
@@ -49,6 +68,7 @@ export function buildProvider(
     return {
       provider: createSelfProvider({ clock: deps.clock }),
       self: true,
+      awsGroups: [],
       dispose: () => undefined,
     };
   }
@@ -60,6 +80,7 @@ export function buildProvider(
     scaler.plugin,
     scaler.pluginConfig,
     log,
+    'primary',
   );
   const fallback = runner.spotrunner.fallback;
   if (!fallback) return primary;
@@ -71,6 +92,7 @@ export function buildProvider(
     fallback.plugin,
     fallback.pluginConfig,
     log.child({ group: 'fallback' }),
+    'fallback',
   );
   return {
     provider: createFallbackProvider(
@@ -82,6 +104,7 @@ export function buildProvider(
       },
     ),
     self: false,
+    awsGroups: [...primary.awsGroups, ...secondary.awsGroups],
     dispose: () => {
       primary.dispose();
       secondary.dispose();
@@ -97,6 +120,7 @@ function providerFor(
   plugin: string,
   pluginConfig: Readonly<Record<string, unknown>>,
   log: Logger,
+  role: AwsGroupHandle['role'],
 ): BuiltProvider {
   const connector = runner.autoscaler!.connector;
   switch (kind) {
@@ -110,6 +134,7 @@ function providerFor(
           },
         ),
         self: false,
+        awsGroups: [],
         dispose: () => undefined,
       };
     case 'static':
@@ -119,23 +144,11 @@ function providerFor(
           staticOptionsFromConfig(pluginConfig, connector, config.dir),
         ),
         self: false,
+        awsGroups: [],
         dispose: () => undefined,
       };
-    case 'aws': {
-      const options = awsOptionsFromConfig(pluginConfig, connector, {
-        managerName: deps.managerName,
-        runnerName: runner.name,
-      });
-      const clients = createAwsClients({
-        ...options.clients,
-        ...(deps.awsEndpoint ? { endpoint: deps.awsEndpoint } : {}),
-      });
-      return {
-        provider: createAwsProvider({ clock: deps.clock, logger: log, clients }, options.provider),
-        self: false,
-        dispose: () => destroyAwsClients(clients),
-      };
-    }
+    case 'aws':
+      return awsProviderFor(deps, runner, pluginConfig, connector, log, role);
     case 'sim':
       throw new UserError(
         `runner "${runner.name}": plugin "sim" is a simulated cloud for \`spotrunner plan\`; it cannot run jobs`,
@@ -152,4 +165,40 @@ function providerFor(
         'config_invalid',
       );
   }
+}
+
+function awsProviderFor(
+  deps: ProviderDeps,
+  runner: CompiledRunner,
+  pluginConfig: Readonly<Record<string, unknown>>,
+  connector: CompiledAutoscaler['connector'],
+  log: Logger,
+  role: AwsGroupHandle['role'],
+): BuiltProvider {
+  const options = awsOptionsFromConfig(pluginConfig, connector, {
+    managerName: deps.managerName,
+    runnerName: runner.name,
+  });
+  const clientOptions: AwsClientOptions = {
+    ...options.clients,
+    ...(deps.awsEndpoint ? { endpoint: deps.awsEndpoint } : {}),
+  };
+  const clients = createAwsClients(clientOptions);
+  const provider = createAwsProvider(
+    {
+      clock: deps.clock,
+      logger: log,
+      clients,
+      ...(deps.onInterruption ? { onInterruption: deps.onInterruption } : {}),
+    },
+    options.provider,
+  );
+  const { region, profile, configFile, credentialsFile, endpoint } = clientOptions;
+  const clientKey = JSON.stringify([region, profile, configFile, credentialsFile, endpoint]);
+  return {
+    provider,
+    self: false,
+    awsGroups: [{ role, provider, clients, options: options.provider, clientKey }],
+    dispose: () => destroyAwsClients(clients),
+  };
 }

@@ -28,7 +28,9 @@ import type { Provider } from '../providers/provider.js';
 import { createRunnerLoop, type RunnerLoop } from '../runner/runner-loop.js';
 import type { CacheUrlsFactory, ConcurrencyGate, ConnectionSource } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
-import { buildProvider } from './build-provider.js';
+import { buildProvider, type AwsGroupHandle } from './build-provider.js';
+import { startImdsPoller } from './imds-poller.js';
+import { confirmLossVia } from './confirm-loss.js';
 import { buildExecutor } from './build-executor.js';
 
 export interface RunnerStackDeps {
@@ -48,6 +50,8 @@ export interface RunnerStackDeps {
 export interface RunnerStack {
   runner: CompiledRunner;
   provider: Provider;
+  /** The runner's aws groups (primary and fallback), for verify, orphans and `fleet ls`. */
+  awsGroups: readonly AwsGroupHandle[];
   fleet: FleetEngine;
   pool: ConnectionPool;
   api: GitLabClient;
@@ -61,11 +65,14 @@ export function buildRunnerStack(
   runner: CompiledRunner,
 ): RunnerStack {
   const logger = deps.logger.child({ runner: runner.name });
+  // Bound once the fleet exists: a notice between polls makes the fleet look at once.
+  let onNotice = (): void => undefined;
   const built = buildProvider(
     {
       clock: deps.clock,
       logger,
       managerName: deps.systemId,
+      onInterruption: () => onNotice(),
       ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
       ...(deps.awsEndpoint ? { awsEndpoint: deps.awsEndpoint } : {}),
     },
@@ -122,6 +129,17 @@ export function buildRunnerStack(
           ],
         },
   );
+  onNotice = () => {
+    fleet
+      .refresh()
+      .catch((err: unknown) =>
+        logger.warn({ err: describeError(err) }, 'fleet refresh after a notice failed'),
+      );
+  };
+  const imds = startImdsPoller(
+    { clock: deps.clock, logger, pool, fleetStatus: () => fleet.status() },
+    built.awsGroups,
+  );
   const api = createGitLabClient(
     { clock: deps.clock, logger },
     {
@@ -164,17 +182,20 @@ export function buildRunnerStack(
       ...cacheFactory(deps, runner),
       gate: deps.gate,
       ...(deps.journal ? { journal: deps.journal } : {}),
+      ...(built.self ? {} : { confirmLoss: confirmLossVia({ clock: deps.clock, fleet }) }),
     },
     { runner, gitlabUrl: runner.cloneUrl ?? runner.url, checkIntervalMs: config.checkIntervalMs },
   );
   return {
     runner,
     provider: built.provider,
+    awsGroups: built.awsGroups,
     fleet,
     pool,
     api,
     loop,
     async dispose(): Promise<void> {
+      imds?.stop();
       await pool.closeAll();
       await built.provider.shutdown();
       built.dispose();
