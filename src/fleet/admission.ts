@@ -67,6 +67,7 @@ export function waitForSlot(
     const waiter: Waiter = {
       key,
       avoid: options.avoid,
+      accept: options.accept,
       jobId: options.jobId,
       resolve,
       reject,

@@ -11,6 +11,7 @@ import type { ReadyUpFn, ResolvedFleetOptions } from './options.js';
 export interface Waiter {
   key: string;
   avoid: readonly string[] | undefined;
+  accept: ((instanceId: string) => boolean) | undefined;
   jobId: number | undefined;
   resolve(acq: FleetAcquisition): void;
   reject(err: Error): void;
@@ -166,7 +167,7 @@ export class FleetCore {
   servePending(): void {
     if (this.waiters.size === 0 || this.book.freeSlots === 0) return;
     for (const w of this.waiters) {
-      const inst = this.book.free.pick(w.avoid);
+      const inst = this.book.free.pick(w.avoid, w.accept);
       if (!inst) {
         if (this.book.free.size === 0) return;
         continue;

@@ -157,6 +157,18 @@ describe('fleet instances', () => {
     expect((await waiting).instanceId).toBe(second);
   });
 
+  it('lands an acquisition with an accept filter only on an instance the filter takes', async () => {
+    const h = await readyFleet(3, {}, always(3));
+    const [first, second, third] = h.provider.ids('running');
+    const onlyThird = (id: string): boolean => id === third;
+    expect((await h.fleet.acquire('a', { accept: onlyThird })).instanceId).toBe(third);
+    const waiting = h.fleet.acquire('b', { accept: onlyThird });
+    expect((await h.fleet.acquire('c')).instanceId).toBe(first);
+    expect((await h.fleet.acquire('d')).instanceId).toBe(second);
+    h.fleet.release('a');
+    expect((await waiting).instanceId).toBe(third);
+  });
+
   it('drains an instance on operator request and removes it once empty', async () => {
     const h = await readyFleet(1, {}, always(1, 60 * MIN));
     const a = await h.fleet.acquire('a');

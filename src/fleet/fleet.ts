@@ -16,6 +16,11 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Instances this acquisition must not land on (e.g. the one a rescued job just lost). */
   avoid?: readonly string[];
+  /**
+   * Only instances this accepts (e.g. those of the fallback group for a rescued job). The engine
+   * does not scale up for such a filter: whoever sets it makes sure a matching instance comes.
+   */
+  accept?: (instanceId: string) => boolean;
   /** For logs and status. */
   jobId?: number;
 }

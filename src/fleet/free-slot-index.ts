@@ -34,8 +34,20 @@ export class FreeSlotIndex {
     this.#up(last.heapIndex);
   }
 
-  /** The oldest instance with room that is not in `avoid`. */
-  pick(avoid?: readonly string[]): FleetInstance | undefined {
+  /** The oldest instance with room that is not in `avoid` (and that `accept` takes, if given). */
+  pick(
+    avoid?: readonly string[],
+    accept?: (instanceId: string) => boolean,
+  ): FleetInstance | undefined {
+    if (accept) {
+      // Rare (rescued jobs bound for the fallback group): a linear scan is fine.
+      let best: FleetInstance | undefined;
+      for (const inst of this.#heap) {
+        if (avoid?.includes(inst.id) || !accept(inst.id)) continue;
+        if (!best || inst.seq < best.seq) best = inst;
+      }
+      return best;
+    }
     const top = this.#heap[0];
     if (!top || !avoid || avoid.length === 0 || !avoid.includes(top.id)) return top;
     const popped: FleetInstance[] = [];

@@ -17,13 +17,13 @@ const job = jobPayloadSchema.parse({
   git_info: { repo_url: 'http://gitlab.test/g/p.git' },
 });
 
-function runner(mode: 'rerun' | 'fail', maxReruns = 2): CompiledRunner {
+function runner(mode: 'rerun' | 'fail', maxReruns = 2, rerunOnFallback = false): CompiledRunner {
   return {
     name: 'spot',
     spotrunner: {
       interruptionMode: mode,
       maxReruns,
-      rerunOnFallback: false,
+      rerunOnFallback,
       orphanGraceMs: 600_000,
     },
   } as unknown as CompiledRunner;
@@ -228,6 +228,35 @@ describe('handleJob', () => {
     await s.clock.runAll();
     expect((await done).failureReason).toBe('runner_system_failure');
     expect(s.fleet.acquired).toHaveLength(1);
+  });
+
+  it('reruns on the fallback group with rerun_on_fallback', async () => {
+    const s = setup('rerun');
+    s.options.runner = runner('rerun', 2, true);
+    const accepted: string[] = [];
+    const seen: AcquireOptions[] = [];
+    const acquire = s.fleet.acquire.bind(s.fleet);
+    s.fleet.acquire = (key, o = {}) => {
+      seen.push(o);
+      return acquire(key, o);
+    };
+    const deps = {
+      ...s.deps,
+      rerunPlacement: () =>
+        Promise.resolve((id: string) => {
+          accepted.push(id);
+          return id.startsWith('od-');
+        }),
+    };
+    const done = handleJob(deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    expect((await done).result).toBe('success');
+    expect(seen[0]!.accept).toBeUndefined();
+    expect(seen[1]!.accept?.('od-1')).toBe(true);
+    expect(seen[1]!.accept?.('i-3')).toBe(false);
+    expect(s.trace.lines).toContain(
+      'INFO The rerun goes to the fallback group (rerun_on_fallback).',
+    );
   });
 
   it('fails the job as a runner system failure when interruption_mode is "fail"', async () => {

@@ -34,6 +34,11 @@ export interface JobHandlerDeps {
    * rescued like after a notice instead of failing.
    */
   confirmLoss?: (acquisition: Acquisition) => Promise<boolean>;
+  /**
+   * Where a rescued job reruns when `rerun_on_fallback` is set: asks the fallback group for an
+   * instance and returns a filter for its instances (undefined: anywhere but the lost instance).
+   */
+  rerunPlacement?: (signal?: AbortSignal) => Promise<((instanceId: string) => boolean) | undefined>;
 }
 
 export interface JobHandlerOptions {
@@ -65,6 +70,7 @@ export async function handleJob(
   const spot = options.runner.spotrunner;
   let reruns = 0;
   let attempt: Attempt = { key: reservationKey };
+  let accept: ((instanceId: string) => boolean) | undefined;
   let accepted = false;
   let outcome: JobOutcome | undefined;
   const released = new Set<string>();
@@ -76,7 +82,8 @@ export async function handleJob(
 
   try {
     for (;;) {
-      const acquired = await acquireFor(deps, options, job, attempt, avoid, trace, accepted);
+      const placement = { avoid, accept };
+      const acquired = await acquireFor(deps, options, job, attempt, placement, trace, accepted);
       if (acquired === 'gone') return await closeAborted(trace, log);
       if (!accepted) {
         accepted = await acceptJob({ ...deps, logger: log }, jobRef);
@@ -116,6 +123,16 @@ export async function handleJob(
         `${why}. Running the job again from the start on another instance (rerun ${reruns} of at most ${spot.maxReruns}).`,
       );
       attempt = { key: `${reservationKey}#rerun${reruns}` };
+      if (spot.rerunOnFallback && deps.rerunPlacement) {
+        accept = await deps.rerunPlacement(options.forceSignal).catch((err: unknown) => {
+          log.warn(
+            { err: describeError(err) },
+            'no fallback capacity for the rerun; using any instance',
+          );
+          return undefined;
+        });
+        if (accept) trace.info('The rerun goes to the fallback group (rerun_on_fallback).');
+      }
     }
     await trace.finish(outcome);
     log.info(
@@ -151,7 +168,7 @@ async function acquireFor(
   options: JobHandlerOptions,
   job: JobPayload,
   attempt: Attempt,
-  avoid: readonly string[],
+  placement: { avoid: readonly string[]; accept: ((instanceId: string) => boolean) | undefined },
   trace: JobTrace,
   accepted: boolean,
 ): Promise<AcquireResult> {
@@ -164,7 +181,12 @@ async function acquireFor(
       });
   const started = deps.clock.now();
   try {
-    const acquisition = await deps.fleet.acquire(attempt.key, { signal, avoid, jobId: job.id });
+    const acquisition = await deps.fleet.acquire(attempt.key, {
+      signal,
+      avoid: placement.avoid,
+      ...(placement.accept ? { accept: placement.accept } : {}),
+      jobId: job.id,
+    });
     if (gone) {
       deps.fleet.release(attempt.key, {});
       return 'gone';

@@ -110,6 +110,18 @@ describe('fallback provider', () => {
     expect(onDemand.desired).toBe(2);
   });
 
+  it('gives rescued jobs capacity on the secondary on request, whatever the mode', async () => {
+    const { spot, onDemand, provider } = setup();
+    await provider.init();
+    await provider.update();
+    expect(await provider.increaseSecondary(1)).toBe(1);
+    const list = await provider.update();
+    expect(provider.fallbackStatus().mode).toBe('primary');
+    expect(list.map((i) => [i.id, provider.isSecondary(i.id)])).toEqual([['od-1', true]]);
+    expect(spot.desired).toBe(0);
+    expect(onDemand.desired).toBe(1);
+  });
+
   it('falls back at once when the primary refuses the request outright', async () => {
     const { spot, onDemand, provider } = setup();
     await provider.init();

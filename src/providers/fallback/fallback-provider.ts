@@ -27,6 +27,10 @@ export interface FallbackStatus {
 
 export interface FallbackProvider extends Provider {
   fallbackStatus(): FallbackStatus;
+  /** Whether an instance belongs to the secondary group. */
+  isSecondary(instanceId: string): boolean;
+  /** Asks the secondary group for `n` instances now (a rescued job that must not run on spot). */
+  increaseSecondary(n: number, signal?: AbortSignal): Promise<number>;
 }
 
 interface Pending {
@@ -169,5 +173,7 @@ export function createFallbackProvider(
       await Promise.all([primary.shutdown(), secondary.shutdown()]);
     },
     fallbackStatus: () => ({ mode, pendingPrimary: pendingCount(), sinceMs }),
+    isSecondary: (id) => secondaryIds.has(id) && !primaryIds.has(id),
+    increaseSecondary: (n, signal) => askSecondary(n, signal),
   };
 }
