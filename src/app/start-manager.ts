@@ -16,11 +16,18 @@ import type { PreexistingPolicy } from '../fleet/index.js';
 import { settleLeftoverJobs } from './settle-leftovers.js';
 import { openStateStore, type StateStore } from './state/state-store.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
+import {
+  startOrphanReconciler,
+  type OrphanReconciler,
+  type OrphanScope,
+} from './orphan-reconcile.js';
 
 export interface StartedManager {
   manager: Manager;
   store: StateStore;
   status?: StatusServer;
+  /** Present when some runner drives an aws group. */
+  orphans?: OrphanReconciler;
   systemId: string;
   close(graceMs: number): Promise<void>;
 }
@@ -34,6 +41,8 @@ export interface StartManagerOptions {
   awsEndpoint?: string;
   /** Start the status server when the config has listen_address (default true). */
   statusServer?: boolean;
+  /** How often orphaned aws instances are looked for (also once at start); default 5 min. */
+  orphanCheckIntervalMs?: number;
 }
 
 export async function startManager(
@@ -97,6 +106,7 @@ export async function startManager(
   );
   await manager.start();
   const recordTimer = startRecordingInstances(deps.clock, store, manager);
+  const orphans = startOrphans(deps, config, manager, systemId, options.orphanCheckIntervalMs);
   let status: StatusServer | undefined;
   if (config.listenAddress && options.statusServer !== false) {
     status = await startStatusServer(deps, manager, config.listenAddress).catch((err: unknown) => {
@@ -111,8 +121,10 @@ export async function startManager(
     manager,
     store,
     ...(status ? { status } : {}),
+    ...(orphans ? { orphans } : {}),
     systemId,
     async close(graceMs: number): Promise<void> {
+      orphans?.stop();
       await manager.stop({ graceMs });
       recordTimer.stop();
       await status?.stop();
@@ -120,6 +132,32 @@ export async function startManager(
       await hostKeys.flush();
     },
   };
+}
+
+/** Orphan reconcile over every aws runner (running or not), when there is one. */
+function startOrphans(
+  deps: { clock: Clock; logger: Logger },
+  config: CompiledConfig,
+  manager: Manager,
+  managerName: string,
+  intervalMs = 5 * 60_000,
+): OrphanReconciler | undefined {
+  const usesAws = config.runners.some(
+    (r) => r.autoscaler?.providerKind === 'aws' || r.spotrunner.fallback?.providerKind === 'aws',
+  );
+  if (!usesAws) return undefined;
+  const scopes = (): OrphanScope[] =>
+    config.runners.map((runner) => {
+      const stack = manager.stacks().find((s) => s.runner.name === runner.name);
+      return {
+        runnerName: runner.name,
+        orphanGraceMs: runner.spotrunner.orphanGraceMs,
+        awsGroups: stack?.awsGroups ?? [],
+        knownIds: () => stack?.fleet.status().instances.map((i) => i.id) ?? [],
+        running: stack !== undefined,
+      };
+    });
+  return startOrphanReconciler({ ...deps, managerName, scopes }, { intervalMs });
 }
 
 /**

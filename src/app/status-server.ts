@@ -6,6 +6,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Gauge, Registry } from 'prom-client';
+import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Manager } from './manager.js';
 
@@ -69,7 +70,7 @@ function metricsFor(manager: Manager): Registry {
 }
 
 export async function startStatusServer(
-  deps: { logger: Logger },
+  deps: { logger: Logger; clock?: Clock },
   manager: Manager,
   listenAddress: string,
 ): Promise<StatusServer> {
@@ -77,7 +78,10 @@ export async function startStatusServer(
   const registry = metricsFor(manager);
   const app = new Hono<{ Bindings: { incoming: { socket: { remoteAddress?: string } } } }>();
   app.get('/health', (c) => c.json({ ok: manager.state === 'running', state: manager.state }));
-  app.get('/status', (c) => c.json(manager.status()));
+  // `nowMs`: the manager's clock, so that `fleet ls` computes ages and idle times against it.
+  app.get('/status', (c) =>
+    c.json({ ...manager.status(), ...(deps.clock ? { nowMs: deps.clock.now() } : {}) }),
+  );
   app.get('/metrics', async (c) =>
     c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
   );
