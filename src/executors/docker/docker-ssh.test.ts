@@ -79,7 +79,10 @@ describe('docker executor through an SSH tunnel (OpenSSH streamlocal forwarding)
       ...makeJob({
         id,
         variables: [{ key: 'GREETING', value: 'over-ssh' }],
-        script: ['echo "greeting=$GREETING"', 'curl -sSf http://web:8080/hostname && echo service-reached'],
+        script: [
+          'echo "greeting=$GREETING"',
+          'curl -sSf http://web:8080/hostname && echo service-reached',
+        ],
         afterScript: ['echo after-over-ssh'],
       }),
       image: { name: TEST_JOB_IMAGE },

@@ -82,7 +82,7 @@ async function imageWithPolicy(
 
 async function inspectImage(docker: Docker, name: string): Promise<ImageInfo | undefined> {
   try {
-    const info = await docker.getImage(name).inspect();
+    const info = await docker.getImage(pullReference(name)).inspect();
     const exposed = Object.keys(info.Config?.ExposedPorts ?? {});
     return { id: info.Id, exposedPorts: tcpPorts(exposed) };
   } catch (err: unknown) {
