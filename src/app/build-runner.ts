@@ -25,6 +25,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError, SpotrunnerError } from '../platform/errors.js';
 import type { Provider } from '../providers/provider.js';
+import type { FallbackProvider } from '../providers/fallback/index.js';
 import { createRunnerLoop, type RunnerLoop } from '../runner/runner-loop.js';
 import type { CacheUrlsFactory, ConcurrencyGate, ConnectionSource } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
@@ -183,6 +184,7 @@ export function buildRunnerStack(
       gate: deps.gate,
       ...(deps.journal ? { journal: deps.journal } : {}),
       ...(built.self ? {} : { confirmLoss: confirmLossVia({ clock: deps.clock, fleet }) }),
+      ...rerunOnFallback(built.provider, runner),
     },
     { runner, gitlabUrl: runner.cloneUrl ?? runner.url, checkIntervalMs: config.checkIntervalMs },
   );
@@ -252,4 +254,22 @@ function cacheFactory(
         },
       ),
   };
+}
+
+/** With `rerun_on_fallback` and a fallback group: rescued jobs get an instance of that group. */
+function rerunOnFallback(
+  provider: Provider,
+  runner: CompiledRunner,
+): { rerunPlacement?: (signal?: AbortSignal) => Promise<((id: string) => boolean) | undefined> } {
+  if (!runner.spotrunner.rerunOnFallback || !isFallbackProvider(provider)) return {};
+  return {
+    rerunPlacement: async (signal) => {
+      const got = await provider.increaseSecondary(1, signal);
+      return got > 0 ? (id: string) => provider.isSecondary(id) : undefined;
+    },
+  };
+}
+
+function isFallbackProvider(p: Provider): p is FallbackProvider {
+  return 'increaseSecondary' in p && 'isSecondary' in p;
 }
