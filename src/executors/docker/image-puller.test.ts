@@ -48,7 +48,7 @@ beforeEach(async () => {
       const header = req.headers['x-registry-auth'];
       const auth =
         typeof header === 'string'
-          ? JSON.parse(Buffer.from(header, 'base64url').toString())
+          ? (JSON.parse(Buffer.from(header, 'base64url').toString()) as unknown)
           : undefined;
       engine.pulls.push({ query: url.searchParams, auth });
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -40,8 +40,6 @@ describe('pull policies', () => {
 
   it('refuses an unknown policy name', () => {
     const decision = resolvePullPolicies(['sometimes'], { pullPolicy: ['always'] });
-    expect(decision).toEqual({
-      error: expect.stringContaining('unsupported pull_policy "sometimes"'),
-    });
+    expect('error' in decision && decision.error).toContain('unsupported pull_policy "sometimes"');
   });
 });
