@@ -28,8 +28,12 @@ export type AcceptJobResult<T> =
   | { kind: 'accepted'; value: T; cancelRequested: boolean; keepAlives: number }
   /** GitLab will not let us run it (canceled, token expired, ack lost); release `value`. */
   | { kind: 'aborted'; reason: string; value?: T; keepAlives: number }
-  /** Capacity could not be prepared; the job was left to expire and be re-queued. */
-  | { kind: 'not-ready'; error: unknown; keepAlives: number };
+  /**
+   * Capacity could not be prepared. With `ackWindow` GitLab holds the job for acknowledgement and
+   * it was left to expire (GitLab re-queues it); without, GitLab already runs it (no two-phase
+   * commit) and the caller must fail it.
+   */
+  | { kind: 'not-ready'; error: unknown; keepAlives: number; ackWindow: boolean };
 
 type Race<T> = { done: true; value: T } | { done: false; error: unknown } | { tick: true };
 
@@ -56,8 +60,12 @@ export async function acceptJob<T>(
     throwIfAborted(options.signal);
     if ('done' in next) {
       if (!next.done) {
-        log.warn({ err: describeError(next.error) }, 'capacity failed, leaving job to expire');
-        return { kind: 'not-ready', error: next.error, keepAlives };
+        // Without a keep-alive answer yet, ask once whether GitLab holds the job for us at all.
+        if (keepAlive && keepAlives === 0) keepAlive = await holdsForAck(deps, job, options.signal);
+        if (keepAlive) {
+          log.warn({ err: describeError(next.error) }, 'capacity failed, leaving job to expire');
+        }
+        return { kind: 'not-ready', error: next.error, keepAlives, ackWindow: keepAlive };
       }
       return accept(deps, log, job, next.value, keepAlives, options.signal);
     }
@@ -74,6 +82,16 @@ export async function acceptJob<T>(
       log.warn({ result: r.kind, status: r.status }, 'job keep-alive failed');
     }
   }
+}
+
+/** One `state=pending`: 200 means GitLab keeps the job in its ack window, 400/409 that it does not. */
+async function holdsForAck(
+  deps: { api: RunnerApi },
+  job: JobRef,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const r = await deps.api.updateJob(job, { state: 'pending' }, signal);
+  return !(r.status === 400 || r.status === 409 || (r.kind === 'abort' && !r.transportError));
 }
 
 async function accept<T>(

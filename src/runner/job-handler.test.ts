@@ -279,7 +279,7 @@ describe('handleJob', () => {
     expect(s.executor.instances).toEqual(['i-1']);
   });
 
-  it('fails the job with the acquire timeout when no instance comes', async () => {
+  it("leaves the job in GitLab's ack window to expire when no instance comes", async () => {
     const s = setup('rerun');
     s.fleet.acquire = () =>
       Promise.reject(
@@ -290,9 +290,39 @@ describe('handleJob', () => {
       );
     const done = handleJob(s.deps, s.options, job, 'spot/1');
     await s.clock.runAll();
-    const outcome = await done;
-    expect(outcome).toMatchObject({ result: 'failed', failureReason: 'runner_system_failure' });
-    expect(s.updates.map((u) => u.state)).toContain('running');
+    expect((await done).failureReason).toBe('runner_system_failure');
+    expect(s.updates.map((u) => u.state)).toEqual(['pending']);
+    expect(s.trace.discarded).toBe(true);
+    expect(s.trace.finished).toBeUndefined();
+  });
+
+  it('fails the job with the acquire timeout on a GitLab without two-phase commit', async () => {
+    const s = setup('rerun');
+    s.deps.api = {
+      ...s.deps.api,
+      updateJob: (_j, u) => {
+        s.updates.push(u);
+        return Promise.resolve(
+          u.state === 'pending'
+            ? { kind: 'failed', status: 400, cancelRequested: false }
+            : { kind: 'succeeded', cancelRequested: false },
+        );
+      },
+    };
+    s.fleet.acquire = () =>
+      Promise.reject(
+        new SpotrunnerError(
+          'acquire_timeout',
+          'unable to acquire instance within the configured timeout of 15m0s',
+        ),
+      );
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    expect(await done).toMatchObject({ result: 'failed', failureReason: 'runner_system_failure' });
+    expect(s.trace.finished).toMatchObject({
+      result: 'failed',
+      failureReason: 'runner_system_failure',
+    });
     expect(s.trace.lines.some((l) => l.includes('within the configured timeout of 15m0s'))).toBe(
       true,
     );

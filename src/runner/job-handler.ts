@@ -13,7 +13,7 @@ import type { Acquisition, Fleet } from '../fleet/fleet.js';
 import type { Executor, JobOutcome } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
 import type { RunnerApi } from '../gitlab/runner-api.js';
-import { acceptJob, startKeepAlive } from './job-acceptance.js';
+import { acceptJob } from '../gitlab/accept-job.js';
 import type { CacheUrlsFactory, ConnectionSource, JobTrace, JobTraceFactory } from './ports.js';
 import { describeLoss, type JobJournal } from './journal.js';
 
@@ -65,7 +65,6 @@ export async function handleJob(
 ): Promise<JobOutcome> {
   const log = deps.logger.child({ jobId: job.id, job: job.job_info.name });
   const trace = deps.traces(job);
-  const jobRef = { id: job.id, token: job.token };
   const avoid: string[] = [];
   const spot = options.runner.spotrunner;
   let reruns = 0;
@@ -85,9 +84,9 @@ export async function handleJob(
       const placement = { avoid, accept };
       const acquired = await acquireFor(deps, options, job, attempt, placement, trace, accepted);
       if (acquired === 'gone') return await closeAborted(trace, log);
+      if (acquired === 'expired') return await closeExpired(trace, log);
       if (!accepted) {
-        accepted = await acceptJob({ ...deps, logger: log }, jobRef);
-        if (!accepted) return await closeAborted(trace, log);
+        accepted = true;
         trace.start();
         deps.journal?.accepted(job, options.runner.name);
       }
@@ -161,7 +160,10 @@ export async function handleJob(
 type AcquireResult =
   | { kind: 'ok'; acquisition: Acquisition; notes: string[] }
   | { kind: 'failed'; outcome: JobOutcome }
-  | 'gone';
+  /** GitLab no longer wants the job from us. */
+  | 'gone'
+  /** No capacity; the job was left in GitLab's ack window to expire and be re-queued. */
+  | 'expired';
 
 async function acquireFor(
   deps: JobHandlerDeps,
@@ -173,29 +175,19 @@ async function acquireFor(
   accepted: boolean,
 ): Promise<AcquireResult> {
   const signal = anySignal(trace.aborted, options.forceSignal);
-  let gone = false;
-  const stopKeepAlive = accepted
-    ? () => undefined
-    : startKeepAlive(deps, { id: job.id, token: job.token }, () => {
-        gone = true;
-      });
   const started = deps.clock.now();
-  try {
-    const acquisition = await deps.fleet.acquire(attempt.key, {
-      signal,
-      avoid: placement.avoid,
-      ...(placement.accept ? { accept: placement.accept } : {}),
-      jobId: job.id,
-    });
-    if (gone) {
-      deps.fleet.release(attempt.key, {});
-      return 'gone';
-    }
+  const waitFor = deps.fleet.acquire(attempt.key, {
+    signal,
+    avoid: placement.avoid,
+    ...(placement.accept ? { accept: placement.accept } : {}),
+    jobId: job.id,
+  });
+  const ok = (acquisition: Acquisition): AcquireResult => {
     const waited = deps.clock.now() - started;
     const notes = waited > 1000 ? [`Waited ${formatDurationMs(waited)} for an instance`] : [];
     return { kind: 'ok', acquisition, notes };
-  } catch (err: unknown) {
-    if (gone || trace.aborted.aborted) return 'gone';
+  };
+  const failed = (err: unknown): AcquireResult => {
     const message =
       err instanceof SpotrunnerError && err.code === 'acquire_timeout'
         ? err.message
@@ -205,8 +197,43 @@ async function acquireFor(
       kind: 'failed',
       outcome: { result: 'failed', failureReason: 'runner_system_failure', message },
     };
-  } finally {
-    stopKeepAlive();
+  };
+  if (accepted) {
+    try {
+      return ok(await waitFor);
+    } catch (err: unknown) {
+      return trace.aborted.aborted ? 'gone' : failed(err);
+    }
+  }
+  // Two-phase commit: keep the job in GitLab's ack window while capacity comes, then accept it.
+  const res = await acceptJob(
+    { api: deps.api, clock: deps.clock, logger: deps.logger },
+    { id: job.id, token: job.token },
+    { waitFor, signal: options.forceSignal },
+  );
+  switch (res.kind) {
+    case 'accepted':
+      if (res.cancelRequested) {
+        deps.fleet.release(attempt.key, {});
+        trace.warn('The job was canceled before it started.');
+        return {
+          kind: 'failed',
+          outcome: {
+            result: 'failed',
+            failureReason: 'job_canceled',
+            message: 'canceled before start',
+          },
+        };
+      }
+      return ok(res.value);
+    case 'aborted':
+      if (res.value) deps.fleet.release(attempt.key, {});
+      return 'gone';
+    case 'not-ready':
+      if (trace.aborted.aborted) return 'gone';
+      return res.ackWindow ? 'expired' : failed(res.error);
+    default:
+      return 'gone';
   }
 }
 
@@ -259,6 +286,17 @@ async function executeOn(
 
 function isSystemFailure(outcome: JobOutcome): boolean {
   return outcome.result === 'failed' && outcome.failureReason === 'runner_system_failure';
+}
+
+/** No capacity came: GitLab drops the unacknowledged job as runner_provisioning_timeout and retries it. */
+async function closeExpired(trace: JobTrace, log: Logger): Promise<JobOutcome> {
+  log.warn({}, 'no capacity for the job; leaving it to expire in gitlab so it is re-queued');
+  await trace.discard();
+  return {
+    result: 'failed',
+    failureReason: 'runner_system_failure',
+    message: 'left to expire in GitLab',
+  };
 }
 
 async function closeAborted(trace: JobTrace, log: Logger): Promise<JobOutcome> {
