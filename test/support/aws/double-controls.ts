@@ -4,7 +4,12 @@
  * launches for lack of capacity, throttle or fail calls, and change group settings for verify.
  */
 import { randomUUID } from 'node:crypto';
-import type { DoubleInstance, LaunchFailureSetting, PushedKey } from './double-model.js';
+import type {
+  DoubleGroup,
+  DoubleInstance,
+  LaunchFailureSetting,
+  PushedKey,
+} from './double-model.js';
 import type { InjectedFailure, RecordedRequest, RouterContext } from './double-router.js';
 import type { DoubleState } from './double-state.js';
 import type { QueueMessage, SqsQueue } from './sqs-queue.js';
@@ -31,6 +36,8 @@ export interface GroupPatch {
 export interface AwsDoubleControls {
   /** Copies of the instances (all groups, or one), including terminated ones. */
   instances(group?: string): DoubleInstance[];
+  /** A copy of a group's settings and desired capacity. */
+  group(name: string): DoubleGroup;
   /** Waits until every launch/termination on the backing has finished, then refreshes. */
   settled(): Promise<void>;
   interrupt(instanceId: string, options?: InterruptOptions): void;
@@ -44,7 +51,8 @@ export interface AwsDoubleControls {
     ageMs?: number;
     instanceType?: string;
   }): string;
-  failLaunches(setting: { code?: string; message?: string; count?: number }): void;
+  /** Launches fail (of one group, or of all) until cleared or `count` attempts have failed. */
+  failLaunches(setting: { code?: string; message?: string; count?: number; group?: string }): void;
   clearLaunchFailures(): void;
   /** The next `n` API calls answer with the service's throttling error. */
   throttle(n: number): void;
@@ -116,6 +124,12 @@ class DoubleControls implements AwsDoubleControls {
       .map((i) => ({ ...i, tags: { ...i.tags }, imds: { ...i.imds } }));
   }
 
+  group(name: string): DoubleGroup {
+    this.#state.refresh();
+    const g = this.#state.group(name);
+    return { ...g, suspended: [...g.suspended], policies: [...g.policies], tags: [...g.tags] };
+  }
+
   async settled(): Promise<void> {
     this.#state.refresh();
     await this.#state.launcher.idle();
@@ -176,8 +190,9 @@ class DoubleControls implements AwsDoubleControls {
     }).id;
   }
 
-  failLaunches(setting: { code?: string; message?: string; count?: number }): void {
+  failLaunches(setting: { code?: string; message?: string; count?: number; group?: string }): void {
     const failure: LaunchFailureSetting = {
+      ...(setting.group ? { group: setting.group } : {}),
       code: setting.code ?? 'InsufficientInstanceCapacity',
       message: setting.message ?? 'There is no Spot capacity available that matches your request.',
       remaining: setting.count,

@@ -127,6 +127,8 @@ export interface TemplateVersion {
 }
 
 export interface LaunchFailureSetting {
+  /** Only this group fails to launch; every group when absent. */
+  group?: string;
   code: string;
   message: string;
   /** Failed attempts left; undefined = until cleared. */

@@ -134,7 +134,9 @@ export class DoubleState {
     const live = this.members(group.name).filter((i) => i.lifecycleState !== 'Terminating');
     const shortfall = group.desired - live.length;
     if (shortfall > 0) {
-      if (this.launchFailure) this.#failLaunch(group, now, shortfall);
+      const failure = this.launchFailure;
+      if (failure && (failure.group === undefined || failure.group === group.name))
+        this.#failLaunch(group, now, shortfall);
       else for (let k = 0; k < shortfall; k++) this.#launch(group, now);
     } else if (shortfall < 0 && !group.protect) {
       for (const victim of live.slice(shortfall)) this.terminate(victim.id, false, 'scale-in');

@@ -26,13 +26,29 @@ function acceptsKeys(p: object): p is KeyAccepting {
   return typeof (p as Partial<KeyAccepting>).authorizeKey === 'function';
 }
 
-export async function startLocalBacking(
-  options: { maxInstances?: number; bootDelayMs?: number } = {},
-): Promise<LocalBacking> {
+export interface LocalBackingOptions {
+  maxInstances?: number;
+  bootDelayMs?: number;
+  /**
+   * One SSH port for every instance (each on its own 127.0.0.x), so that an EC2-style
+   * ConnectInfo (address + `protocol_port`) reaches it; default a port per instance.
+   */
+  sshPort?: number;
+  /** First host number of the instances' 127.0.0.x addresses (default 2). */
+  firstHost?: number;
+}
+
+export async function startLocalBacking(options: LocalBackingOptions = {}): Promise<LocalBacking> {
   const dir = await mkdtemp(path.join(tmpdir(), 'spotrunner-aws-local-'));
   const local = createLocalProvider(
     { clock: new SystemClock(), logger: silentLogger },
-    { dir, maxInstances: options.maxInstances ?? 8, bootDelayMs: options.bootDelayMs ?? 0 },
+    {
+      dir,
+      maxInstances: options.maxInstances ?? 8,
+      bootDelayMs: options.bootDelayMs ?? 0,
+      ...(options.sshPort ? { sshPort: options.sshPort } : {}),
+      ...(options.firstHost ? { firstHost: options.firstHost } : {}),
+    },
   );
   await local.init();
   const backing: LocalBacking = {
@@ -47,7 +63,7 @@ export async function startLocalBacking(
       await rm(dir, { recursive: true, force: true });
     },
   };
-  // Instance Connect keys are installed only if the local provider learns to accept them.
+  // EC2 Instance Connect: a key pushed through the double is accepted by the local instance.
   if (acceptsKeys(local))
     backing.authorizeKey = (id, user, key, ttl) => local.authorizeKey(id, user, key, ttl);
   return backing;
