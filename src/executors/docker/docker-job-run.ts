@@ -14,13 +14,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
 import { ANSI } from '../script/shell-quote.js';
-import {
-  attemptsFailure,
-  finishJob,
-  pickFailure,
-  stageFailure,
-  type JobFailure,
-} from '../shell/job-failure.js';
+import { attemptsFailure, finishJob, pickFailure, type JobFailure } from '../shell/job-failure.js';
 import { readAttempts, readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
 import { safeCacheUrls } from '../shell/safe-cache-urls.js';
 import {
@@ -28,12 +22,16 @@ import {
   planDockerEnvironment,
   type DockerSetupOptions,
 } from './docker-job-setup.js';
-import { runDockerStage, type DockerStageDeps } from './docker-stage-runner.js';
 import { DockerJobEnvironment } from './job-environment.js';
 import { failureFromError } from './prepare-failure.js';
 import { describeDockerError } from './docker-errors.js';
 import { watchFirstOutput, type PhaseListener } from './phases.js';
 import type { StageTarget } from './stage-targets.js';
+import {
+  runStageSection,
+  type StageSectionDeps,
+  type StageSectionOptions,
+} from './stage-section.js';
 
 export interface DockerJobRunOptions extends DockerSetupOptions {
   executorName: string;
@@ -45,19 +43,16 @@ export interface DockerJobRunOptions extends DockerSetupOptions {
 
 type Target = () => Promise<StageTarget>;
 
-interface StageOptions {
-  cancel: 'terminal' | 'soft' | 'ignore';
-  stageDeadlineMs?: number;
-}
-
 export class DockerJobRun {
   readonly #ctx: ExecutionContext;
   readonly #deps: { clock: Clock; logger: Logger; docker: Docker };
   readonly #options: DockerJobRunOptions;
   readonly #sc: script.ScriptContext;
-  readonly #stageDeps: DockerStageDeps;
+  readonly #sectionDeps: StageSectionDeps;
   readonly #timeouts: JobTimeouts;
   readonly #jobDeadlineMs: number;
+  /** Aborted when the job timeout passes (for waits that are not stages). */
+  readonly #deadline = new AbortController();
   #env: DockerJobEnvironment | undefined;
 
   constructor(
@@ -71,18 +66,25 @@ export class DockerJobRun {
     this.#sc = createDockerScriptContext(ctx, options);
     this.#timeouts = readJobTimeouts(this.#sc, options.afterScriptTimeoutMs);
     this.#jobDeadlineMs = deps.clock.now() + this.#timeouts.jobMs;
-    this.#stageDeps = {
-      ...deps,
-      trace: ctx.trace,
-      layout: this.#sc.layout,
-      killGraceMs: options.killGraceMs,
-      settleMs: options.settleMs,
+    this.#sectionDeps = {
+      ctx,
+      logger: deps.logger,
+      jobDeadlineMs: this.#jobDeadlineMs,
+      jobTimeoutMs: this.#timeouts.jobMs,
+      stage: {
+        ...deps,
+        trace: ctx.trace,
+        layout: this.#sc.layout,
+        killGraceMs: options.killGraceMs,
+        settleMs: options.settleMs,
+      },
+      ...(options.onPhase ? { onPhase: options.onPhase } : {}),
     };
   }
 
   async run(): Promise<JobOutcome> {
     const { trace } = this.#ctx;
-    const deadline = new AbortController();
+    const deadline = this.#deadline;
     const disarm = this.#deps.clock.schedule(this.#jobDeadlineMs - this.#deps.clock.now(), () =>
       deadline.abort(new SpotrunnerError('timeout', 'job timeout')),
     );
@@ -157,7 +159,8 @@ export class DockerJobRun {
   }
 
   async #runStages(): Promise<JobFailure | undefined> {
-    const signal = AbortSignal.any([this.#ctx.abortSignal, this.#ctx.cancelSignal]);
+    const { abortSignal, cancelSignal } = this.#ctx;
+    const signal = AbortSignal.any([abortSignal, cancelSignal, this.#deadline.signal]);
     const servicesReady = this.#env?.servicesReady(signal) ?? Promise.resolve([]);
     servicesReady.catch(() => undefined);
     let failure = await this.#sourcesAndDependencies();
@@ -300,43 +303,12 @@ export class DockerJobRun {
     };
   }
 
-  async #stage(
+  #stage(
     name: script.StageName,
     target: Target,
     text: string | undefined,
-    options: StageOptions,
+    options: StageSectionOptions,
   ): Promise<JobFailure | undefined> {
-    if (text === undefined) return undefined;
-    const { trace, cancelSignal, abortSignal } = this.#ctx;
-    trace.sectionStart(name, `${ANSI.boldCyan}${script.stageDescription(name)}${ANSI.reset}`);
-    this.#options.onPhase?.(`stage:${name}`, 'start');
-    let failure: JobFailure | undefined;
-    try {
-      const result = await runDockerStage(this.#stageDeps, await target(), text, {
-        jobDeadlineMs: this.#jobDeadlineMs,
-        ...(options.stageDeadlineMs !== undefined
-          ? { stageDeadlineMs: options.stageDeadlineMs }
-          : {}),
-        ...(options.cancel === 'ignore' ? {} : { cancelSignal }),
-        abortSignal,
-      });
-      if (result.kind === 'stopped' && /timeout$/.test(result.why)) {
-        trace.warn(`${name} could not run to completion because the timeout was exceeded`);
-      }
-      failure = stageFailure(result, {
-        jobTimeoutMs: this.#timeouts.jobMs,
-        abortSignal,
-        cancelTerminal: options.cancel === 'terminal',
-      });
-    } catch (err: unknown) {
-      failure = failureFromError(err, this.#ctx, this.#timeouts.jobMs, this.#timedOut());
-    }
-    this.#options.onPhase?.(`stage:${name}`, 'end');
-    trace.sectionEnd(name);
-    if (failure) {
-      const fields = { stage: name, reason: failure.reason, err: failure.message };
-      this.#deps.logger.info(fields, 'stage failed');
-    }
-    return failure;
+    return runStageSection(this.#sectionDeps, name, target, text, options);
   }
 }

@@ -161,7 +161,7 @@ export async function waitForService(
         onAbort.stream = s;
       },
     );
-    if (code === 0) return undefined;
+    if (code === 0 || signal.aborted) return undefined;
     const why = Buffer.concat(output).toString('utf8').trim() || `exit code ${code}`;
     return await serviceWarning(service, why);
   } finally {
