@@ -30,6 +30,8 @@ export interface AwsE2eConfigInput {
   idleCount?: number;
   idleTime?: string;
   updateInterval?: string;
+  /** Default: updateInterval. */
+  updateIntervalWhenExpecting?: string;
   interruptionMode?: 'rerun' | 'fail';
   maxReruns?: number;
   orphanGrace?: string;
@@ -94,7 +96,7 @@ export function awsE2eConfigToml(i: AwsE2eConfigInput): string {
     `    capacity_per_instance = ${i.capacityPerInstance ?? 1}`,
     `    max_instances = ${i.maxInstances ?? 3}`,
     `    update_interval = ${q(update)}`,
-    `    update_interval_when_expecting = ${q(update)}`,
+    `    update_interval_when_expecting = ${q(i.updateIntervalWhenExpecting ?? update)}`,
     ...pluginConfig('runners.autoscaler.plugin_config', i.group),
     '    [runners.autoscaler.connector_config]',
     `      protocol_port = ${i.sshPort}`,

@@ -18,7 +18,9 @@ function instanceOf(trace: string): string | undefined {
 
 describe('aws spot group end to end', () => {
   it('scales from zero for a pipeline, runs its jobs on spot instances, and scales back to zero after idle_time', async () => {
-    e2e = await startAwsE2e({ config: { capacityPerInstance: 1, maxInstances: 3, idleTime: '2s' } });
+    e2e = await startAwsE2e({
+      config: { capacityPerInstance: 1, maxInstances: 3, idleTime: '2s' },
+    });
     const c = e2e.double.controls;
     expect(c.group('spot').desired).toBe(0);
     expect(c.instances('spot')).toHaveLength(0);
