@@ -134,6 +134,49 @@ describe('docker executor failures', () => {
     expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
   });
 
+  it('cancels while the environment is being prepared, without running anything, leaving nothing', async () => {
+    const id = uniqueJobId();
+    const cancel = new AbortController();
+    const job = dockerJob(
+      { id, script: ['echo script-ran'], afterScript: ['echo after-ran'] },
+      { services: [{ name: TEST_JOB_IMAGE, alias: 'idle', command: ['sleep', '600'] }] },
+    );
+    // Cancel as the containers start: helper, service and build container are all on their way.
+    const onPhase = (phase: string, edge: string): void => {
+      if (phase === 'helper' && edge === 'start') cancel.abort();
+    };
+    const { outcome, trace } = await runJob(job, {
+      dir: tmp.dir,
+      executor: executor({ onPhase }),
+      runner: dockerRunner(),
+      cancel,
+    });
+    expect(outcome.failureReason).toBe('job_canceled');
+    expect(trace.plain).not.toContain('script-ran');
+    expect(trace.plain).not.toContain('after-ran');
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+  });
+
+  it('aborts mid-script: kills the build container, no after_script, nothing left', async () => {
+    const id = uniqueJobId();
+    const abort = new AbortController();
+    const job = dockerJob({
+      id,
+      script: ['echo abort-me', 'sleep 600'],
+      afterScript: ['echo after-ran'],
+    });
+    const { outcome, trace } = await runJob(job, {
+      dir: tmp.dir,
+      executor: executor(),
+      runner: dockerRunner(),
+      abort,
+      arm: (t) => t.when('abort-me\n', () => abort.abort()),
+    });
+    expect(outcome.failureReason).toBe('job_canceled');
+    expect(trace.plain).not.toContain('after-ran');
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+  });
+
   it('times out the job, kills the script, skips after_script and leaves nothing behind', async () => {
     const id = uniqueJobId();
     const job = dockerJob({
