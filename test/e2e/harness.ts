@@ -37,6 +37,8 @@ export interface E2eOptions {
   server?: Partial<Omit<SandboxServerOptions, 'dataDir'>>;
   /** Manager logger; default a MemoryLogger (kept in `logs`). */
   logger?: Logger;
+  /** Runner and instances talk to the server directly; the proxy then records nothing. */
+  direct?: boolean;
 }
 
 export interface Leftovers {
@@ -107,7 +109,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eHarness> {
       dataDir: join(dataDir, 'gitlab'),
       longPollMs: 3_000,
       traceUpdateIntervalS: 1,
-      externalUrl: proxy.url,
+      ...(options.direct ? {} : { externalUrl: proxy.url }),
       ...options.server,
     },
   );
@@ -119,7 +121,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eHarness> {
     const configFile = join(dataDir, 'config.toml');
     const toml = e2eConfigToml({
       ...options.config,
-      url: proxy.url,
+      url: options.direct ? listen.listenUrl : proxy.url,
       token: runner.token,
       dataDir,
     });
