@@ -261,3 +261,21 @@ function makeHarness(p: Parts): AwsE2e {
   };
   return e2e;
 }
+
+/**
+ * Starts a pipeline of `ci` and waits until job `name` prints `marker` (its script is under
+ * way); returns the pipeline, the job and the instance it runs on.
+ */
+export async function jobUnderWay(
+  h: AwsE2e,
+  ci: string,
+  name: string,
+  marker: string,
+): Promise<{ pipelineId: number; jobId: number; instanceId: string }> {
+  const pipelineId = await h.startPipeline(await h.createProject(ci));
+  const jobId = await h.waitFor(`job ${name} under way`, () => {
+    const job = h.job(pipelineId, name);
+    return h.trace(job.id).includes(marker) && job.id;
+  });
+  return { pipelineId, jobId, instanceId: await h.instanceOfJob(jobId) };
+}

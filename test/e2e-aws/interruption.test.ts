@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clock, startAwsE2e, type AwsE2e, type AwsE2eOptions } from './harness.js';
+import { jobUnderWay, startAwsE2e, type AwsE2e, type AwsE2eOptions } from './harness.js';
 
 let e2e: AwsE2e | undefined;
 
@@ -28,25 +28,12 @@ const WORK_WITH_RETRY = `work:
 const runningOn = (trace: string): string[] =>
   [...trace.matchAll(/Running on (i-[0-9a-f]+)/g)].map((m) => m[1]!);
 
-/** Starts the one-job pipeline and waits until the job's script is running; returns ids. */
-async function jobUnderWay(
-  h: AwsE2e,
-  ci: string,
-): Promise<{ pipelineId: number; jobId: number; instanceId: string }> {
-  const pipelineId = await h.startPipeline(await h.createProject(ci));
-  const jobId = await h.waitFor('the job to start its script', () => {
-    const job = h.job(pipelineId, 'work');
-    return h.trace(job.id).includes('work started') && job.id;
-  });
-  return { pipelineId, jobId, instanceId: await h.instanceOfJob(jobId) };
-}
-
 const base: AwsE2eOptions['config'] = { capacityPerInstance: 1, maxInstances: 3, idleTime: '3s' };
 
 describe('spot interruptions end to end', () => {
   it('reruns a job interrupted mid-script on another instance within the same GitLab job', async () => {
     e2e = await startAwsE2e({ config: base });
-    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK);
+    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK, 'work', 'work started');
     e2e.double.controls.interrupt(instanceId, { kind: 'termination', noticeMs: 60_000 });
 
     const pipeline = await e2e.waitPipeline(pipelineId);
@@ -74,7 +61,12 @@ describe('spot interruptions end to end', () => {
 
   it('with interruption_mode = "fail" fails the job as runner_system_failure and retry: reruns it', async () => {
     e2e = await startAwsE2e({ config: { ...base, interruptionMode: 'fail' } });
-    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK_WITH_RETRY);
+    const { pipelineId, jobId, instanceId } = await jobUnderWay(
+      e2e,
+      WORK_WITH_RETRY,
+      'work',
+      'work started',
+    );
     e2e.double.controls.interrupt(instanceId, { kind: 'termination', noticeMs: 60_000 });
 
     const pipeline = await e2e.waitPipeline(pipelineId);
@@ -94,7 +86,7 @@ describe('spot interruptions end to end', () => {
 
   it('rescues a job whose instance vanishes without notice', async () => {
     e2e = await startAwsE2e({ config: base });
-    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK);
+    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK, 'work', 'work started');
     e2e.double.controls.vanish(instanceId);
 
     const pipeline = await e2e.waitPipeline(pipelineId);
@@ -106,40 +98,5 @@ describe('spot interruptions end to end', () => {
     expect(hosts[0]).toBe(instanceId);
     expect(hosts.slice(1)).not.toContain(instanceId);
     expect(trace).toContain('work finished');
-  });
-
-  it('acts on a notice from the interruption queue at once, not at the next poll', async () => {
-    e2e = await startAwsE2e({
-      config: {
-        ...base,
-        updateInterval: '60s',
-        updateIntervalWhenExpecting: '1s',
-        queue: true,
-        spotRequestChecks: false,
-      },
-    });
-    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK);
-    const noticedAt = clock.now();
-    e2e.double.controls.interrupt(instanceId, { kind: 'termination', noticeMs: 60_000 });
-    await e2e.waitFor('the job to be rerun', () => e2e!.trace(jobId).includes('rerun 1'), 15_000);
-    expect(clock.now() - noticedAt).toBeLessThan(15_000);
-    expect((await e2e.waitPipeline(pipelineId)).status).toBe('success');
-  });
-
-  it('finds a notice through IMDS polling of busy instances', async () => {
-    e2e = await startAwsE2e({
-      config: {
-        ...base,
-        updateInterval: '60s',
-        updateIntervalWhenExpecting: '1s',
-        imdsPoll: '1s',
-        spotRequestChecks: false,
-      },
-    });
-    const { pipelineId, jobId, instanceId } = await jobUnderWay(e2e, WORK);
-    e2e.double.controls.interrupt(instanceId, { kind: 'termination', noticeMs: 60_000 });
-    await e2e.waitFor('the job to be rerun', () => e2e!.trace(jobId).includes('rerun 1'), 15_000);
-    expect((await e2e.waitPipeline(pipelineId)).status).toBe('success');
-    expect(e2e.manager?.output()).toContain('imds polling on');
   });
 });
