@@ -1,23 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/platform/clock.js';
-import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+import { useE2e } from './use-e2e.js';
 
 const clock = new SystemClock();
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 describe('the local fleet', () => {
   it('scales up from zero for a burst of jobs and back to zero after idle_time', async () => {
-    h = await startE2e({
+    const h = await e2e.start({
       config: { capacityPerInstance: 2, maxInstances: 3, idleTime: '2s', idleCount: 0 },
     });
-    const harness = h;
     const instancesDir = join(h.dataDir, 'instances');
     const project = await h.createProject('fan-out');
     expect(h.instances()).toEqual([]);
@@ -26,7 +20,7 @@ describe('the local fleet', () => {
     let sampling = true;
     const sampler = (async (): Promise<void> => {
       while (sampling) {
-        const instances = harness.instances();
+        const instances = h.instances();
         counts.push({
           atMs: clock.now(),
           instances: instances.length,
@@ -54,11 +48,7 @@ describe('the local fleet', () => {
     expect([...perInstance.values()].sort()).toEqual([2, 2, 2]);
     expect((await readdir(instancesDir)).length).toBe(3);
 
-    await h.waitFor(
-      'the fleet to scale back to zero',
-      () => harness.instances().length === 0,
-      20_000,
-    );
+    await h.waitFor('the fleet to scale back to zero', () => h.instances().length === 0, 20_000);
     const zeroAtMs = clock.now();
     sampling = false;
     await sampler;

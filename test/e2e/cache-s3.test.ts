@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startS3Double, type S3Double } from '../support/s3-double.js';
-import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+import { useE2e } from './use-e2e.js';
 
-let h: E2eHarness | undefined;
 let s3: S3Double | undefined;
 afterEach(async () => {
-  const leftovers = await h?.close();
   await s3?.stop();
-  h = undefined;
   s3 = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
 });
+// Registered last, so it runs first: the manager stops before the S3 double does.
+const e2e = useE2e();
 
 const BUCKET = 'e2e-runner-cache';
 
@@ -20,7 +18,7 @@ const shortToken = (token: string): string => token.replace(/^glrt-(t[123]_)?/, 
 describe('the S3 cache', () => {
   it('is saved by the first pipeline and restored by the second from S3', async () => {
     s3 = await startS3Double();
-    h = await startE2e({
+    const h = await e2e.start({
       config: {
         // No shared local cache dir: each instance keeps its own, so only S3 links the runs.
         cacheDir: null,

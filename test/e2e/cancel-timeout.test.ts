@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/platform/clock.js';
-import { NO_LEFTOVERS, processesUnder, startE2e, type E2eHarness } from './harness.js';
+import { processesUnder, type E2eHarness } from './harness.js';
+import { useE2e } from './use-e2e.js';
 
 const clock = new SystemClock();
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 /** The JSON bodies of the runner's `PUT /jobs/:id` requests for one job. */
 function jobUpdates(harness: E2eHarness, jobId: number): Record<string, unknown>[] {
@@ -19,17 +15,16 @@ function jobUpdates(harness: E2eHarness, jobId: number): Record<string, unknown>
 
 describe('a job cancelled while its script sleeps', () => {
   it('runs after_script, ends canceled and leaves no process on the instance', async () => {
-    h = await startE2e();
-    const harness = h;
+    const h = await e2e.start();
     const project = await h.createProject('cancel-midway');
     const created = await h.server.createPipeline(project.id);
     const jobId = created.jobs[0]!.id;
 
     await h.waitFor('the script to start', () =>
-      harness.trace(jobId).includes('started long job with a background sleeper'),
+      h.trace(jobId).includes('started long job with a background sleeper'),
     );
     const instance = await h.waitFor('the job on an instance', () =>
-      harness.instances().find((i) => i.jobIds.includes(jobId)),
+      h.instances().find((i) => i.jobIds.includes(jobId)),
     );
     const instanceDir = h.localProvider().instanceDir(instance.id)!;
     expect(h.localProvider().processPids(instance.id).length).toBeGreaterThan(0);
@@ -49,7 +44,7 @@ describe('a job cancelled while its script sleeps', () => {
     // gitlab-runner reports a finished graceful cancel as failed/unknown_failure; Rails makes it canceled.
     expect(finalUpdate).toMatchObject({ state: 'failed', failure_reason: 'unknown_failure' });
     await h.waitFor('the slot to be released', () =>
-      harness.instances().every((i) => !i.jobIds.includes(jobId)),
+      h.instances().every((i) => !i.jobIds.includes(jobId)),
     );
     expect(h.localProvider().processPids(instance.id)).toEqual([]);
     expect(await processesUnder(instanceDir)).toEqual([]);
@@ -58,13 +53,12 @@ describe('a job cancelled while its script sleeps', () => {
 
 describe('a job force-cancelled while its script runs', () => {
   it('is aborted at once: no after_script, no final update, its processes killed', async () => {
-    h = await startE2e();
-    const harness = h;
+    const h = await e2e.start();
     const project = await h.createProject('cancel-midway');
     const created = await h.server.createPipeline(project.id);
     const jobId = created.jobs[0]!.id;
-    await h.waitFor('the script to start', () => harness.trace(jobId).includes('tick 1'));
-    const instance = harness.instances().find((i) => i.jobIds.includes(jobId))!;
+    await h.waitFor('the script to start', () => h.trace(jobId).includes('tick 1'));
+    const instance = h.instances().find((i) => i.jobIds.includes(jobId))!;
     const instanceDir = h.localProvider().instanceDir(instance.id)!;
 
     expect(h.server.cancelJob(jobId, { force: true })).toBe(true);
@@ -72,7 +66,7 @@ describe('a job force-cancelled while its script runs', () => {
     const updatesBefore = jobUpdates(h, jobId).length;
     await h.waitFor(
       'the job to be dropped by the runner',
-      () => harness.instances().every((i) => !i.jobIds.includes(jobId)),
+      () => h.instances().every((i) => !i.jobIds.includes(jobId)),
       15_000,
     );
     expect(h.localProvider().processPids(instance.id)).toEqual([]);
@@ -88,7 +82,7 @@ describe('a job force-cancelled while its script runs', () => {
 
 describe('a job running past its timeout', () => {
   it('is killed and fails with job_execution_timeout', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('timeout-kill');
     const startedAt = clock.now();
     const pipeline = await h.runPipeline(project.id, 60_000);

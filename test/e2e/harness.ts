@@ -92,6 +92,8 @@ export interface E2eHarness {
   localProvider(): LocalProvider;
   /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
   waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs?: number): Promise<T>;
+  /** What happened, for a failed test: jobs, fleet, the last log lines and requests. */
+  diagnostics(): string;
   close(): Promise<Leftovers>;
 }
 
@@ -181,7 +183,7 @@ function makeHarness(p: Parts): E2eHarness {
     ...p,
     createProject: (name, options = {}) =>
       server.createProject({ sourceDir: join(PROJECTS_DIR, name), ...options }),
-    async runPipeline(projectId, timeoutMs = 90_000) {
+    async runPipeline(projectId, timeoutMs = 45_000) {
       const pipeline = await server.createPipeline(projectId);
       return server.waitForPipeline(pipeline.id, { timeoutMs });
     },
@@ -195,6 +197,7 @@ function makeHarness(p: Parts): E2eHarness {
     instances: () => started.manager.status().runners[0]?.fleet?.instances ?? [],
     localProvider: () => stack().provider as LocalProvider,
     waitFor,
+    diagnostics: () => describeState(p),
     async close(): Promise<Leftovers> {
       const errors: unknown[] = [];
       const attempt = (work: Promise<unknown>): Promise<unknown> =>
@@ -215,6 +218,32 @@ function makeHarness(p: Parts): E2eHarness {
       return { processes, instanceDirs, handles };
     },
   };
+}
+
+function describeState(p: Parts): string {
+  const jobs = p.server
+    .pipelines()
+    .flatMap((pl) =>
+      pl.jobs.map(
+        (j) => `  #${j.id} ${j.name} ${j.status}${j.awaitingAck ? ' (awaiting ack)' : ''}`,
+      ),
+    );
+  const logs = p.logs.records
+    .filter((r) => r.level !== 'debug' && r.level !== 'trace')
+    .slice(-80)
+    .map((r) => `  ${r.level} ${r.msg} ${JSON.stringify(r.fields)}`);
+  const requests = p.proxy.requests
+    .slice(-60)
+    .map((r) => `  ${r.atMs} ${r.method} ${r.path} ${String(r.status)}`);
+  return [
+    'jobs:',
+    ...jobs,
+    `manager: ${JSON.stringify(p.started.manager.status(), null, 1)}`,
+    'last log lines:',
+    ...logs,
+    'last requests:',
+    ...requests,
+  ].join('\n');
 }
 
 /** Processes of this user whose cwd is inside `dir` (job processes left running). */

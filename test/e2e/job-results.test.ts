@@ -1,18 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from './use-e2e.js';
 
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 describe('failing jobs', () => {
   it('allowed to fail (allow_failure and a listed exit code) leave the pipeline passed with warnings', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const allowed = await h.createProject('allow-failure');
     const missed = await h.createProject('allow-failure-miss');
     const [pipeline, failedPipeline] = await Promise.all([
@@ -41,7 +36,7 @@ describe('failing jobs', () => {
   });
 
   it('with retry: 1 is retried as a new job, and the second attempt passes', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const markerDir = join(h.dataDir, 'markers');
     await mkdir(markerDir);
     const project = await h.createProject('retry-once', { variables: { MARKER_DIR: markerDir } });

@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from './use-e2e.js';
 
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 const SECRET = 'e2e-Secret-9b7c1d55';
 
 describe('secrets', () => {
   it('a masked project variable never reaches a stored trace, a trace PATCH body or a log line', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('masked-secret');
     expect(project.variables.find((v) => v.key === 'E2E_SECRET')?.masked).toBe(true);
     const pipeline = await h.runPipeline(project.id);
@@ -44,7 +39,7 @@ describe('secrets', () => {
     }
     // The slow job's value was printed over ~2 s, so it spanned several PATCH requests.
     const leakPatches = sent.filter((r) =>
-      r.path.startsWith(`/api/v4/jobs/${h!.job(pipeline, 'leak').id}/trace`),
+      r.path.startsWith(`/api/v4/jobs/${h.job(pipeline, 'leak').id}/trace`),
     );
     expect(leakPatches.length).toBeGreaterThanOrEqual(2);
     const logs = JSON.stringify(h.logs.records);
@@ -53,7 +48,7 @@ describe('secrets', () => {
   });
 
   it('the runner and job tokens never reach a log line or a trace PATCH', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('artifacts-flow');
     const pipeline = await h.runPipeline(project.id);
     expect(pipeline.status).toBe('success');

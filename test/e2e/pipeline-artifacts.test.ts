@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from './use-e2e.js';
 
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 describe('a multi-stage pipeline on local instances', () => {
   it('passes artifacts from build to test (needs) and to deploy (dependencies)', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('artifacts-flow');
     const pipeline = await h.runPipeline(project.id);
 

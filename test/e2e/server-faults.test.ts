@@ -1,13 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NO_LEFTOVERS, startE2e, type E2eHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from './use-e2e.js';
 import type { TappedRequest } from './tap-proxy.js';
 
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 const statuses = (requests: readonly TappedRequest[], method: string, path: RegExp): number[] =>
   requests.filter((r) => r.method === method && path.test(r.path)).map((r) => r.status ?? 0);
@@ -18,7 +13,7 @@ const pollAnswers = (requests: readonly TappedRequest[]): number[] =>
 
 describe('the manager facing a misbehaving GitLab', () => {
   it('completes jobs through 500s on jobs/request, a 416 on a trace PATCH and a failed final PUT', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('two-jobs');
     h.server.faults.inject('jobs/request', { status: 500, times: 3 });
     h.server.faults.inject('jobs/trace', { status: 416, times: 1 });
@@ -44,7 +39,7 @@ describe('the manager facing a misbehaving GitLab', () => {
   });
 
   it('waits out 409s and a 429 with Retry-After, then takes the jobs', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('two-jobs');
     h.server.faults.inject('jobs/request', { status: 409, times: 2 });
     const first = await h.runPipeline(project.id);
@@ -66,7 +61,7 @@ describe('the manager facing a misbehaving GitLab', () => {
   });
 
   it('fails a job whose payload it cannot read, with a reason, and goes on with the next', async () => {
-    h = await startE2e();
+    const h = await e2e.start();
     const project = await h.createProject('two-jobs');
     h.server.faults.malformedPayload(1);
     const pipeline = await h.runPipeline(project.id);

@@ -1,18 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { NO_LEFTOVERS, processesUnder, startE2e, type E2eHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { processesUnder } from './harness.js';
+import { useE2e } from './use-e2e.js';
 
-let h: E2eHarness | undefined;
-afterEach(async () => {
-  const leftovers = await h?.close();
-  h = undefined;
-  if (leftovers) expect(leftovers).toEqual(NO_LEFTOVERS);
-});
+const e2e = useE2e();
 
 describe('the shell executor (jobs on the manager itself)', () => {
   it('runs a multi-stage pipeline with artifacts in builds_dir', async () => {
-    h = await startE2e({ config: { executor: 'shell', limit: 4 } });
+    const h = await e2e.start({ config: { executor: 'shell', limit: 4 } });
     const project = await h.createProject('artifacts-flow');
     const pipeline = await h.runPipeline(project.id);
 
@@ -35,23 +31,19 @@ describe('the shell executor (jobs on the manager itself)', () => {
   });
 
   it("kills the job's processes on the manager when the job is cancelled", async () => {
-    h = await startE2e({ config: { executor: 'shell', limit: 2 } });
-    const harness = h;
+    const h = await e2e.start({ config: { executor: 'shell', limit: 2 } });
     const project = await h.createProject('cancel-midway');
     const created = await h.server.createPipeline(project.id);
     const jobId = created.jobs[0]!.id;
     const buildsDir = join(h.dataDir, 'builds');
-    await h.waitFor('the script to start', () => harness.trace(jobId).includes('tick 1'));
+    await h.waitFor('the script to start', () => h.trace(jobId).includes('tick 1'));
     expect((await processesUnder(buildsDir)).length).toBeGreaterThanOrEqual(2);
 
     h.server.cancelJob(jobId);
     const done = await h.server.waitForPipeline(created.id, { timeoutMs: 20_000 });
     expect(h.job(done, 'long').status).toBe('canceled');
     expect(h.trace(jobId)).toContain('after_script ran with status canceled');
-    await h.waitFor(
-      'the job to be released',
-      () => harness.started.manager.status().jobsRunning === 0,
-    );
+    await h.waitFor('the job to be released', () => h.started.manager.status().jobsRunning === 0);
     expect(await processesUnder(buildsDir)).toEqual([]);
   });
 });
