@@ -1,6 +1,6 @@
 /** The executor for a runner's `executor` setting. */
 import type { CompiledRunner } from '../config/types.js';
-import { createShellExecutor } from '../executors/index.js';
+import { createDockerExecutor, createShellExecutor } from '../executors/index.js';
 import type { Executor } from '../executors/executor.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -18,7 +18,7 @@ export function buildExecutor(
       return createShellExecutor(deps, { name: 'shell', version });
     case 'docker-autoscaler':
     case 'docker':
-      throw new UserError(`executor "${runner.executor}" is not wired yet`, 'config_invalid');
+      return createDockerExecutor(deps, { name: runner.executor, version });
     default:
       throw new UserError(`unsupported executor "${String(runner.executor)}"`, 'config_invalid');
   }

@@ -186,7 +186,13 @@ export function buildRunnerStack(
       ...(built.self ? {} : { confirmLoss: confirmLossVia({ clock: deps.clock, fleet }) }),
       ...rerunOnFallback(built.provider, runner),
     },
-    { runner, gitlabUrl: runner.cloneUrl ?? runner.url, checkIntervalMs: config.checkIntervalMs },
+    {
+      runner,
+      gitlabUrl: runner.cloneUrl ?? runner.url,
+      checkIntervalMs: config.checkIntervalMs,
+      unhealthyRequestsLimit: runner.unhealthyRequestsLimit,
+      unhealthyIntervalMs: runner.unhealthyIntervalMs,
+    },
   );
   return {
     runner,

@@ -21,6 +21,7 @@ import { startManager } from './start-manager.js';
 import { sandboxConfigToml } from './sandbox-config.js';
 import { createSandboxProgress } from './sandbox-progress.js';
 import { detectDocker } from './detect-docker.js';
+import { startContainerRelay } from './container-relay.js';
 
 interface SandboxOptions {
   dataDir?: string;
@@ -79,18 +80,28 @@ async function runSandbox(
   const logger = createLogger({ level: opts.verbose ? 'info' : 'warn', format: 'text' });
   const out = (line: string): void => println(ctx.stdout, line);
 
-  const server = createSandboxServer(
-    { clock, logger: logger.child({ component: 'sandbox' }) },
-    { dataDir: join(dataDir, 'gitlab'), longPollMs: 2_000, traceUpdateIntervalS: 1 },
-  );
-  const { url } = await server.start();
-  out(`sandbox: GitLab-compatible server at ${url} (data in ${dataDir})`);
   const executor =
     opts.executor === 'auto'
       ? (await detectDocker())
         ? 'docker-autoscaler'
         : 'instance'
       : opts.executor;
+  // Jobs in containers reach the embedded GitLab through the Docker bridge, not 127.0.0.1.
+  const relay = executor === 'docker-autoscaler' ? await startContainerRelay() : undefined;
+  const server = createSandboxServer(
+    { clock, logger: logger.child({ component: 'sandbox' }) },
+    {
+      dataDir: join(dataDir, 'gitlab'),
+      longPollMs: 2_000,
+      traceUpdateIntervalS: 1,
+      ...(relay ? { externalUrl: relay.url } : {}),
+    },
+  );
+  const { listenUrl: url } = await server.start();
+  relay?.setTarget(Number(new URL(url).port));
+  out(
+    `sandbox: GitLab-compatible server at ${url}${relay ? ` (containers use ${relay.url})` : ''} (data in ${dataDir})`,
+  );
   const project = await server.createProject({ sourceDir: projectDir });
   const runner = server.createRunner({
     description: `spotrunner sandbox (${executor})`,
@@ -103,6 +114,7 @@ async function runSandbox(
       url,
       token: runner.token,
       executor,
+      ...(relay ? { cloneUrl: relay.url } : {}),
       instancesDir: join(dataDir, 'instances'),
       cacheDir: join(dataDir, 'cache'),
       maxInstances,
@@ -156,5 +168,6 @@ async function runSandbox(
     stop();
     await started.close(10_000);
     await server.stop();
+    await relay?.stop();
   }
 }

@@ -13,6 +13,8 @@ export interface SandboxConfigInput {
   bootDelay: string;
   helperImage?: string;
   image?: string;
+  /** How instances (containers) reach the server, when not by `url`. */
+  cloneUrl?: string;
 }
 
 export function sandboxConfigToml(i: SandboxConfigInput): string {
@@ -34,8 +36,9 @@ shutdown_timeout = 30
   url = "${i.url}"
   token = "${i.token}"
   executor = "${i.executor}"
+  unhealthy_interval = "5s"
   cache_dir = "${i.cacheDir}"
-${docker}  [runners.autoscaler]
+${i.cloneUrl ? `  clone_url = "${i.cloneUrl}"\n` : ''}${docker}  [runners.autoscaler]
     plugin = "local"
     capacity_per_instance = 2
     max_instances = ${i.maxInstances}

@@ -3,6 +3,7 @@ import type { RawRunner } from './schema.js';
 import type { CompiledRunner, ExecutorName } from './types.js';
 import { DEFAULTS, OTHER_GITLAB_EXECUTORS, SUPPORTED_EXECUTORS } from './defaults.js';
 import {
+  durationOr,
   nonEmpty,
   positiveOr,
   reportError,
@@ -141,6 +142,11 @@ export function compileRunner(
     executor,
     limit: raw.limit ?? 0,
     requestConcurrency: positiveOr(raw.request_concurrency, DEFAULTS.requestConcurrency),
+    unhealthyRequestsLimit: positiveOr(
+      raw.unhealthy_requests_limit,
+      DEFAULTS.unhealthyRequestsLimit,
+    ),
+    unhealthyIntervalMs: durationOr(raw.unhealthy_interval, DEFAULTS.unhealthyIntervalMs),
     outputLimitBytes: positiveOr(raw.output_limit, DEFAULTS.outputLimitKiB) * 1024,
     environment: raw.environment ?? [],
     shell: nonEmpty(raw.shell) ?? (windows ? 'pwsh' : DEFAULTS.shell),

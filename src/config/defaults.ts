@@ -12,6 +12,8 @@ export const DEFAULTS = {
   /** KiB. */
   outputLimitKiB: 4096,
   requestConcurrency: 1,
+  unhealthyRequestsLimit: 3,
+  unhealthyIntervalMs: 60 * 60_000,
   shell: 'bash',
   capacityPerInstance: 1,
   instanceAcquireTimeoutMs: 15 * 60_000,

@@ -162,8 +162,6 @@ const runner: TableSpec = {
   schema: runnerSchema,
   ignored: {
     ...zeroDefaults([
-      'unhealthy_requests_limit',
-      'unhealthy_interval',
       'safe_directory_checkout',
       'clean_git_config',
       'job_status_final_update_retry_limit',

@@ -246,6 +246,8 @@ export const runnerSchema = z.object({
   executor: str().optional(),
   limit: whole(0).optional(),
   request_concurrency: anyInt().optional(),
+  unhealthy_requests_limit: anyInt().optional(),
+  unhealthy_interval: duration(),
   output_limit: anyInt().optional(),
   environment: strings().optional(),
   shell: oneOf(['bash', 'sh', 'pwsh', 'powershell', 'cmd', '']).optional(),

@@ -48,6 +48,10 @@ export interface CompiledRunner {
   /** Most concurrent jobs for this runner; 0 = unlimited (bounded by `concurrent`). */
   limit: number;
   requestConcurrency: number;
+  /** Unhealthy answers to job requests (403, transport errors) before requests pause; default 3. */
+  unhealthyRequestsLimit: number;
+  /** How long requests pause after that; default 60 min. */
+  unhealthyIntervalMs: number;
   /** Trace size limit in bytes (`output_limit` KiB × 1024; default 4 MiB). */
   outputLimitBytes: number;
   environment: readonly string[];

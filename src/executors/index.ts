@@ -13,3 +13,8 @@ export {
   type ShellExecutorOptions,
 } from './shell/shell-executor.js';
 export * as script from './script/index.js';
+export {
+  createDockerExecutor,
+  type DockerExecutorDeps,
+  type DockerExecutorOptions,
+} from './docker/index.js';

@@ -13,7 +13,6 @@ import { SpotrunnerError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
-import { ANSI } from '../script/shell-quote.js';
 import { attemptsFailure, finishJob, pickFailure, type JobFailure } from '../shell/job-failure.js';
 import { readAttempts, readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
 import { safeCacheUrls } from '../shell/safe-cache-urls.js';
@@ -110,7 +109,7 @@ export class DockerJobRun {
     trace.write(`Running with spotrunner ${version} (${revision})\n`);
     trace.write(`  on ${runner.name} ${this.#sc.layout.shortToken}\n`);
     const header = `Preparing the "${executorName}" executor`;
-    trace.sectionStart('prepare_executor', `${ANSI.boldCyan}${header}${ANSI.reset}`);
+    trace.sectionStart('prepare_executor', header);
     this.#options.onPhase?.('prepare', 'start');
     try {
       const setup = planDockerEnvironment(this.#ctx, this.#sc, this.#options);
@@ -118,6 +117,7 @@ export class DockerJobRun {
       trace.write(`Using Docker executor with image ${setup.environment.images.build.name} ...\n`);
       for (const s of setup.environment.services) trace.write(`Starting service ${s.name} ...\n`);
       trace.write(`Running on ${instance.id} (slot ${instance.slot})...\n`);
+      for (const note of this.#ctx.notes ?? []) trace.info(note);
       this.#env = new DockerJobEnvironment(
         {
           ...this.#deps,
@@ -149,7 +149,7 @@ export class DockerJobRun {
   #prepareScript(): void {
     const { trace, instance } = this.#ctx;
     const name = 'prepare_script';
-    trace.sectionStart(name, `${ANSI.boldCyan}${script.stageDescription(name)}${ANSI.reset}`);
+    trace.sectionStart(name, script.stageDescription(name));
     trace.write(`Running on ${this.#env?.helperHostname ?? ''} via ${instance.id}...\n`);
     trace.sectionEnd(name);
   }

@@ -91,6 +91,8 @@ export function makeRunner(overrides: Partial<CompiledRunner> = {}): CompiledRun
     executor: 'instance',
     limit: 0,
     requestConcurrency: 1,
+    unhealthyRequestsLimit: 3,
+    unhealthyIntervalMs: 3_600_000,
     outputLimitBytes: 4 * 1024 * 1024,
     environment: [],
     shell: 'bash',
