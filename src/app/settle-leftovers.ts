@@ -50,7 +50,8 @@ export async function settleLeftoverJobs(
           state: 'failed',
           failureReason: 'runner_system_failure',
         });
-        if (update.kind === 'abort') {
+        // GitLab answers our `failed` with 200 + `Job-Status: failed` (kind abort): delivered.
+        if (update.kind === 'abort' && update.status !== 200) {
           log.info({}, 'leftover job already finished in gitlab');
           result.gone.push(job.id);
         } else {
