@@ -101,7 +101,9 @@ export async function handleJob(
 
       const lost =
         acquired.acquisition.signal.aborted ||
-        (isSystemFailure(outcome) && (await deps.confirmLoss?.(acquired.acquisition)) === true);
+        (isSystemFailure(outcome) &&
+          !options.forceSignal.aborted &&
+          (await deps.confirmLoss?.(acquired.acquisition)) === true);
       if (!lost) break;
       const why = describeLoss(acquired.acquisition.signal.reason, acquired.acquisition.instanceId);
       log.warn(

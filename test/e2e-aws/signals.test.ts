@@ -33,12 +33,13 @@ describe('manager signals', () => {
     e2e.manager!.signal('SIGTERM');
     const code = await e2e.manager!.exited();
     const exitedAt = clock.now();
-    expect(code).toBe(0);
+    const log = `--- manager ---\n${e2e.manager!.output().slice(-4000)}\n--- trace ---\n${e2e.trace(jobId)}`;
+    expect(code, log).toBe(0);
     const job = e2e.server.job(jobId)!;
-    expect(job.status).toBe('success');
-    expect(e2e.trace(jobId)).toContain('slow finished');
-    expect(Date.parse(job.finishedAt!)).toBeLessThanOrEqual(exitedAt);
-    expect((await e2e.waitPipeline(pipelineId)).status).toBe('success');
+    expect(job.status, log).toBe('success');
+    expect(e2e.trace(jobId), log).toContain('slow finished');
+    expect(Date.parse(job.finishedAt!), log).toBeLessThanOrEqual(exitedAt);
+    expect((await e2e.waitPipeline(pipelineId)).status, log).toBe('success');
   });
 
   it('SIGINT mid-job reports the job as failed promptly and exits', async () => {
