@@ -12,7 +12,7 @@ interface CliRun {
 }
 
 /** Runs `node bin/spotrunner.js ARGS` and collects its output. */
-function runCli(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
+function runCli(args: readonly string[], timeoutMs = 50_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/spotrunner.js'), ...args], {
       cwd: REPO_ROOT,
@@ -53,8 +53,9 @@ describe('spotrunner sandbox (the CLI)', () => {
       dataDir,
     ]);
 
-    expect(run.stderr).not.toMatch(/ERROR|WARN|Error:/);
-    expect(run.code).toBe(0);
+    const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    expect(run.stderr, output).not.toMatch(/ERROR|WARN|Error:/);
+    expect(run.code, output).toBe(0);
     const out = run.stdout;
     expect(out).toMatch(/pipeline #1 on main \([0-9a-f]{8}\): passed with warnings/);
     for (const [id, name] of [
@@ -93,8 +94,9 @@ describe('spotrunner sandbox (the CLI)', () => {
       dataDir,
     ]);
 
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
+    const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    expect(run.code, output).toBe(1);
+    expect(run.stdout, output).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
     expect(run.stdout).toContain('sandbox: pipeline failed (exit code 1)');
     expect(await readdir(join(dataDir, 'instances'))).toEqual([]);
   });
