@@ -43,12 +43,49 @@ async function trackAttempts(h: AwsE2e, attempts: Attempts): Promise<Set<string>
   return busy;
 }
 
+interface Injection {
+  attempts: Attempts;
+  hits: string[];
+  vanished: number;
+  wallMs: number;
+}
+
+/** Runs the pipeline to its end, interrupting `planned` busy instances at random moments. */
+async function runWithFaults(
+  h: AwsE2e,
+  pipelineId: number,
+  planned: number,
+  random: SeededRandom,
+): Promise<Injection> {
+  const startedAt = clock.now();
+  const out: Injection = { attempts: new Map(), hits: [], vanished: 0, wallMs: 0 };
+  let nextHitMs = startedAt + 3_000 + random.next() * 4_000;
+  for (;;) {
+    const busy = await trackAttempts(h, out.attempts);
+    const status = h.server.pipeline(pipelineId)?.status;
+    if (status && !['created', 'pending', 'running'].includes(status)) break;
+    if (clock.now() - startedAt > 10 * 60_000) throw new Error('pipeline did not finish in 10 min');
+    const candidates = [...busy].filter((id) => !out.hits.includes(id));
+    if (out.hits.length < planned && clock.now() >= nextHitMs && candidates.length > 0) {
+      const victim = candidates[random.int(0, candidates.length - 1)]!;
+      out.hits.push(victim);
+      if (out.hits.length === planned) {
+        h.double.controls.vanish(victim);
+        out.vanished++;
+      } else h.double.controls.interrupt(victim, { kind: 'termination', noticeMs: 30_000 });
+      nextHitMs = clock.now() + 1_000 + random.next() * 4_000;
+    }
+    await clock.sleep(200);
+  }
+  out.wallMs = clock.now() - startedAt;
+  return out;
+}
+
 export async function benchFaultInjection(
   options: FaultInjectionOptions = {},
 ): Promise<BenchResult> {
   const jobs = options.jobs ?? 20;
   const planned = options.interruptions ?? 5;
-  const random = new SeededRandom(options.seed ?? 7);
   const h = await startAwsE2e({
     groups: [{ name: 'spot', max: 8 }],
     config: {
@@ -60,33 +97,10 @@ export async function benchFaultInjection(
     },
   });
   try {
-    const startedAt = clock.now();
     const pipelineId = await h.startPipeline(
       await h.createProject(pipelineYaml(jobs, options.jobSeconds ?? 6)),
     );
-    const attempts: Attempts = new Map();
-    const hits: string[] = [];
-    let nextHitMs = startedAt + 3_000 + random.next() * 4_000;
-    let vanished = 0;
-    for (;;) {
-      const busy = await trackAttempts(h, attempts);
-      const done = h.server.pipeline(pipelineId)?.status;
-      if (done && !['created', 'pending', 'running'].includes(done)) break;
-      if (clock.now() - startedAt > 10 * 60_000)
-        throw new Error('pipeline did not finish in 10 min');
-      const candidates = [...busy].filter((id) => !hits.includes(id));
-      if (hits.length < planned && clock.now() >= nextHitMs && candidates.length > 0) {
-        const victim = candidates[random.int(0, candidates.length - 1)]!;
-        hits.push(victim);
-        if (hits.length === planned) {
-          h.double.controls.vanish(victim);
-          vanished++;
-        } else h.double.controls.interrupt(victim, { kind: 'termination', noticeMs: 30_000 });
-        nextHitMs = clock.now() + 1_000 + random.next() * 4_000;
-      }
-      await clock.sleep(200);
-    }
-    const wallMs = clock.now() - startedAt;
+    const run = await runWithFaults(h, pipelineId, planned, new SeededRandom(options.seed ?? 7));
     const final = await h.waitPipeline(pipelineId);
     let rerun = 0;
     let extraMs = 0;
@@ -94,7 +108,7 @@ export async function benchFaultInjection(
       if (!h.trace(job.id).includes('Running the job again')) continue;
       rerun++;
       const start = Date.parse(job.startedAt ?? '');
-      const last = attempts.get(job.id)?.sinceMs;
+      const last = run.attempts.get(job.id)?.sinceMs;
       if (!Number.isNaN(start) && last !== undefined) extraMs += Math.max(0, last - start);
     }
     const lost = final.jobs.filter((j) => j.status !== 'success').length;
@@ -104,12 +118,12 @@ export async function benchFaultInjection(
       ok: lost === 0,
       figures: {
         jobs: final.jobs.length,
-        'interruptions injected': hits.length,
-        'of which without notice (vanish)': vanished,
+        'interruptions injected': run.hits.length,
+        'of which without notice (vanish)': run.vanished,
         'jobs lost': lost,
         'jobs rerun': rerun,
         'extra job minutes (reruns)': Math.round((extraMs / 60_000) * 100) / 100,
-        'pipeline wall time (s)': Math.round(wallMs / 100) / 10,
+        'pipeline wall time (s)': Math.round(run.wallMs / 100) / 10,
       },
     };
   } finally {

@@ -105,6 +105,61 @@ function groupRef(
   };
 }
 
+async function writeConfig(
+  file: string,
+  c: NonNullable<AwsE2eOptions['config']>,
+  at: {
+    url: string;
+    token: string;
+    listenAddress: string;
+    sshPort: number;
+    double: AwsDouble;
+    profile: TestAwsProfile;
+  },
+): Promise<void> {
+  const {
+    group: _g,
+    fallback: _f,
+    queue: _q,
+    imdsPoll: _i,
+    spotRequestChecks: _s,
+    ...tunables
+  } = c;
+  const toml = awsE2eConfigToml({
+    ...tunables,
+    url: at.url,
+    token: at.token,
+    listenAddress: at.listenAddress,
+    sshPort: at.sshPort,
+    group: groupRef(at.double, at.profile, c.group ?? 'spot', c),
+    ...(c.fallback
+      ? {
+          fallback: {
+            group: groupRef(at.double, at.profile, c.fallback.group, c),
+            after: c.fallback.after,
+          },
+        }
+      : {}),
+  });
+  await writeFile(file, toml, { mode: 0o600 });
+}
+
+/** Polls `check` until it gives a value (not undefined/false); `describe` explains a timeout. */
+async function pollUntil<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<T> {
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (clock.now() > deadline) throw new Error(`timed out waiting for ${what}\n${describe()}`);
+    await clock.sleep(100);
+  }
+}
+
 export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> {
   const cleanup: (() => Promise<unknown>)[] = [];
   const dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-e2e-aws-'));
@@ -133,33 +188,15 @@ export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> 
     cleanup.unshift(() => profile.remove());
     const runner = server.createRunner({ description: 'e2e-aws', runUntagged: true });
     const listenPort = await freePort();
-    const c = options.config ?? {};
-    const {
-      group: _g,
-      fallback: _f,
-      queue: _q,
-      imdsPoll: _i,
-      spotRequestChecks: _s,
-      ...tunables
-    } = c;
-    const toml = awsE2eConfigToml({
-      ...tunables,
+    const configFile = join(dataDir, 'config.toml');
+    await writeConfig(configFile, options.config ?? {}, {
       url,
       token: runner.token,
       listenAddress: `127.0.0.1:${listenPort}`,
       sshPort,
-      group: groupRef(double, profile, c.group ?? 'spot', c),
-      ...(c.fallback
-        ? {
-            fallback: {
-              group: groupRef(double, profile, c.fallback.group, c),
-              after: c.fallback.after,
-            },
-          }
-        : {}),
+      double,
+      profile,
     });
-    const configFile = join(dataDir, 'config.toml');
-    await writeFile(configFile, toml, { mode: 0o600 });
     const e2e = makeHarness({
       server,
       double,
@@ -193,19 +230,13 @@ interface Parts {
 function makeHarness(p: Parts): AwsE2e {
   const { server } = p;
   let projects = 0;
-  const waitFor: AwsE2e['waitFor'] = async (what, check, timeoutMs = 30_000) => {
-    const deadline = clock.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      if (clock.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}\n--- manager ---\n${e2e.manager?.output().slice(-4000) ?? ''}`,
-        );
-      }
-      await clock.sleep(100);
-    }
-  };
+  const waitFor: AwsE2e['waitFor'] = (what, check, timeoutMs = 30_000) =>
+    pollUntil(
+      what,
+      check,
+      timeoutMs,
+      () => `--- manager ---\n${e2e.manager?.output().slice(-4000) ?? ''}`,
+    );
   const status = async (): Promise<StatusDoc> => {
     const res = await fetch(`${p.statusUrl}/status`);
     return (await res.json()) as StatusDoc;
