@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { arch as osArch, platform, userInfo } from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import type { Clock } from '../../platform/clock.js';
 import { SpotrunnerError, describeError } from '../../platform/errors.js';
 import { mapLimit } from '../../platform/limiter.js';
@@ -27,6 +26,7 @@ import {
   type LocalProviderOptions,
 } from './local-options.js';
 import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
+import { generateEd25519KeyPair } from './ssh-key-pair.js';
 
 export interface LocalProvider extends Provider {
   /** The working directory (and HOME) of an instance, while it exists. */
@@ -69,7 +69,7 @@ class LocalInstances implements LocalProvider {
   readonly #o: LocalProviderOptions;
   readonly #maxInstances: number;
   readonly #token = randomBytes(3).toString('hex');
-  readonly #clientKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'spotrunner-local' });
+  readonly #clientKey = generateEd25519KeyPair('spotrunner-local');
   readonly #username = userInfo().username;
   readonly #instances = new Map<string, LocalInstance>();
   #seq = 0;
@@ -191,7 +191,7 @@ class LocalInstances implements LocalProvider {
     const logger = this.#logger.child({ instanceId: instance.id });
     try {
       await mkdir(instance.dir, { recursive: true });
-      const hostPair = ssh2.utils.generateKeyPairSync('ed25519', { comment: instance.id });
+      const hostPair = generateEd25519KeyPair(instance.id);
       instance.server = await startLocalSshServer(
         { clock: this.#clock, logger },
         {
