@@ -26,7 +26,7 @@ import {
   type LocalProviderOptions,
 } from './local-options.js';
 import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
-import { generateEd25519KeyPair } from './ssh-key-pair.js';
+import { generateEd25519KeyPair } from '../../connect/ssh-key-pair.js';
 
 export interface LocalProvider extends Provider {
   /** The working directory (and HOME) of an instance, while it exists. */

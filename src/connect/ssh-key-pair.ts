@@ -1,11 +1,11 @@
 /**
- * Ed25519 key pairs for local instances. ssh2's `generateKeyPairSync('ed25519')` strips leading
- * zero bytes from the public key, so about 1 key in 256 is 31 bytes long and `parseKey` (and the
- * ssh2 server or client using it) rejects it as malformed (mscdex/ssh2#1390, #1513). Generate
- * again until both halves parse.
+ * Ed25519 key pairs for SSH (local instances, pushed keys). ssh2's `generateKeyPairSync('ed25519')`
+ * strips leading zero bytes from the public key, so about 1 key in 256 is 31 bytes long and
+ * `parseKey` (and the ssh2 server or client using it) rejects it as malformed (mscdex/ssh2#1390,
+ * #1513). Generate again until both halves parse.
  */
 import ssh2 from 'ssh2';
-import { SpotrunnerError } from '../../platform/errors.js';
+import { SpotrunnerError } from '../platform/errors.js';
 
 export interface SshKeyPair {
   /** OpenSSH private key (PEM-armoured). */
