@@ -16,7 +16,9 @@ export interface StageScriptOptions {
 
 /**
  * The stdin text for one stage. `prologue` (exports, cd) and `body` run with
- * `set -eo pipefail` in the stage's own process group, with stdin from /dev/null.
+ * `set -eo pipefail` in the stage's own process group, with stdin from /dev/null and stderr
+ * sent to stdout (one stream: the job log shows lines in the order they were written, and a
+ * masked value cannot be split by a line from the other stream).
  */
 export function renderStageScript(
   prologue: readonly string[],
@@ -35,7 +37,8 @@ export function renderStageScript(
     "trap '__sr_forward INT' INT",
     "trap '__sr_forward HUP' HUP",
     'set -m',
-    `( set -eo pipefail; set +o noclobber; eval ${shellQuote(inner)} ) </dev/null &`,
+    // stderr joins stdout here, so the log keeps the order lines were written in.
+    `( set -eo pipefail; set +o noclobber; eval ${shellQuote(inner)} ) </dev/null 2>&1 &`,
     '__sr_pid=$!',
     'set +m',
     `printf '%s\\n' "$__sr_pid" > "$__sr_pidfile"`,
