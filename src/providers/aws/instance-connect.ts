@@ -8,6 +8,7 @@ import {
   type EC2InstanceConnectClient,
 } from '@aws-sdk/client-ec2-instance-connect';
 import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../../connect/ssh-key-pair.js';
 import { SpotrunnerError, UserError } from '../../platform/errors.js';
 import { callAws } from './aws-errors.js';
 import type { AwsKeyType } from './aws-options.js';
@@ -33,11 +34,15 @@ export async function generateSshKeyPair(
   os: 'linux' | 'windows' | 'darwin',
 ): Promise<SshKeyPair> {
   const useRsa = keyType === 'rsa' || (keyType === 'auto' && os === 'windows');
+  if (!useRsa) {
+    // ssh2's ed25519 generator yields an unparsable key about 1 time in 256; this one retries.
+    const pair = generateEd25519KeyPair('spotrunner-instance-connect');
+    return { privateKey: pair.private, publicKey: stripComment(pair.public) };
+  }
   const pair = await new Promise<ssh2.utils.KeyPairReturn>((resolve, reject) => {
-    const done = (err: Error | null, result: ssh2.utils.KeyPairReturn): void =>
-      err ? reject(err) : resolve(result);
-    if (useRsa) ssh2.utils.generateKeyPair('rsa', { bits: RSA_KEY_BITS }, done);
-    else ssh2.utils.generateKeyPair('ed25519', {}, done);
+    ssh2.utils.generateKeyPair('rsa', { bits: RSA_KEY_BITS }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
   });
   return { privateKey: pair.private, publicKey: stripComment(pair.public) };
 }

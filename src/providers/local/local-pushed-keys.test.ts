@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialSsh } from '../../connect/dial-ssh.js';
+import { generateEd25519KeyPair } from '../../connect/ssh-key-pair.js';
 import { createHostKeyStore } from '../../connect/host-key-store.js';
 import { SystemClock } from '../../platform/clock.js';
 import { silentLogger } from '../../platform/logger.js';
@@ -67,7 +67,7 @@ describe('local instances with a fixed port and pushed keys', () => {
     expect([ia.port, ib.port]).toEqual([sshPort, sshPort]);
     expect(ia.internalAddr).not.toBe(ib.internalAddr);
 
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const pair = generateEd25519KeyPair('pushed');
     const publicKey = pair.public.split(' ').slice(0, 2).join(' ');
     const hostKeys = await createHostKeyStore({ logger: silentLogger });
     const info = ec2StyleInfo(ia, 'ec2-user', pair.private);
