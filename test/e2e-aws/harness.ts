@@ -231,11 +231,15 @@ function makeHarness(p: Parts): AwsE2e {
   const { server } = p;
   let projects = 0;
   const waitFor: AwsE2e['waitFor'] = (what, check, timeoutMs = 30_000) =>
-    pollUntil(
-      what,
-      check,
-      timeoutMs,
-      () => `--- manager ---\n${e2e.manager?.output().slice(-4000) ?? ''}`,
+    pollUntil(what, check, timeoutMs, () =>
+      [
+        `--- double: ${p.double.controls
+          .instances()
+          .map((i) => `${i.id} ${i.group} ${i.lifecycleState}${i.inGroup ? '' : ' (out)'}`)
+          .join(', ')}`,
+        `--- backing errors: ${p.double.controls.backingErrors().join('; ') || 'none'}`,
+        `--- manager ---\n${e2e.manager?.output().slice(-4000) ?? ''}`,
+      ].join('\n'),
     );
   const status = async (): Promise<StatusDoc> => {
     const res = await fetch(`${p.statusUrl}/status`);
