@@ -33,7 +33,12 @@ describe('settling jobs left running by a previous run', () => {
     store.journal().accepted(parsed.job, 'spot');
     const api = createGitLabClient(
       { clock, logger },
-      { url: h.url, token: h.runnerToken, systemId: 's_leftovers01', info: { version: 'test' } },
+      {
+        url: h.url,
+        token: h.runnerToken,
+        systemId: 's_leftovers01',
+        info: { version: 'test', executor: 'instance' },
+      },
     );
 
     const result = await settleLeftoverJobs({ clock, logger, apiFor: () => api }, store);
@@ -64,7 +69,12 @@ describe('settling jobs left running by a previous run', () => {
     store.journal().accepted(parsed.job, 'spot');
     const api = createGitLabClient(
       { clock, logger },
-      { url: h.url, token: h.runnerToken, systemId: 's_leftovers01', info: { version: 'test' } },
+      {
+        url: h.url,
+        token: h.runnerToken,
+        systemId: 's_leftovers01',
+        info: { version: 'test', executor: 'instance' },
+      },
     );
 
     const result = await settleLeftoverJobs({ clock, logger, apiFor: () => api }, store);

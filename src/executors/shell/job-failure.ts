@@ -17,6 +17,11 @@ export interface JobFailure {
   terminal: boolean;
   /** CI_JOB_STATUS for after_script. */
   status: 'failed' | 'canceled' | 'timedout';
+  /**
+   * The instance went away (spot interruption, vanished): the manager decides what becomes of the
+   * job (a rerun elsewhere, or a failure), so the executor writes no final "Job failed" line.
+   */
+  instanceLost?: boolean;
 }
 
 export function exitFailure(code: number): JobFailure {
@@ -60,7 +65,10 @@ export function canceledFailure(terminal: boolean): JobFailure {
 export function abortFailure(signal: AbortSignal): JobFailure {
   const reason: unknown = signal.reason;
   if (reason instanceof SpotrunnerError && reason.code !== 'canceled') {
-    return systemFailure(`aborted: ${reason.message}`);
+    return {
+      ...systemFailure(`aborted: ${reason.message}`),
+      ...(reason.code === 'instance_lost' ? { instanceLost: true } : {}),
+    };
   }
   return canceledFailure(true);
 }
@@ -105,7 +113,8 @@ export function finishJob(trace: TraceSink, failure: JobFailure | undefined): Jo
   const message = failure.system
     ? `Job failed (system failure): ${failure.message}`
     : `Job failed: ${failure.message}`;
-  trace.error(message);
+  if (failure.instanceLost) trace.warn(`Job stopped: ${failure.message}`);
+  else trace.error(message);
   return {
     result: 'failed',
     failureReason: failure.reason,
