@@ -31,11 +31,12 @@ function runCli(args: readonly string[], timeoutMs = 50_000): Promise<CliRun> {
 
 let dataDir: string | undefined;
 afterEach(async () => {
-  if (dataDir) {
-    expect(await processesUnder(dataDir)).toEqual([]);
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  const dir = dataDir;
   dataDir = undefined;
+  if (!dir) return;
+  const left = await processesUnder(dir);
+  await rm(dir, { recursive: true, force: true });
+  expect(left).toEqual([]);
 });
 
 describe('spotrunner sandbox (the CLI)', () => {
