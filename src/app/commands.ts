@@ -3,6 +3,7 @@ import { registerConfigCommand } from '../cli/config-command.js';
 import { registerRegisterCommand } from '../cli/register-command.js';
 import { registerVerifyCommand } from '../cli/verify-command.js';
 import { registerPlanCommand } from '../cli/plan-command.js';
+import { registerSandboxCtlCommand } from '../cli/sandbox-ctl-command.js';
 import { registerFleetCommand } from '../cli/fleet-command.js';
 import { loadConfig } from '../config/index.js';
 import { registerRunCommand } from './run-command.js';
@@ -13,6 +14,7 @@ import { awsGroupCheck } from './aws-checks.js';
 export const allCommands: readonly CommandRegistrar[] = [
   registerRunCommand,
   registerSandboxCommand,
+  registerSandboxCtlCommand,
   (program, ctx) => registerPlanCommand(program, { ...ctx, loadConfig }),
   (program, ctx) => registerVerifyCommand(program, ctx, [awsGroupCheck()]),
   registerFleetCommand,

@@ -30,6 +30,8 @@ interface SandboxOptions {
   idleTime: string;
   bootDelay: string;
   waitScaleDown: boolean;
+  keep?: boolean;
+  port: string;
   verbose?: boolean;
 }
 
@@ -57,6 +59,11 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
       '--no-wait-scale-down',
       'exit as soon as the pipeline ends, without watching instances go',
     )
+    .option(
+      '--keep',
+      'keep the server and manager running afterwards (see `spotrunner sandbox-ctl`)',
+    )
+    .option('--port <port>', 'port of the embedded GitLab server (0 = any free port)', '0')
     .option('-v, --verbose', "print the manager's log lines too")
     .action(async (dir: string | undefined, opts: SandboxOptions) => runSandbox(ctx, dir, opts));
 }
@@ -92,6 +99,7 @@ async function runSandbox(
     { clock, logger: logger.child({ component: 'sandbox' }) },
     {
       dataDir: join(dataDir, 'gitlab'),
+      port: Number(opts.port) || 0,
       longPollMs: 2_000,
       traceUpdateIntervalS: 1,
       ...(relay ? { externalUrl: relay.url } : {}),
@@ -131,7 +139,12 @@ async function runSandbox(
     { clock, logger },
     { config, version: ctx.version, env: ctx.env, stateDir: join(dataDir, 'state') },
   );
+  let keepWaiter: (() => void) | undefined;
   const stop = ctx.onSignal(() => {
+    if (keepWaiter) {
+      keepWaiter();
+      return;
+    }
     out('sandbox: interrupted; stopping');
     started.manager.abortJobs('sandbox interrupted');
     void started.close(0).then(() => server.stop());
@@ -163,6 +176,12 @@ async function runSandbox(
     }
     ctx.setExitCode(done.status === 'success' ? 0 : 1);
     out(`sandbox: pipeline ${done.status}${done.status === 'success' ? '' : ' (exit code 1)'}`);
+    if (opts.keep) {
+      out(
+        `sandbox: still running; e.g. \`spotrunner sandbox-ctl --url ${url} run ${project.id}\`. Ctrl-C stops.`,
+      );
+      await new Promise<void>((resolve) => (keepWaiter = resolve));
+    }
   } finally {
     progress.stop();
     stop();

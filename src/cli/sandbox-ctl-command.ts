@@ -1,0 +1,84 @@
+/**
+ * `spotrunner sandbox-ctl`: talk to a running sandbox (`spotrunner sandbox --keep`) over its
+ * `/sandbox/api`: list projects and pipelines, start a pipeline, show a pipeline or job, cancel a
+ * job, print a trace.
+ */
+import type { Command } from 'commander';
+import { createSandboxClient, formatPipeline, type SandboxClient } from '../sandbox/index.js';
+import { UserError } from '../platform/errors.js';
+import { println, type CliContext } from './cli-context.js';
+
+function idArg(value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UserError(`${what} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+export function registerSandboxCtlCommand(program: Command, ctx: CliContext): void {
+  const ctl = program
+    .command('sandbox-ctl')
+    .description('talk to a running sandbox (started with `spotrunner sandbox --keep`)')
+    .requiredOption('--url <url>', 'the sandbox server URL printed by `spotrunner sandbox`');
+  const client = (): SandboxClient => createSandboxClient(ctl.opts<{ url: string }>().url);
+  const json = (value: unknown): void => println(ctx.stdout, JSON.stringify(value, null, 2));
+
+  ctl
+    .command('projects')
+    .description('list projects')
+    .action(async () => {
+      for (const p of await client().projects()) println(ctx.stdout, `${p.id}\t${p.path}`);
+    });
+  ctl
+    .command('pipelines')
+    .argument('<project>', 'project id')
+    .description('list the pipelines of a project')
+    .action(async (project: string) => {
+      for (const p of await client().pipelines(idArg(project, 'project')))
+        println(ctx.stdout, `#${p.id}\t${p.status}\t${p.ref}\t${p.sha.slice(0, 8)}`);
+    });
+  ctl
+    .command('run')
+    .argument('<project>', 'project id')
+    .option('--ref <ref>', 'branch or tag')
+    .description('create a pipeline')
+    .action(async (project: string, o: { ref?: string }) => {
+      const p = await client().createPipeline(
+        idArg(project, 'project'),
+        o.ref ? { ref: o.ref } : {},
+      );
+      println(ctx.stdout, formatPipeline(p));
+    });
+  ctl
+    .command('status')
+    .argument('<pipeline>', 'pipeline id')
+    .option('--json', 'print JSON')
+    .description('show a pipeline and its jobs')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const p = await client().pipeline(idArg(id, 'pipeline'));
+      if (o.json) json(p);
+      else println(ctx.stdout, formatPipeline(p));
+    });
+  ctl
+    .command('job')
+    .argument('<job>', 'job id')
+    .description('show a job as JSON')
+    .action(async (id: string) => json(await client().job(idArg(id, 'job'))));
+  ctl
+    .command('cancel')
+    .argument('<job>', 'job id')
+    .option('--force', 'force-cancel (no after_script)')
+    .description('cancel a job')
+    .action(async (id: string, o: { force?: boolean }) => {
+      const job = await client().cancelJob(idArg(id, 'job'), o.force ? { force: true } : {});
+      println(ctx.stdout, `job #${job.id} ${job.name}: ${job.status}`);
+    });
+  ctl
+    .command('trace')
+    .argument('<job>', 'job id')
+    .option('--plain', 'strip colours and section markers')
+    .description('print a job log')
+    .action(async (id: string, o: { plain?: boolean }) => {
+      ctx.stdout.write(await client().trace(idArg(id, 'job'), o.plain ? { plain: true } : {}));
+    });
+}
