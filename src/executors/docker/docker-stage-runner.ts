@@ -10,7 +10,13 @@ import type { Logger } from '../../platform/logger.js';
 import type { TraceSink } from '../executor.js';
 import type { BuildLayout } from '../script/build-layout.js';
 import { renderKillScript } from '../script/stage-script.js';
-import type { StageLimits, StageResult, StopReason } from '../shell/stage-runner.js';
+import {
+  settleWithin,
+  superviseStage,
+  type StageLimits,
+  type StageResult,
+  type StopReason,
+} from '../stage-supervisor.js';
 import type { StageTarget } from './stage-targets.js';
 
 export interface DockerStageDeps {
@@ -29,61 +35,16 @@ export async function runDockerStage(
   script: string,
   limits: StageLimits,
 ): Promise<StageResult> {
-  let stopped: StopReason | undefined = initialStop(deps.clock, limits);
-  if (stopped) return { kind: 'stopped', why: stopped };
-  let killing: Promise<void> | undefined;
-  const execution = target.run(script, (chunk) => deps.trace.write(chunk));
-  const settled = execution.then(
-    () => undefined,
-    () => undefined,
-  );
-  const stop = (why: StopReason): void => {
-    if (stopped) return;
-    stopped = why;
-    killing = stopTarget(deps, target, why, settled);
-  };
-  const detach = watch(deps.clock, limits, stop);
-  try {
-    const code = await execution;
-    if (killing) await killing;
-    if (stopped) return { kind: 'stopped', why: stopped };
-    if (code === null) {
-      return { kind: 'system', message: 'the stage ended without an exit status' };
-    }
-    return { kind: 'exit', code };
-  } catch (err: unknown) {
-    if (killing) await killing;
-    if (stopped) return { kind: 'stopped', why: stopped };
-    return { kind: 'system', message: `lost the stage's Docker stream: ${describeError(err)}` };
-  } finally {
-    detach();
-  }
-}
-
-function initialStop(clock: Clock, limits: StageLimits): StopReason | undefined {
-  if (limits.abortSignal?.aborted) return 'abort';
-  if (limits.cancelSignal?.aborted) return 'cancel';
-  const now = clock.now();
-  if (now >= limits.jobDeadlineMs) return 'job_timeout';
-  if (limits.stageDeadlineMs !== undefined && now >= limits.stageDeadlineMs) return 'stage_timeout';
-  return undefined;
-}
-
-function watch(clock: Clock, limits: StageLimits, stop: (why: StopReason) => void): () => void {
-  const now = clock.now();
-  const cancels = [clock.schedule(limits.jobDeadlineMs - now, () => stop('job_timeout'))];
-  if (limits.stageDeadlineMs !== undefined && limits.stageDeadlineMs < limits.jobDeadlineMs) {
-    cancels.push(clock.schedule(limits.stageDeadlineMs - now, () => stop('stage_timeout')));
-  }
-  const onCancel = (): void => stop('cancel');
-  const onAbort = (): void => stop('abort');
-  limits.cancelSignal?.addEventListener('abort', onCancel, { once: true });
-  limits.abortSignal?.addEventListener('abort', onAbort, { once: true });
-  return () => {
-    for (const cancel of cancels) cancel();
-    limits.cancelSignal?.removeEventListener('abort', onCancel);
-    limits.abortSignal?.removeEventListener('abort', onAbort);
-  };
+  return superviseStage(deps.clock, limits, {
+    start: async () => {
+      const code = await target.run(script, (chunk) => deps.trace.write(chunk));
+      return code === null
+        ? { code: null, why: 'the stage ended without an exit status' }
+        : { code };
+    },
+    stop: (why, settled) => stopTarget(deps, target, why, settled),
+    describeLoss: (err) => `lost the stage's Docker stream: ${describeError(err)}`,
+  });
 }
 
 async function stopTarget(
@@ -100,12 +61,7 @@ async function stopTarget(
   try {
     if (why !== 'abort') {
       await target.stop(renderKillScript(deps.layout, deps.killGraceMs));
-      const timer = new AbortController();
-      await Promise.race([
-        settled,
-        deps.clock.sleep(deps.settleMs, timer.signal).catch(() => undefined),
-      ]);
-      timer.abort();
+      await settleWithin(deps.clock, settled, deps.settleMs);
     }
     if (!ended) await target.abort(killNow);
   } catch (err: unknown) {

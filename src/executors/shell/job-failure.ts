@@ -5,7 +5,7 @@
 import { formatDurationMs } from '../../platform/durations.js';
 import { SpotrunnerError } from '../../platform/errors.js';
 import type { FailureReason, JobOutcome, TraceSink } from '../executor.js';
-import type { StageResult, StopReason } from './stage-runner.js';
+import type { StageResult, StopReason } from '../stage-supervisor.js';
 
 export interface JobFailure {
   reason: FailureReason;

@@ -3,8 +3,8 @@
  * region, profile, config_file, credentials_file) plus spotrunner's additions, validated once.
  */
 import { z } from 'zod';
-import { parseDurationMs } from '../../platform/durations.js';
-import { UserError, describeError } from '../../platform/errors.js';
+import { durationField } from '../plugin-config-fields.js';
+import { UserError } from '../../platform/errors.js';
 import type { CompiledConnector } from '../../config/types.js';
 
 export type AwsKeyType = 'auto' | 'ed25519' | 'rsa';
@@ -78,16 +78,7 @@ export interface AwsIdentity {
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    const ms = parseDurationMs(value);
-    if (ms < 0) throw new Error('must not be negative');
-    return ms;
-  } catch (err: unknown) {
-    ctx.addIssue({ code: 'custom', message: describeError(err) });
-    return z.NEVER;
-  }
-});
+const duration = durationField;
 
 export const awsPluginConfigSchema = z.strictObject({
   name: nonEmpty.max(255, 'must be at most 255 characters'),

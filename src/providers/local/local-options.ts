@@ -17,9 +17,9 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { durationField } from '../plugin-config-fields.js';
 import type { ConnectorDefaults } from '../../connect/connector-defaults.js';
-import { parseDurationMs } from '../../platform/durations.js';
-import { UserError, describeError } from '../../platform/errors.js';
+import { UserError } from '../../platform/errors.js';
 
 export interface LocalProviderOptions {
   /** Instance directories are created under here. */
@@ -56,16 +56,7 @@ export interface LocalProviderOptions {
 export const DEFAULT_LOCAL_MAX_INSTANCES = 8;
 export const DEFAULT_LOCAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    const ms = parseDurationMs(value);
-    if (ms < 0) throw new Error('must not be negative');
-    return ms;
-  } catch (err: unknown) {
-    ctx.addIssue({ code: 'custom', message: describeError(err) });
-    return z.NEVER;
-  }
-});
+const duration = durationField;
 
 export const localPluginConfigSchema = z.strictObject({
   dir: z.string().trim().min(1, 'must not be empty').optional(),

@@ -5,6 +5,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { FEATURE_KEYS } from '../../gitlab/features.js';
 import { VirtualClock, type Clock } from '../../platform/clock.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 import type { ProjectVariableInput } from '../project-config.js';
@@ -13,39 +14,7 @@ import type { SandboxServerOptions } from '../sandbox-options.js';
 import { createSandboxServer, type SandboxServer } from '../sandbox-server.js';
 import type { ProjectView } from '../sandbox-views.js';
 
-export const FEATURE_KEYS = [
-  'variables',
-  'image',
-  'services',
-  'artifacts',
-  'cache',
-  'fallback_cache_keys',
-  'shared',
-  'upload_multiple_artifacts',
-  'upload_raw_artifacts',
-  'session',
-  'terminal',
-  'refspecs',
-  'masking',
-  'proxy',
-  'raw_variables',
-  'artifacts_exclude',
-  'multi_build_steps',
-  'trace_reset',
-  'trace_checksum',
-  'trace_size',
-  'vault_secrets',
-  'cancelable',
-  'return_exit_code',
-  'service_variables',
-  'service_multiple_aliases',
-  'image_executor_opts',
-  'service_executor_opts',
-  'cancel_gracefully',
-  'native_steps_integration',
-  'two_phase_job_commit',
-  'job_inputs',
-] as const;
+export { FEATURE_KEYS };
 
 /** gitlab-runner's feature map: every key present, `true` for the listed ones. */
 export function featureMap(
