@@ -47,6 +47,28 @@ describe('dialSsh exec against OpenSSH', () => {
     expect(await conn.exec('false')).toEqual({ exitCode: 1 });
   });
 
+  it('keeps the exit status and output of short commands run side by side', async () => {
+    // A short command's exit status can come in the same TCP read as the channel confirmation;
+    // a listener attached after an await missed it (about one in four here, before the fix).
+    const outputs: string[] = [];
+    const results: (number | null)[] = [];
+    for (let round = 0; round < 30; round++) {
+      const batch = await Promise.all(
+        [0, 1, 2, 3, 4].map(async (i) => {
+          let out = '';
+          const r = await conn.exec(`echo r${round}c${i}; exit 3`, {
+            onStdout: (c) => (out += c.toString()),
+          });
+          outputs.push(out.trim() === `r${round}c${i}` ? 'ok' : `bad:${out}`);
+          return r.exitCode;
+        }),
+      );
+      results.push(...batch);
+    }
+    expect(results.filter((code) => code !== 3)).toEqual([]);
+    expect(outputs.filter((o) => o !== 'ok')).toEqual([]);
+  });
+
   it('reports the signal when the command dies from one', async () => {
     expect(await conn.exec('kill -TERM $$')).toEqual({ exitCode: null, signal: 'TERM' });
   });

@@ -22,12 +22,26 @@ export interface ExecContext {
   isConnectionClosed(): boolean;
 }
 
-export function openExecChannel(ctx: ExecContext, command: string): Promise<ClientChannel> {
+/**
+ * Opens an exec channel. `attach` runs inside ssh2's callback, before any later packet of the
+ * same read is parsed: a short command's exit status can arrive in the very TCP chunk that
+ * confirms the channel, and ssh2 emits `exit` at once, so a listener added after an `await`
+ * would miss it.
+ */
+export function openExecChannel(
+  ctx: ExecContext,
+  command: string,
+  attach?: (channel: ClientChannel) => void,
+): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
       ctx.client.exec(command, (err, channel) => {
-        if (err) reject(translateChannelError(err, 'an exec channel', ctx.where));
-        else resolve(channel);
+        if (err) {
+          reject(translateChannelError(err, 'an exec channel', ctx.where));
+          return;
+        }
+        attach?.(channel);
+        resolve(channel);
       });
     } catch (err: unknown) {
       reject(translateChannelError(err, 'an exec channel', ctx.where));
@@ -48,25 +62,27 @@ export async function runExec(
   const { signal } = options;
   if (signal?.aborted) throw abortReason(signal);
   const token = options.processGroup ? randomBytes(9).toString('base64url') : undefined;
-  const channel = await openExecChannel(
-    ctx,
-    token === undefined ? command : wrapForKill(command, token),
-  );
   let exit: ExecResult | undefined;
   let aborted = false;
-  channel.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
-  channel.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk));
-  channel.on('exit', (code: number | null, signalName?: string) => {
-    exit =
-      code !== null && code !== undefined
-        ? { exitCode: code }
-        : { exitCode: null, signal: signalName?.replace(/^SIG/, '') };
-  });
   let markClosed = (): void => undefined;
   const closed = new Promise<void>((resolve) => {
     markClosed = resolve;
-    channel.once('close', () => resolve());
   });
+  const channel = await openExecChannel(
+    ctx,
+    token === undefined ? command : wrapForKill(command, token),
+    (opened) => {
+      opened.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
+      opened.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk));
+      opened.on('exit', (code: number | null, signalName?: string) => {
+        exit =
+          code !== null && code !== undefined
+            ? { exitCode: code }
+            : { exitCode: null, signal: signalName?.replace(/^SIG/, '') };
+      });
+      opened.once('close', () => markClosed());
+    },
+  );
   feedStdin(ctx, channel, options.stdin);
 
   const onAbort = (): void => {
@@ -164,18 +180,23 @@ function sendSignal(channel: ClientChannel, name: string): void {
 }
 
 async function runKillCommand(ctx: ExecContext, command: string): Promise<void> {
-  const channel = await openExecChannel(ctx, command);
+  let markClosed = (): void => undefined;
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  const channel = await openExecChannel(ctx, command, (opened) => {
+    opened.once('close', () => markClosed());
+  });
   channel.resume();
   channel.stderr.resume();
   channel.end();
-  await new Promise<void>((resolve, reject) => {
-    const cancel = ctx.clock.schedule(ABORT_STEP_TIMEOUT_MS, () => {
-      channel.close();
-      reject(new SpotrunnerError('timeout', 'remote kill command did not finish'));
-    });
-    channel.once('close', () => {
-      cancel();
-      resolve();
-    });
+  let timedOut = false;
+  const cancel = ctx.clock.schedule(ABORT_STEP_TIMEOUT_MS, () => {
+    timedOut = true;
+    channel.close();
+    markClosed();
   });
+  await closed;
+  cancel();
+  if (timedOut) throw new SpotrunnerError('timeout', 'remote kill command did not finish');
 }
