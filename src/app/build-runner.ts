@@ -120,7 +120,11 @@ export function buildRunnerStack(
       },
     },
     scaler
-      ? { ...scaler, preexistingInstances: deps.preexistingInstances ?? 'remove' }
+      ? {
+          ...scaler,
+          preexistingInstances: deps.preexistingInstances ?? 'remove',
+          instanceStartTimeoutMs: runner.spotrunner.instanceStartTimeoutMs,
+        }
       : {
           capacityPerInstance: runner.limit > 0 ? runner.limit : config.concurrent,
           maxInstances: 1,

@@ -63,6 +63,18 @@ function metricsFor(manager: Manager): Registry {
       g.set({ runner: r.name, kind: 'pending' }, r.fleet.pending);
     }
   });
+  gauge(
+    'spotrunner_fleet_events_total',
+    'Fleet events since start by runner (instances requested, granted, lost, ready-up failures, start timeouts, acquire timeouts, removals issued)',
+    ['runner', 'event'],
+    (g) => {
+      g.reset();
+      for (const r of manager.status().runners) {
+        for (const [event, n] of Object.entries(r.fleet?.counters ?? {}))
+          g.set({ runner: r.name, event }, n);
+      }
+    },
+  );
   gauge('spotrunner_jobs_total', 'Jobs received by runner', ['runner'], (g) => {
     for (const r of manager.status().runners) g.set({ runner: r.name }, r.loop?.jobsReceived ?? 0);
   });

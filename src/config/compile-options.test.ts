@@ -29,6 +29,7 @@ describe('[runners.spotrunner]', () => {
       instanceType: undefined,
       stateFile: undefined,
       orphanGraceMs: 10 * 60_000,
+      instanceStartTimeoutMs: 20 * 60_000,
     });
   });
 
@@ -40,6 +41,7 @@ rerun_on_fallback = true
 instance_type = "t4g.medium"
 state_file = "/var/lib/sr/state.json"
 orphan_grace = "0s"
+instance_start_timeout = "7m30s"
 [runners.spotrunner.fallback]
 plugin = "fleeting-plugin-aws"
 [runners.spotrunner.fallback.plugin_config]
@@ -58,6 +60,7 @@ name = "on-demand"
       instanceType: 't4g.medium',
       stateFile: '/var/lib/sr/state.json',
       orphanGraceMs: 10 * 60_000,
+      instanceStartTimeoutMs: 450_000,
     });
   });
 

@@ -60,5 +60,6 @@ export function compileSpotrunner(
     instanceType: nonEmpty(r.instance_type),
     stateFile: nonEmpty(r.state_file),
     orphanGraceMs: durationOr(r.orphan_grace, DEFAULTS.orphanGraceMs),
+    instanceStartTimeoutMs: durationOr(r.instance_start_timeout, DEFAULTS.instanceStartTimeoutMs),
   };
 }

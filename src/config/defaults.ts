@@ -37,6 +37,7 @@ export const DEFAULTS = {
   rerunOnFallback: false,
   fallbackAfterMs: 3 * 60_000,
   orphanGraceMs: 10 * 60_000,
+  instanceStartTimeoutMs: 20 * 60_000,
 } as const;
 
 /** Supported by spotrunner. */

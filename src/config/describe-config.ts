@@ -138,6 +138,11 @@ function describeRunner(
     ? `fallback ${s.fallback.providerKind} after ${formatDurationMs(s.fallback.afterMs)}`
     : 'no fallback group';
   lines.push(`  spotrunner:  interrupted jobs are ${rescue}, ${fallback}`);
+  if (a) {
+    lines.push(
+      `               an instance not ready ${formatDurationMs(s.instanceStartTimeoutMs)} after it appears is replaced`,
+    );
+  }
   return concurrency.warning === undefined
     ? lines
     : [...lines, `  warning:     ${concurrency.warning}`];

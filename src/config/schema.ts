@@ -26,6 +26,10 @@
  *   # How long an instance spotrunner does not know about (left over from a crash) may live
  *   # before it is removed. Default "10m" ("0s" also means the default).
  *   orphan_grace = "10m"
+ *   # How long an instance may take from first being listed to ready (still pending at the
+ *   # cloud, or connecting and running instance_ready_command) before it is removed as a
+ *   # failed start and scale-up backs off. gitlab-runner has no such bound. Default "20m".
+ *   instance_start_timeout = "20m"
  *
  *   # A secondary instance group (e.g. on-demand, or another region) used when the primary
  *   # group cannot launch capacity for `after`. Same plugin names as [runners.autoscaler].
@@ -231,6 +235,7 @@ export const spotrunnerSchema = z.object({
   instance_type: str().optional(),
   state_file: str().optional(),
   orphan_grace: duration(),
+  instance_start_timeout: duration(),
 });
 
 export const runnerSchema = z.object({

@@ -187,4 +187,6 @@ export interface CompiledSpotrunnerOptions {
   instanceType?: string;
   stateFile?: string;
   orphanGraceMs: number;
+  /** How long an instance may take from first listed to ready before it is removed. */
+  instanceStartTimeoutMs: number;
 }

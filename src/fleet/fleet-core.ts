@@ -25,6 +25,8 @@ export interface FleetCounters {
   removalsIssued: number;
   instancesLost: number;
   readyUpFailures: number;
+  /** Instances removed because they were not ready within instance_start_timeout. */
+  startTimeouts: number;
   acquireTimeouts: number;
 }
 
@@ -61,6 +63,7 @@ export class FleetCore {
     removalsIssued: 0,
     instancesLost: 0,
     readyUpFailures: 0,
+    startTimeouts: 0,
     acquireTimeouts: 0,
   };
   hooks: CoreHooks = { evaluate: () => undefined, flushDeletions: () => undefined };

@@ -46,6 +46,67 @@ describe('fleet readiness', () => {
   });
 });
 
+describe('instance start timeout', () => {
+  it('replaces an instance stuck creating at the provider, and the fleet can reach zero', async () => {
+    const h = await startScriptedFleet({
+      fleet: { ...always(1, MIN), instanceStartTimeoutMs: 5 * MIN, readyUpBackoffBaseMs: 1_000 },
+    });
+    await h.advance(10_000);
+    const [stuck] = h.provider.ids('creating');
+    expect(stuck).toBeDefined();
+    await h.advance(4 * MIN);
+    expect(h.provider.decreases.flat()).not.toContain(stuck);
+    await h.advance(MIN + 10_000);
+    expect(h.provider.decreases.flat()).toContain(stuck);
+    expect(h.logs('instance ready-up failed')[0]?.fields.error).toMatch(
+      /still creating at the provider 5m after it was first listed \(instance_start_timeout\)/,
+    );
+    expect(h.fleet.counters().startTimeouts).toBe(1);
+    // A replacement was asked for (idle_count 1); once it runs, nothing else is pending.
+    h.provider.reap();
+    await h.advance(30_000);
+    h.provider.runAll();
+    await h.advance(10_000);
+    expect(h.count('ready')).toBe(1);
+    // Idle target 0 now: the healthy instance goes after idle_time, the fleet is empty.
+    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
+    await h.advance(3 * MIN);
+    h.provider.reap();
+    await h.advance(MIN);
+    expect(h.fleet.status().instances).toEqual([]);
+  });
+
+  it('replaces an instance whose ready-up never finishes', async () => {
+    const signals: AbortSignal[] = [];
+    const readyUp: ReadyUpFn = (_i, signal) => {
+      signals.push(signal);
+      return new Promise<void>(() => undefined);
+    };
+    const h = await startScriptedFleet({
+      fleet: { ...always(1), instanceStartTimeoutMs: 3 * MIN },
+      readyUp,
+      setup: (p) => (p.autoRun = true),
+    });
+    await h.advance(2 * MIN);
+    expect(h.count('readying')).toBe(1);
+    await h.advance(90_000);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(h.logs('instance ready-up failed')[0]?.fields.error).toMatch(/not ready 3m after/);
+    expect(h.fleet.counters()).toMatchObject({ startTimeouts: 1, readyUpFailures: 1 });
+  });
+
+  it('leaves slow but progressing instances alone within the limit', async () => {
+    const h = await startScriptedFleet({
+      fleet: { ...always(1), instanceStartTimeoutMs: 20 * MIN },
+    });
+    await h.advance(15 * MIN);
+    h.provider.runAll();
+    await h.advance(10_000);
+    expect(h.count('ready')).toBe(1);
+    expect(h.fleet.counters().startTimeouts).toBe(0);
+  });
+});
+
 describe('fleet lifecycle', () => {
   it('refuses to start twice', async () => {
     const h = await startSimFleet();

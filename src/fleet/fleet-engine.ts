@@ -71,7 +71,7 @@ class FleetEngineImpl implements FleetEngine {
     const readiness = new Readiness(core);
     this.#core = core;
     this.#scaler = new Scaler(core, readiness);
-    this.#loop = new UpdateLoop(core, new Reconciler(core, readiness), this.#scaler);
+    this.#loop = new UpdateLoop(core, new Reconciler(core, readiness), readiness, this.#scaler);
     this.#stopper = new FleetStopper(core, this.#loop, this.#scaler);
     core.hooks = {
       evaluate: () => this.#scaler.evaluate(),
@@ -205,6 +205,7 @@ class FleetEngineImpl implements FleetEngine {
       pending: core.waiters.size,
       idleTarget: info.idleTarget,
       policyIndex: active.index,
+      counters: { ...core.counters },
       ...(core.lastError === undefined ? {} : { lastError: core.lastError }),
     };
   }

@@ -74,6 +74,11 @@ export interface FleetStatus {
   idleTarget: number;
   policyIndex: number;
   lastError?: string;
+  /**
+   * Running totals since start: instancesRequested, instancesGranted, removalsIssued,
+   * instancesLost, readyUpFailures, startTimeouts, acquireTimeouts.
+   */
+  counters?: Readonly<Record<string, number>>;
 }
 
 export interface Fleet {

@@ -51,6 +51,12 @@ export interface FleetOptions {
   /** Exponential backoff on scale-up after ready-up failures. */
   readyUpBackoffBaseMs?: number;
   readyUpBackoffMaxMs?: number;
+  /**
+   * How long an instance may take from first being listed to ready (still creating at the
+   * provider, or connecting and running instance_ready_command) before it is removed as a
+   * failed start. 0 = 20 minutes; Infinity = never.
+   */
+  instanceStartTimeoutMs?: number;
 }
 
 /**
@@ -99,7 +105,11 @@ export interface ResolvedFleetOptions {
   preexistingInstances: PreexistingPolicy;
   readyUpBackoffBaseMs: number;
   readyUpBackoffMaxMs: number;
+  instanceStartTimeoutMs: number;
 }
+
+/** spotrunner's own bound on an instance's start; gitlab-runner has none (semantics §2.8). */
+export const DEFAULT_INSTANCE_START_TIMEOUT_MS = 20 * 60_000;
 
 export const DEFAULT_POLICY: ResolvedPolicy = Object.freeze({
   periods: Object.freeze(['* * * * *']),
@@ -153,5 +163,6 @@ export function resolveFleetOptions(o: FleetOptions): ResolvedFleetOptions {
     preexistingInstances: o.preexistingInstances ?? 'remove',
     readyUpBackoffBaseMs: positive(o.readyUpBackoffBaseMs, 5_000),
     readyUpBackoffMaxMs: positive(o.readyUpBackoffMaxMs, 5 * 60_000),
+    instanceStartTimeoutMs: positive(o.instanceStartTimeoutMs, DEFAULT_INSTANCE_START_TIMEOUT_MS),
   };
 }

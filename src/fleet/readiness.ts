@@ -22,6 +22,33 @@ export class Readiness {
     return this.#backoffUntilMs;
   }
 
+  /**
+   * Removes instances that were listed `instanceStartTimeoutMs` ago and are still not ready
+   * (stuck creating at the provider, or a ready-up that never ends), as failed starts.
+   */
+  expireStalled(): void {
+    const core = this.#core;
+    if (core.book.booting === 0) return;
+    const limit = core.opts.instanceStartTimeoutMs;
+    const now = core.clock.now();
+    const stalled: FleetInstance[] = [];
+    for (const inst of core.book.instances.values()) {
+      if (inst.status !== 'creating' && inst.status !== 'readying') continue;
+      if (now - inst.firstSeenAtMs >= limit) stalled.push(inst);
+    }
+    for (const inst of stalled) {
+      const where =
+        inst.status === 'creating' ? `still ${inst.providerState} at the provider` : 'not ready';
+      core.counters.startTimeouts++;
+      this.#failed(
+        inst,
+        new Error(
+          `${where} ${formatMinutes(limit)} after it was first listed (instance_start_timeout)`,
+        ),
+      );
+    }
+  }
+
   begin(inst: FleetInstance): void {
     if (inst.status !== 'creating') return;
     const readyUp = this.#core.readyUp;
@@ -94,4 +121,9 @@ export class Readiness {
     core.markForRemoval(inst, 'instance ready-up failed');
     core.requestEvaluate();
   }
+}
+
+function formatMinutes(ms: number): string {
+  const minutes = ms / 60_000;
+  return Number.isInteger(minutes) ? `${minutes}m` : `${Math.round(ms / 1000)}s`;
 }

@@ -1,5 +1,6 @@
 import { describeError } from '../platform/errors.js';
 import type { FleetCore } from './fleet-core.js';
+import type { Readiness } from './readiness.js';
 import type { Reconciler } from './reconcile.js';
 import type { Scaler } from './scaler.js';
 
@@ -11,6 +12,7 @@ import type { Scaler } from './scaler.js';
 export class UpdateLoop {
   readonly #core: FleetCore;
   readonly #reconciler: Reconciler;
+  readonly #readiness: Readiness;
   readonly #scaler: Scaler;
   #signal: AbortSignal | undefined;
   #running = false;
@@ -20,9 +22,10 @@ export class UpdateLoop {
   #cancelTick: (() => void) | undefined;
   #nextTickAtMs = Number.POSITIVE_INFINITY;
 
-  constructor(core: FleetCore, reconciler: Reconciler, scaler: Scaler) {
+  constructor(core: FleetCore, reconciler: Reconciler, readiness: Readiness, scaler: Scaler) {
     this.#core = core;
     this.#reconciler = reconciler;
+    this.#readiness = readiness;
     this.#scaler = scaler;
   }
 
@@ -91,6 +94,7 @@ export class UpdateLoop {
     await this.poll();
     if (!this.#running) return;
     try {
+      this.#readiness.expireStalled();
       this.#scaler.flushDeletions();
       this.#scaler.evaluate();
     } catch (err: unknown) {

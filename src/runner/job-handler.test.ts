@@ -25,6 +25,7 @@ function runner(mode: 'rerun' | 'fail', maxReruns = 2, rerunOnFallback = false):
       maxReruns,
       rerunOnFallback,
       orphanGraceMs: 600_000,
+      instanceStartTimeoutMs: 1_200_000,
     },
   } as unknown as CompiledRunner;
 }

@@ -102,6 +102,7 @@ export function makeRunner(overrides: Partial<CompiledRunner> = {}): CompiledRun
       maxReruns: 1,
       rerunOnFallback: false,
       orphanGraceMs: 0,
+      instanceStartTimeoutMs: 1_200_000,
     },
     ...overrides,
   };

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../platform/logger.js';
+import type { Manager, ManagerStatus } from './manager.js';
+import { parseListenAddress, startStatusServer, type StatusServer } from './status-server.js';
+
+const status: ManagerStatus = {
+  state: 'running',
+  concurrent: 4,
+  jobsRunning: 1,
+  runners: [
+    {
+      name: 'spot',
+      executor: 'instance',
+      state: 'running',
+      fleet: {
+        providerId: 'sim/test',
+        instances: [
+          {
+            id: 'i-1',
+            status: 'ready',
+            providerState: 'running',
+            useCount: 1,
+            slotsInUse: 1,
+            capacity: 2,
+            jobIds: [42],
+          },
+          {
+            id: 'i-2',
+            status: 'creating',
+            providerState: 'creating',
+            useCount: 0,
+            slotsInUse: 0,
+            capacity: 2,
+            jobIds: [],
+          },
+        ],
+        reserved: 0,
+        acquired: 1,
+        pending: 0,
+        idleTarget: 1,
+        policyIndex: 0,
+        counters: { instancesRequested: 3, startTimeouts: 1, instancesLost: 0 },
+      },
+    },
+  ],
+};
+
+function fakeManager(drained: string[]): Manager {
+  return {
+    state: 'running',
+    status: () => status,
+    drain: (id: string) => {
+      if (id !== 'i-1') return false;
+      drained.push(id);
+      return true;
+    },
+  } as unknown as Manager;
+}
+
+let server: StatusServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+describe('status server', () => {
+  it('parses listen addresses as gitlab-runner writes them', () => {
+    expect(parseListenAddress(':9252')).toEqual({ host: '0.0.0.0', port: 9252 });
+    expect(parseListenAddress('127.0.0.1:9252')).toEqual({ host: '127.0.0.1', port: 9252 });
+    expect(parseListenAddress('[::1]:9252')).toEqual({ host: '::1', port: 9252 });
+    expect(() => parseListenAddress('9252')).toThrow(/not host:port/);
+  });
+
+  it('exports instances, slots and fleet event totals as Prometheus metrics', async () => {
+    server = await startStatusServer({ logger: silentLogger }, fakeManager([]), '127.0.0.1:0');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('spotrunner_jobs_running 1');
+    expect(text).toContain('spotrunner_instances{runner="spot",status="ready"} 1');
+    expect(text).toContain('spotrunner_instances{runner="spot",status="creating"} 1');
+    expect(text).toContain('spotrunner_slots{runner="spot",kind="acquired"} 1');
+    expect(text).toContain('spotrunner_fleet_events_total{runner="spot",event="startTimeouts"} 1');
+    expect(text).toContain(
+      'spotrunner_fleet_events_total{runner="spot",event="instancesRequested"} 3',
+    );
+  });
+
+  it('serves health and status, and drains from loopback', async () => {
+    const drained: string[] = [];
+    server = await startStatusServer({ logger: silentLogger }, fakeManager(drained), '127.0.0.1:0');
+    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({
+      ok: true,
+      state: 'running',
+    });
+    const body = (await (await fetch(`${server.url}/status`)).json()) as ManagerStatus;
+    expect(body.runners[0]?.fleet?.instances.map((i) => i.id)).toEqual(['i-1', 'i-2']);
+    const ok = await fetch(`${server.url}/fleet/drain/i-1`, { method: 'POST' });
+    expect(ok.status).toBe(200);
+    expect(drained).toEqual(['i-1']);
+    const missing = await fetch(`${server.url}/fleet/drain/i-9`, { method: 'POST' });
+    expect(missing.status).toBe(404);
+  });
+});
