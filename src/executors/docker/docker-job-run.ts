@@ -13,9 +13,15 @@ import { SpotrunnerError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
-import { attemptsFailure, finishJob, pickFailure, type JobFailure } from '../shell/job-failure.js';
-import { readAttempts, readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
-import { safeCacheUrls } from '../shell/safe-cache-urls.js';
+import {
+  saveResults,
+  sourcesAndDependencies,
+  userScripts,
+  type JobFlow,
+  type StagePlace,
+} from '../job-flow.js';
+import { finishJob, type JobFailure } from '../shell/job-failure.js';
+import { readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
 import {
   createDockerScriptContext,
   planDockerEnvironment,
@@ -26,11 +32,7 @@ import { failureFromError } from './prepare-failure.js';
 import { describeDockerError } from './docker-errors.js';
 import { watchFirstOutput, type PhaseListener } from './phases.js';
 import type { StageTarget } from './stage-targets.js';
-import {
-  runStageSection,
-  type StageSectionDeps,
-  type StageSectionOptions,
-} from './stage-section.js';
+import { runStageSection, type StageSectionDeps } from './stage-section.js';
 
 export interface DockerJobRunOptions extends DockerSetupOptions {
   executorName: string;
@@ -53,6 +55,7 @@ export class DockerJobRun {
   /** Aborted when the job timeout passes (for waits that are not stages). */
   readonly #deadline = new AbortController();
   #env: DockerJobEnvironment | undefined;
+  readonly #flow: JobFlow;
 
   constructor(
     deps: { clock: Clock; logger: Logger; docker: Docker },
@@ -78,6 +81,16 @@ export class DockerJobRun {
         settleMs: options.settleMs,
       },
       ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+    };
+    this.#flow = {
+      ctx,
+      sc: this.#sc,
+      clock: deps.clock,
+      logger: deps.logger,
+      timeouts: this.#timeouts,
+      agent: `spotrunner ${options.version} docker`,
+      stage: (name, text, stageOptions, place) =>
+        runStageSection(this.#sectionDeps, name, this.#targetFor(place), text, stageOptions),
     };
   }
 
@@ -163,114 +176,21 @@ export class DockerJobRun {
     const signal = AbortSignal.any([abortSignal, cancelSignal, this.#deadline.signal]);
     const servicesReady = this.#env?.servicesReady(signal) ?? Promise.resolve([]);
     servicesReady.catch(() => undefined);
-    let failure = await this.#sourcesAndDependencies();
-    failure ??= await this.#userScripts(servicesReady);
-    if (failure?.terminal) return failure;
-    const succeeded = failure === undefined;
-    const cacheFailure = await this.#archiveCache(succeeded);
-    const uploadFailure = cacheFailure?.terminal
-      ? undefined
-      : await this.#uploadArtifacts(succeeded);
-    return pickFailure(failure, cacheFailure, uploadFailure);
+    let failure = await sourcesAndDependencies(this.#flow);
+    failure ??= await this.#servicesReady(servicesReady);
+    failure ??= await userScripts(this.#flow);
+    return saveResults(this.#flow, failure);
   }
 
-  async #sourcesAndDependencies(): Promise<JobFailure | undefined> {
-    const sc = this.#sc;
-    const urls = safeCacheUrls(this.#ctx.cache, this.#deps.logger, this.#ctx.trace);
-    const agent = `spotrunner ${this.#options.version} docker`;
-    const stages: [script.StageName, string, () => Promise<string | undefined>][] = [
-      [
-        'get_sources',
-        'GET_SOURCES_ATTEMPTS',
-        () => Promise.resolve(script.generateGetSourcesScript(sc, agent)),
-      ],
-      [
-        'restore_cache',
-        'RESTORE_CACHE_ATTEMPTS',
-        async () => script.generateRestoreCacheScript(sc, await script.planCacheRestore(sc, urls)),
-      ],
-      [
-        'download_artifacts',
-        'ARTIFACT_DOWNLOAD_ATTEMPTS',
-        () => Promise.resolve(script.generateDownloadArtifactsScript(sc)),
-      ],
-    ];
-    for (const [name, attemptsKey, generate] of stages) {
-      const attempts = readAttempts(sc, attemptsKey);
-      if (attempts === undefined) {
-        return attemptsFailure(`number of attempts out of the range [1, 10] for stage: ${name}`);
-      }
-      const text = await generate();
-      let failure: JobFailure | undefined;
-      for (let attempt = 0; attempt < attempts; attempt++) {
-        failure = await this.#stage(name, this.#helper, text, { cancel: 'terminal' });
-        if (!failure || failure.terminal) break;
-      }
-      if (failure) return failure;
-    }
-    return undefined;
-  }
-
-  async #userScripts(servicesReady: Promise<string[]>): Promise<JobFailure | undefined> {
+  /** Services start during the helper stages; the user's script waits for them. */
+  async #servicesReady(servicesReady: Promise<string[]>): Promise<JobFailure | undefined> {
     try {
       for (const warning of await servicesReady) this.#ctx.trace.warn(warning);
+      return undefined;
     } catch (err: unknown) {
       this.#ctx.trace.error(`cannot start the services: ${describeDockerError(err)}`);
       return failureFromError(err, this.#ctx, this.#timeouts.jobMs, this.#timedOut());
     }
-    const steps = script.scriptSteps(this.#sc);
-    const hasAfter =
-      script.generateAfterScript({ ...this.#sc, jobStatus: 'success' }) !== undefined;
-    const scriptStart = this.#deps.clock.now();
-    let failure: JobFailure | undefined;
-    for (const [i, step] of steps.entries()) {
-      const stageDeadlineMs = Math.min(
-        this.#timeouts.scriptMs > 0 ? scriptStart + this.#timeouts.scriptMs : Infinity,
-        step.timeout > 0 ? this.#deps.clock.now() + step.timeout * 1000 : Infinity,
-      );
-      const target = this.#build(i < steps.length - 1 || hasAfter, i === 0);
-      failure = await this.#stage(
-        script.stepStageName(step.name),
-        target,
-        script.generateStepScript(this.#sc, step),
-        { cancel: 'soft', ...(Number.isFinite(stageDeadlineMs) ? { stageDeadlineMs } : {}) },
-      );
-      if (failure) break;
-    }
-    if (failure?.reason === 'job_canceled' && !failure.terminal) {
-      this.#ctx.trace.warn('script canceled externally (UI, API)');
-    }
-    if (failure?.terminal) return failure;
-    return (await this.#afterScript(failure)) ?? failure;
-  }
-
-  async #afterScript(prior: JobFailure | undefined): Promise<JobFailure | undefined> {
-    const status = prior?.status ?? 'success';
-    const text = script.generateAfterScript({ ...this.#sc, jobStatus: status });
-    const failure = await this.#stage('after_script', this.#build(false, false), text, {
-      cancel: 'ignore',
-      stageDeadlineMs: this.#deps.clock.now() + this.#timeouts.afterScriptMs,
-    });
-    if (!failure || failure.terminal) return failure;
-    if (!this.#timeouts.afterScriptIgnoreErrors && !prior) return failure;
-    this.#ctx.trace.warn(
-      `after_script failed, but job will continue unaffected: ${failure.message}`,
-    );
-    return undefined;
-  }
-
-  async #archiveCache(succeeded: boolean): Promise<JobFailure | undefined> {
-    const urls = safeCacheUrls(this.#ctx.cache, this.#deps.logger, this.#ctx.trace);
-    const plans = await script.planCacheArchive(this.#sc, urls, succeeded);
-    const text = script.generateArchiveCacheScript(this.#sc, plans);
-    const name = succeeded ? 'archive_cache' : 'archive_cache_on_failure';
-    return this.#stage(name, this.#helper, text, { cancel: 'ignore' });
-  }
-
-  #uploadArtifacts(succeeded: boolean): Promise<JobFailure | undefined> {
-    const text = script.generateUploadArtifactsScript(this.#sc, succeeded);
-    const name = succeeded ? 'upload_artifacts_on_success' : 'upload_artifacts_on_failure';
-    return this.#stage(name, this.#helper, text, { cancel: 'ignore' });
   }
 
   async #cleanup(): Promise<void> {
@@ -303,12 +223,9 @@ export class DockerJobRun {
     };
   }
 
-  #stage(
-    name: script.StageName,
-    target: Target,
-    text: string | undefined,
-    options: StageSectionOptions,
-  ): Promise<JobFailure | undefined> {
-    return runStageSection(this.#sectionDeps, name, target, text, options);
+  #targetFor(place: StagePlace): Target {
+    if (place.kind === 'helper') return this.#helper;
+    if (place.kind === 'step') return this.#build(place.moreFollow, place.first);
+    return this.#build(false, false);
   }
 }

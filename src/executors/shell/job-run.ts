@@ -11,17 +11,16 @@ import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
 import {
-  attemptsFailure,
-  finishJob,
-  pickFailure,
-  stageFailure,
-  systemFailure,
-  type JobFailure,
-} from './job-failure.js';
+  saveResults,
+  sourcesAndDependencies,
+  userScripts,
+  type FlowStageOptions,
+  type JobFlow,
+} from '../job-flow.js';
+import { finishJob, stageFailure, systemFailure, type JobFailure } from './job-failure.js';
 import { createInstanceScriptContext } from './instance-script-context.js';
-import { readAttempts, readJobTimeouts, type JobTimeouts } from './job-timeouts.js';
+import { readJobTimeouts, type JobTimeouts } from './job-timeouts.js';
 import { runStage, type StageRunnerDeps } from './stage-runner.js';
-import { safeCacheUrls } from './safe-cache-urls.js';
 
 export interface JobRunOptions {
   executorName: string;
@@ -36,11 +35,7 @@ export interface JobRunOptions {
   shellCommand: string;
 }
 
-type CancelMode = 'terminal' | 'soft' | 'ignore';
-
-interface StageOptions {
-  cancel: CancelMode;
-  stageDeadlineMs?: number;
+interface StageOptions extends FlowStageOptions {
   /** Overrides the job deadline (cleanup runs on its own clock). */
   deadlineMs?: number;
   abortable?: boolean;
@@ -58,6 +53,7 @@ export class JobRun {
   readonly #stageDeps: StageRunnerDeps;
   readonly #timeouts: JobTimeouts;
   readonly #jobDeadlineMs: number;
+  readonly #flow: JobFlow;
 
   constructor(
     deps: { clock: Clock; logger: Logger },
@@ -81,6 +77,16 @@ export class JobRun {
       killGraceMs: options.killGraceMs,
       settleMs: options.settleMs,
     };
+    const { os, arch } = ctx.instance;
+    this.#flow = {
+      ctx,
+      sc: this.#sc,
+      clock: deps.clock,
+      logger: this.#logger,
+      timeouts: this.#timeouts,
+      agent: `spotrunner ${options.version} ${os}/${arch}`,
+      stage: (name, text, stageOptions) => this.#stage(name, text, stageOptions),
+    };
   }
 
   async run(): Promise<JobOutcome> {
@@ -91,16 +97,9 @@ export class JobRun {
       cancel: 'terminal',
     });
     if (failure) return finishJob(trace, failure);
-    failure = await this.#sourcesAndDependencies();
-    failure ??= await this.#userScripts();
-    if (!failure?.terminal) {
-      const succeeded = failure === undefined;
-      const cacheFailure = await this.#archiveCache(succeeded);
-      const uploadFailure = cacheFailure?.terminal
-        ? undefined
-        : await this.#uploadArtifacts(succeeded);
-      failure = pickFailure(failure, cacheFailure, uploadFailure);
-    }
+    failure = await sourcesAndDependencies(this.#flow);
+    failure ??= await userScripts(this.#flow);
+    failure = await saveResults(this.#flow, failure);
     await this.#cleanup(failure);
     this.#logger.info({ result: failure?.reason ?? 'success' }, 'job finished on instance');
     return finishJob(trace, failure);
@@ -121,103 +120,6 @@ export class JobRun {
       : undefined;
     trace.sectionEnd('prepare_executor');
     return failure;
-  }
-
-  async #sourcesAndDependencies(): Promise<JobFailure | undefined> {
-    const urls = safeCacheUrls(this.#ctx.cache, this.#logger, this.#ctx.trace);
-    const stages: [script.StageName, string, () => Promise<string | undefined>][] = [
-      ['get_sources', 'GET_SOURCES_ATTEMPTS', () => Promise.resolve(this.#getSources())],
-      [
-        'restore_cache',
-        'RESTORE_CACHE_ATTEMPTS',
-        async () =>
-          script.generateRestoreCacheScript(
-            this.#sc,
-            await script.planCacheRestore(this.#sc, urls),
-          ),
-      ],
-      [
-        'download_artifacts',
-        'ARTIFACT_DOWNLOAD_ATTEMPTS',
-        () => Promise.resolve(script.generateDownloadArtifactsScript(this.#sc)),
-      ],
-    ];
-    for (const [name, attemptsKey, generate] of stages) {
-      const attempts = readAttempts(this.#sc, attemptsKey);
-      if (attempts === undefined) {
-        return attemptsFailure(`number of attempts out of the range [1, 10] for stage: ${name}`);
-      }
-      const text = await generate();
-      let failure: JobFailure | undefined;
-      for (let attempt = 0; attempt < attempts; attempt++) {
-        failure = await this.#stage(name, text, { cancel: 'terminal' });
-        if (!failure || failure.terminal) break;
-      }
-      if (failure) return failure;
-    }
-    return undefined;
-  }
-
-  #getSources(): string {
-    const { version } = this.#options;
-    const { os, arch } = this.#ctx.instance;
-    return script.generateGetSourcesScript(this.#sc, `spotrunner ${version} ${os}/${arch}`);
-  }
-
-  async #userScripts(): Promise<JobFailure | undefined> {
-    const scriptStart = this.#clock.now();
-    let failure: JobFailure | undefined;
-    for (const step of script.scriptSteps(this.#sc)) {
-      const limits = [
-        this.#timeouts.scriptMs > 0 ? scriptStart + this.#timeouts.scriptMs : Infinity,
-        step.timeout > 0 ? this.#clock.now() + step.timeout * 1000 : Infinity,
-      ];
-      const stageDeadlineMs = Math.min(...limits);
-      failure = await this.#stage(
-        script.stepStageName(step.name),
-        script.generateStepScript(this.#sc, step),
-        {
-          cancel: 'soft',
-          ...(Number.isFinite(stageDeadlineMs) ? { stageDeadlineMs } : {}),
-        },
-      );
-      if (failure) break;
-    }
-    if (failure?.reason === 'job_canceled' && !failure.terminal) {
-      this.#ctx.trace.warn('script canceled externally (UI, API)');
-    }
-    if (failure?.terminal) return failure;
-    const after = await this.#afterScript(failure);
-    return after ?? failure;
-  }
-
-  async #afterScript(prior: JobFailure | undefined): Promise<JobFailure | undefined> {
-    const text = script.generateAfterScript({ ...this.#sc, jobStatus: prior?.status ?? 'success' });
-    const failure = await this.#stage('after_script', text, {
-      cancel: 'ignore',
-      stageDeadlineMs: this.#clock.now() + this.#timeouts.afterScriptMs,
-    });
-    if (!failure || failure.terminal) return failure;
-    if (!this.#timeouts.afterScriptIgnoreErrors && !prior) return failure;
-    this.#ctx.trace.warn(
-      `after_script failed, but job will continue unaffected: ${failure.message}`,
-    );
-    return undefined;
-  }
-
-  async #archiveCache(succeeded: boolean): Promise<JobFailure | undefined> {
-    const urls = safeCacheUrls(this.#ctx.cache, this.#logger, this.#ctx.trace);
-    const plans = await script.planCacheArchive(this.#sc, urls, succeeded);
-    const text = script.generateArchiveCacheScript(this.#sc, plans);
-    return this.#stage(succeeded ? 'archive_cache' : 'archive_cache_on_failure', text, {
-      cancel: 'ignore',
-    });
-  }
-
-  #uploadArtifacts(succeeded: boolean): Promise<JobFailure | undefined> {
-    const text = script.generateUploadArtifactsScript(this.#sc, succeeded);
-    const name = succeeded ? 'upload_artifacts_on_success' : 'upload_artifacts_on_failure';
-    return this.#stage(name, text, { cancel: 'ignore' });
   }
 
   async #cleanup(failure: JobFailure | undefined): Promise<void> {
