@@ -12,6 +12,7 @@ export class Readiness {
   readonly #core: FleetCore;
   #consecutiveFailures = 0;
   #backoffUntilMs = 0;
+  #nextStallCheckMs = 0;
 
   constructor(core: FleetCore) {
     this.#core = core;
@@ -29,13 +30,20 @@ export class Readiness {
   expireStalled(): void {
     const core = this.#core;
     if (core.book.booting === 0) return;
-    const limit = core.opts.instanceStartTimeoutMs;
     const now = core.clock.now();
+    // No instance can be overdue before the earliest deadline seen by the last scan (instances
+    // listed since have later deadlines), so a long replay scans rarely.
+    if (now < this.#nextStallCheckMs) return;
+    const limit = core.opts.instanceStartTimeoutMs;
     const stalled: FleetInstance[] = [];
+    let next = Number.POSITIVE_INFINITY;
     for (const inst of core.book.instances.values()) {
       if (inst.status !== 'creating' && inst.status !== 'readying') continue;
-      if (now - inst.firstSeenAtMs >= limit) stalled.push(inst);
+      const deadline = inst.firstSeenAtMs + limit;
+      if (deadline <= now) stalled.push(inst);
+      else next = Math.min(next, deadline);
     }
+    this.#nextStallCheckMs = Number.isFinite(next) ? next : 0;
     for (const inst of stalled) {
       const where =
         inst.status === 'creating' ? `still ${inst.providerState} at the provider` : 'not ready';

@@ -37,7 +37,8 @@ describe('secrets', () => {
     for (const r of sent) {
       expect(r.body.toString('latin1'), `${r.method} ${r.path}`).not.toContain(SECRET);
     }
-    // The slow job's value was printed over ~2 s, so it spanned several PATCH requests.
+    // The slow job printed its value over ~4 s, longer than the first trace interval (3 s, before
+    // the server says 1 s), so the value spanned at least two PATCH requests.
     const leakPatches = sent.filter((r) =>
       r.path.startsWith(`/api/v4/jobs/${h.job(pipeline, 'leak').id}/trace`),
     );
