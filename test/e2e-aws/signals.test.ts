@@ -8,15 +8,20 @@ afterEach(async () => {
   e2e = undefined;
 });
 
-const SLOW = `slow:
+const slowJob = (seconds: number): string => `slow:
   script:
     - echo "slow started"
-    - sleep 6
+    - sleep ${seconds}
     - echo "slow finished"
 `;
+/** Long enough that "the manager exited well before the job would have ended" is unambiguous. */
+const CUT_OFF_S = 40;
 
-async function slowJobUnderWay(h: AwsE2e): Promise<{ pipelineId: number; jobId: number }> {
-  const pipelineId = await h.startPipeline(await h.createProject(SLOW));
+async function slowJobUnderWay(
+  h: AwsE2e,
+  seconds = 6,
+): Promise<{ pipelineId: number; jobId: number }> {
+  const pipelineId = await h.startPipeline(await h.createProject(slowJob(seconds)));
   const jobId = await h.waitFor('the slow job under way', () => {
     const job = h.job(pipelineId, 'slow');
     return h.trace(job.id).includes('slow started') && job.id;
@@ -44,11 +49,11 @@ describe('manager signals', () => {
 
   it('SIGINT mid-job reports the job as failed promptly and exits', async () => {
     e2e = await startAwsE2e({ manager: 'process', config });
-    const { jobId } = await slowJobUnderWay(e2e);
+    const { jobId } = await slowJobUnderWay(e2e, CUT_OFF_S);
     const sentAt = clock.now();
     e2e.manager!.signal('SIGINT');
     await e2e.manager!.exited();
-    expect(clock.now() - sentAt).toBeLessThan(5_000);
+    expect(clock.now() - sentAt).toBeLessThan((CUT_OFF_S / 2) * 1000);
     const job = e2e.server.job(jobId)!;
     expect(job.status).toBe('failed');
     expect(e2e.trace(jobId)).not.toContain('slow finished');
@@ -56,13 +61,13 @@ describe('manager signals', () => {
 
   it('a second signal forces the shutdown: the running job is cut off and reported', async () => {
     e2e = await startAwsE2e({ manager: 'process', config });
-    const { jobId } = await slowJobUnderWay(e2e);
+    const { jobId } = await slowJobUnderWay(e2e, CUT_OFF_S);
     e2e.manager!.signal('SIGTERM');
     await clock.sleep(500);
     const sentAt = clock.now();
     e2e.manager!.signal('SIGTERM');
     await e2e.manager!.exited();
-    expect(clock.now() - sentAt).toBeLessThan(5_000);
+    expect(clock.now() - sentAt).toBeLessThan((CUT_OFF_S / 2) * 1000);
     expect(e2e.server.job(jobId)!.status).toBe('failed');
     expect(e2e.manager!.output()).toContain('second signal: forcing shutdown');
   });
