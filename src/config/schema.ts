@@ -28,7 +28,8 @@
  *   orphan_grace = "10m"
  *   # How long an instance may take from first being listed to ready (still pending at the
  *   # cloud, or connecting and running instance_ready_command) before it is removed as a
- *   # failed start and scale-up backs off. gitlab-runner has no such bound. Default "20m".
+ *   # failed start and scale-up backs off. Capacity requested this long ago that never
+ *   # appeared is withdrawn from the provider. gitlab-runner has no such bound. Default "20m".
  *   instance_start_timeout = "20m"
  *
  *   # A secondary instance group (e.g. on-demand, or another region) used when the primary

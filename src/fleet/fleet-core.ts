@@ -27,6 +27,8 @@ export interface FleetCounters {
   readyUpFailures: number;
   /** Instances removed because they were not ready within instance_start_timeout. */
   startTimeouts: number;
+  /** Requested instances that never appeared, withdrawn from the provider. */
+  requestsWithdrawn: number;
   acquireTimeouts: number;
 }
 
@@ -64,13 +66,17 @@ export class FleetCore {
     instancesLost: 0,
     readyUpFailures: 0,
     startTimeouts: 0,
+    requestsWithdrawn: 0,
     acquireTimeouts: 0,
   };
   hooks: CoreHooks = { evaluate: () => undefined, flushDeletions: () => undefined };
   providerId = '';
   maxInstances = 0;
-  /** Instances granted by increase() and not yet listed by update(). */
-  requested = 0;
+  /**
+   * When each instance granted by increase() and not yet listed by update() was asked for,
+   * oldest first; its length is the number of such instances.
+   */
+  readonly requestedAt: number[] = [];
   /** Accepting reservations and acquisitions. */
   accepting = false;
   lastError: string | undefined;
@@ -164,6 +170,26 @@ export class FleetCore {
       inst.status = 'draining';
       inst.removalReason = 'instance failure threshold reached';
     }
+  }
+
+  /** Instances granted by increase() and not yet listed by update(). */
+  get requested(): number {
+    return this.requestedAt.length;
+  }
+
+  noteRequested(n: number): void {
+    const now = this.clock.now();
+    for (let i = 0; i < n; i++) this.requestedAt.push(now);
+  }
+
+  /** Forgets the `n` newest requests (a provider shortfall). */
+  forgetNewestRequests(n: number): void {
+    this.requestedAt.length = Math.max(0, this.requestedAt.length - n);
+  }
+
+  /** Forgets the `n` oldest requests (instances appeared, or requests withdrawn). */
+  forgetOldestRequests(n: number): void {
+    this.requestedAt.splice(0, n);
   }
 
   /** Hands free slots to waiting acquisitions, oldest waiter first. */

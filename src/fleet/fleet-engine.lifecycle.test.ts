@@ -95,6 +95,64 @@ describe('instance start timeout', () => {
     expect(h.fleet.counters()).toMatchObject({ startTimeouts: 1, readyUpFailures: 1 });
   });
 
+  it('withdraws requested instances that never appeared, and asks again while still needed', async () => {
+    const h = await startScriptedFleet({
+      fleet: { ...always(2), capacityPerInstance: 2, instanceStartTimeoutMs: 5 * MIN },
+      setup: (p) => (p.holdBack = true),
+    });
+    const calls = h.provider.enableCancel();
+    await h.advance(10_000);
+    expect(h.provider.increases).toEqual([1]);
+    expect(h.provider.held).toBe(1);
+    await h.advance(4 * MIN);
+    expect(calls).toEqual([]);
+    await h.advance(MIN);
+    expect(calls).toEqual([1]);
+    expect(h.fleet.counters().requestsWithdrawn).toBe(1);
+    expect(h.logs('requested instances never appeared; withdrawn from the provider')).toHaveLength(
+      1,
+    );
+    // Still needed (idle_count 2): asked again at once, not stuck waiting for the first.
+    await h.advance(10_000);
+    expect(h.provider.increases).toEqual([1, 1]);
+    expect(h.provider.held).toBe(1);
+    // Capacity comes back: the instance appears and is counted against the new request.
+    h.provider.holdBack = false;
+    h.provider.releaseHeld();
+    h.provider.runAll();
+    await h.advance(10_000);
+    expect(h.count('ready')).toBe(1);
+    expect(h.provider.increases).toEqual([1, 1]);
+  });
+
+  it('lets idle demand go to zero once a stale request is withdrawn', async () => {
+    const h = await startScriptedFleet({
+      fleet: { ...always(1), instanceStartTimeoutMs: 5 * MIN },
+      setup: (p) => (p.holdBack = true),
+    });
+    h.provider.enableCancel();
+    await h.advance(10_000);
+    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
+    await h.advance(6 * MIN);
+    expect(h.provider.held).toBe(0);
+    expect(h.provider.increases).toEqual([1]);
+    // Capacity returning later launches nothing: nobody asked for it any more.
+    h.provider.holdBack = false;
+    h.provider.releaseHeld();
+    await h.advance(MIN);
+    expect(h.provider.ids()).toEqual([]);
+  });
+
+  it('keeps counting requests a provider cannot withdraw, rather than asking again and again', async () => {
+    const h = await startScriptedFleet({
+      fleet: { ...always(1), instanceStartTimeoutMs: 5 * MIN },
+      setup: (p) => (p.holdBack = true),
+    });
+    await h.advance(30 * MIN);
+    expect(h.provider.increases).toEqual([1]);
+    expect(h.fleet.counters().requestsWithdrawn).toBe(0);
+  });
+
   it('leaves slow but progressing instances alone within the limit', async () => {
     const h = await startScriptedFleet({
       fleet: { ...always(1), instanceStartTimeoutMs: 20 * MIN },

@@ -76,7 +76,7 @@ export interface FleetStatus {
   lastError?: string;
   /**
    * Running totals since start: instancesRequested, instancesGranted, removalsIssued,
-   * instancesLost, readyUpFailures, startTimeouts, acquireTimeouts.
+   * instancesLost, readyUpFailures, startTimeouts, requestsWithdrawn, acquireTimeouts.
    */
   counters?: Readonly<Record<string, number>>;
 }

@@ -73,7 +73,7 @@ export class Reconciler {
     inst.seenGen = gen;
     this.#describe(inst, info);
     if (core.requested > 0) {
-      core.requested--;
+      core.forgetOldestRequests(1);
     } else if (!initial) {
       core.logger.info({ instance: info.id }, 'instance appeared without a request');
     }

@@ -20,6 +20,7 @@ export class Scaler {
   #throttle: ScaleThrottle | undefined;
   #increasing = false;
   #deleting = false;
+  #withdrawing = false;
   /** No increase before this time (after a provider shortfall or error). */
   #holdUntilMs = 0;
   #wakeAtMs = Number.POSITIVE_INFINITY;
@@ -134,7 +135,7 @@ export class Scaler {
     if (granted < wanted) this.#wakeAt(now + Math.max(1, this.#throttle!.waitMs(now)));
     if (granted === 0) return;
     acting();
-    core.requested += granted;
+    core.noteRequested(granted);
     core.counters.instancesRequested += granted;
     this.#increasing = true;
     this.onExpecting();
@@ -149,7 +150,7 @@ export class Scaler {
     this.#increasing = false;
     const real = Math.max(0, Math.min(asked, got));
     core.counters.instancesGranted += real;
-    core.requested = Math.max(0, core.requested - (asked - real));
+    core.forgetNewestRequests(asked - real);
     if (err !== undefined) {
       core.lastError = describeError(err);
       core.logger.error({ asked, error: core.lastError }, 'provider increase failed');
@@ -163,6 +164,52 @@ export class Scaler {
     } else {
       core.requestEvaluate();
     }
+  }
+
+  /**
+   * Instances asked for more than instance_start_timeout ago that never appeared (a group out
+   * of capacity keeps its raised desired count and keeps trying) are withdrawn from the
+   * provider, when it can, and stop counting; scale-up then asks again if they are still needed.
+   * Without this, a group could launch them hours later for jobs long gone.
+   */
+  withdrawStaleRequests(): void {
+    const core = this.#core;
+    const cancel = core.provider.cancelRequested?.bind(core.provider);
+    if (!cancel || this.#withdrawing || core.requested === 0) return;
+    const now = core.clock.now();
+    const limit = core.opts.instanceStartTimeoutMs;
+    const stale = core.requestedAt.findIndex((at) => at + limit > now);
+    const n = stale === -1 ? core.requested : stale;
+    if (n === 0) return;
+    this.#withdrawing = true;
+    cancel(n).then(
+      (got) => this.#withdrawn(n, Math.max(0, Math.min(n, got))),
+      (err: unknown) => this.#withdrawn(n, 0, err),
+    );
+  }
+
+  #withdrawn(asked: number, got: number, err?: unknown): void {
+    const core = this.#core;
+    this.#withdrawing = false;
+    const limitMs = core.opts.instanceStartTimeoutMs;
+    if (got > 0) {
+      core.forgetOldestRequests(got);
+      core.counters.requestsWithdrawn += got;
+      core.logger.warn(
+        { withdrawn: got, afterMs: limitMs },
+        'requested instances never appeared; withdrawn from the provider',
+      );
+    }
+    if (err !== undefined) {
+      core.lastError = describeError(err);
+      core.logger.error({ asked, error: core.lastError }, 'provider could not withdraw requests');
+    }
+    // What could not be withdrawn may still come: count it for another full timeout.
+    const now = core.clock.now();
+    const left = Math.min(asked - got, core.requested);
+    for (let i = 0; i < left; i++) core.requestedAt[i] = now;
+    if (left > 0) core.requestedAt.sort((a, b) => a - b);
+    core.requestEvaluate();
   }
 
   /** `acting` runs just before instances are marked for removal. */

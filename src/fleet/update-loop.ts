@@ -95,6 +95,7 @@ export class UpdateLoop {
     if (!this.#running) return;
     try {
       this.#readiness.expireStalled();
+      this.#scaler.withdrawStaleRequests();
       this.#scaler.flushDeletions();
       this.#scaler.evaluate();
     } catch (err: unknown) {

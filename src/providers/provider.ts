@@ -62,6 +62,12 @@ export interface Provider {
   update(signal?: AbortSignal): Promise<InstanceInfo[]>;
   /** Asks for `n` more instances; returns how many were really requested. */
   increase(n: number, signal?: AbortSignal): Promise<number>;
+  /**
+   * Optional: withdraws up to `n` instances asked for by increase() that have not appeared
+   * (e.g. lowers an Auto Scaling group's desired count it cannot launch); returns how many were
+   * withdrawn. Without it, the engine keeps counting such instances as coming.
+   */
+  cancelRequested?(n: number, signal?: AbortSignal): Promise<number>;
   /** Asks to remove these instances; returns the ids whose removal was issued. */
   decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]>;
   connectInfo(id: string, signal?: AbortSignal): Promise<ConnectInfo>;

@@ -25,6 +25,11 @@ export class ScriptedProvider implements Provider {
   stickyDecrease = false;
   /** New instances start running at once. */
   autoRun = false;
+  /** increase() grants but launches nothing (a group out of capacity); `held` counts them. */
+  holdBack = false;
+  held = 0;
+  /** Set to give the provider the optional cancelRequested(). */
+  cancelRequested?: (n: number) => Promise<number>;
   #seq = 0;
 
   constructor(private readonly nowMs: () => number = () => 0) {}
@@ -50,6 +55,10 @@ export class ScriptedProvider implements Provider {
       return Promise.reject(new SpotrunnerError('provider', 'increase failed (scripted)'));
     const room = Math.max(0, this.maxSize - this.instances.size);
     const got = Math.min(n, room);
+    if (this.holdBack) {
+      this.held += got;
+      return Promise.resolve(got);
+    }
     for (let i = 0; i < got; i++) this.add(this.autoRun ? 'running' : 'creating');
     return Promise.resolve(got);
   }
@@ -91,6 +100,23 @@ export class ScriptedProvider implements Provider {
   setState(id: string, state: InstanceState): void {
     const i = this.instances.get(id);
     if (i) this.instances.set(id, { ...i, state });
+  }
+
+  /** Launches what was held back (capacity came back). */
+  releaseHeld(): void {
+    for (; this.held > 0; this.held--) this.add(this.autoRun ? 'running' : 'creating');
+  }
+
+  /** A cancelRequested() that withdraws from what is held back, as a group lowering desired. */
+  enableCancel(): number[] {
+    const calls: number[] = [];
+    this.cancelRequested = (n) => {
+      calls.push(n);
+      const got = Math.min(n, this.held);
+      this.held -= got;
+      return Promise.resolve(got);
+    };
+    return calls;
   }
 
   runAll(): void {

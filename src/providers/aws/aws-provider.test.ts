@@ -123,6 +123,31 @@ describe('aws provider over the AWS double', () => {
     expect(calls.at(-1)?.params.DesiredCapacity).toBe('4');
   });
 
+  it('withdraws requested capacity the group never launched, never below what it holds', async () => {
+    fx = await startAwsFixture({ groups: [{ name: 'runners', max: 5 }], bootMs: 0 });
+    const provider = fx.provider('runners');
+    await provider.init();
+    await provider.increase(1);
+    await untilRunning(() => provider.update(), 1);
+    fx.double.controls.failLaunches({ code: 'InsufficientInstanceCapacity' });
+    expect(await provider.increase(2)).toBe(2);
+    await fx.double.controls.settled();
+    expect((await provider.update()).filter((i) => i.state !== 'deleting')).toHaveLength(1);
+    // Asked to withdraw more than is missing: desired goes back to the one running instance.
+    expect(await provider.cancelRequested(5)).toBe(2);
+    const calls = fx.double.controls.requests.filter((r) => r.action === 'SetDesiredCapacity');
+    expect(calls.at(-1)?.params).toMatchObject({ DesiredCapacity: '1', HonorCooldown: 'false' });
+    expect(fx.double.controls.group('runners').desired).toBe(1);
+    expect(await provider.cancelRequested(1)).toBe(0);
+    expect(
+      fx.double.controls.requests.filter((r) => r.action === 'SetDesiredCapacity'),
+    ).toHaveLength(calls.length);
+    // Capacity returns: nothing launches for the withdrawn requests.
+    fx.double.controls.clearLaunchFailures();
+    await fx.double.controls.settled();
+    expect(await provider.update()).toHaveLength(1);
+  });
+
   it('removes instances with TerminateInstanceInAutoScalingGroup and decrements desired', async () => {
     fx = await startAwsFixture({ groups: [{ name: 'runners', max: 5 }] });
     const provider = fx.provider('runners');

@@ -18,7 +18,7 @@ import type {
 import type { AwsClients } from './aws-clients.js';
 import { callAws } from './aws-errors.js';
 import type { AwsProviderOptions } from './aws-options.js';
-import { describeGroup, type GroupSnapshot } from './group-snapshot.js';
+import { describeGroup, mapLifecycleState, type GroupSnapshot } from './group-snapshot.js';
 import { liveSpotInstances, toInstanceInfos } from './group-listing.js';
 import { ensureGroupTags, ownershipOf, type Ownership } from './group-tags.js';
 import {
@@ -46,6 +46,7 @@ export interface AwsProviderDeps {
 
 export interface AwsProvider extends Provider {
   readonly groupName: string;
+  cancelRequested(n: number, signal?: AbortSignal): Promise<number>;
   /** Failed launches recorded by the group since `sinceMs` (capacity errors as `provider_capacity`). */
   launchFailures(sinceMs: number, signal?: AbortSignal): Promise<LaunchFailure[]>;
   /** Cached EC2 details of an instance in the group (after an update has listed it). */
@@ -137,6 +138,27 @@ class AwsGroupProvider implements AwsProvider {
     await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
     this.#desired = target;
     return target - from;
+  }
+
+  /**
+   * Lowers the desired count by up to `n`, never below the instances the group holds (not
+   * terminating) nor its MinSize: the group stops trying to launch capacity nobody waits for.
+   */
+  async cancelRequested(n: number, signal?: AbortSignal): Promise<number> {
+    if (n <= 0) return 0;
+    const group = await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal);
+    this.#adopt(group);
+    const held = group.instances.filter((i) => mapLifecycleState(i.lifecycleState) !== 'deleting');
+    const from = group.desiredCapacity;
+    const target = Math.max(held.length, group.minSize, from - n);
+    if (target >= from) return 0;
+    await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
+    this.#desired = target;
+    this.#logger.warn(
+      { from, to: target },
+      'lowered desired capacity: requested instances were never launched',
+    );
+    return from - target;
   }
 
   async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
