@@ -12,6 +12,7 @@ import {
   fleetRows,
   formatFleetTable,
   registerFleetCommand,
+  requestedLines,
   statusUrlFromListenAddress,
 } from './fleet-command.js';
 import { createProgram } from './program.js';
@@ -108,6 +109,24 @@ describe('fleet ls rows', () => {
   it('shows no price for instances outside the table (local instances)', () => {
     const rows = fleetRows(status([instance({ instanceType: 'local' })]), NOW, bundledPriceTable());
     expect(rows[0]!.costSoFarUsd).toBeUndefined();
+  });
+
+  it('says which runners still wait for instances they asked for, and since when', () => {
+    const doc = status([busy]);
+    expect(requestedLines(doc, NOW)).toEqual([]);
+    const fleet = doc.runners[0]!.fleet!;
+    const waiting = {
+      ...doc,
+      runners: [
+        {
+          ...doc.runners[0]!,
+          fleet: { ...fleet, requested: { count: 2, sinceMs: NOW - 250_000 } },
+        },
+      ],
+    };
+    expect(requestedLines(waiting, NOW)).toEqual([
+      'spot: 2 requested instance(s) not listed yet (oldest asked for 4m10s ago)',
+    ]);
   });
 
   it('turns listen_address into the URL to call', () => {

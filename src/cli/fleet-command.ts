@@ -119,6 +119,18 @@ export function fleetRows(status: StatusDocument, nowMs: number, table: PriceTab
   );
 }
 
+/** One line per runner still waiting for instances it asked its provider for. */
+export function requestedLines(status: StatusDocument, nowMs: number): string[] {
+  return status.runners.flatMap((r) => {
+    const req = r.fleet?.requested;
+    if (!req || req.count === 0) return [];
+    const waited = formatDurationMs(Math.max(0, Math.round((nowMs - req.sinceMs) / 1000)) * 1000);
+    return [
+      `${r.name}: ${req.count} requested instance(s) not listed yet (oldest asked for ${waited} ago)`,
+    ];
+  });
+}
+
 const dur = (ms: number | undefined): string =>
   ms === undefined ? '-' : formatDurationMs(Math.round(ms / 1000) * 1000);
 
@@ -178,8 +190,13 @@ export function registerFleetCommand(program: Command, ctx: CliContext): void {
       const res = await call(clock, `${base}/status`);
       if (!res.ok) throw new UserError(`${base}/status answered HTTP ${res.status}`);
       const status = (await res.json()) as StatusDocument;
-      const rows = fleetRows(status, status.nowMs ?? clock.now(), bundledPriceTable());
-      println(ctx.stdout, opts.json ? JSON.stringify(rows, null, 2) : formatFleetTable(rows));
+      const nowMs = status.nowMs ?? clock.now();
+      const rows = fleetRows(status, nowMs, bundledPriceTable());
+      if (opts.json) {
+        println(ctx.stdout, JSON.stringify(rows, null, 2));
+        return;
+      }
+      println(ctx.stdout, [formatFleetTable(rows), ...requestedLines(status, nowMs)].join('\n'));
     });
   fleet
     .command('drain')

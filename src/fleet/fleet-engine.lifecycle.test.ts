@@ -104,6 +104,7 @@ describe('instance start timeout', () => {
     await h.advance(10_000);
     expect(h.provider.increases).toEqual([1]);
     expect(h.provider.held).toBe(1);
+    expect(h.fleet.status().requested?.count).toBe(1);
     await h.advance(4 * MIN);
     expect(calls).toEqual([]);
     await h.advance(MIN);
@@ -135,6 +136,7 @@ describe('instance start timeout', () => {
     h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
     await h.advance(6 * MIN);
     expect(h.provider.held).toBe(0);
+    expect(h.fleet.status().requested).toBeUndefined();
     expect(h.provider.increases).toEqual([1]);
     // Capacity returning later launches nothing: nobody asked for it any more.
     h.provider.holdBack = false;

@@ -206,6 +206,9 @@ class FleetEngineImpl implements FleetEngine {
       idleTarget: info.idleTarget,
       policyIndex: active.index,
       counters: { ...core.counters },
+      ...(core.requested > 0
+        ? { requested: { count: core.requested, sinceMs: core.requestedAt[0]! } }
+        : {}),
       ...(core.lastError === undefined ? {} : { lastError: core.lastError }),
     };
   }

@@ -73,6 +73,8 @@ export interface FleetStatus {
   pending: number;
   idleTarget: number;
   policyIndex: number;
+  /** Instances asked of the provider and not listed yet, and when the oldest was asked for. */
+  requested?: { count: number; sinceMs: number };
   lastError?: string;
   /**
    * Running totals since start: instancesRequested, instancesGranted, removalsIssued,
