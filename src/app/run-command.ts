@@ -2,6 +2,7 @@
  * `spotrunner run --config FILE`: the always-on manager. SIGQUIT/SIGTERM stop taking jobs and let
  * running ones finish within shutdown_timeout; SIGINT stops at once (running jobs are reported as
  * interrupted); a second signal forces. The config file is watched: policies reload on change.
+ * Expiring runner tokens are rotated and saved back to the file (token-rotation.ts).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { createLogger, type Logger, type LogLevel } from '../platform/logger.js'
 import { describeError, formatConfigIssue } from '../platform/errors.js';
 import type { CliContext } from '../cli/cli-context.js';
 import { startManager, type StartedManager } from './start-manager.js';
+import { startTokenRotation } from './token-rotation.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
@@ -31,7 +33,15 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         { config, version: ctx.version, env: ctx.env },
       );
       const watcher = watchConfig(file, ctx, started, logger);
+      const rotation = startTokenRotation(
+        { clock, logger },
+        {
+          configFile: file,
+          runners: started.manager.stacks().map((s) => ({ runner: s.runner, api: s.api })),
+        },
+      );
       await waitForSignals(ctx, started, config.shutdownTimeoutMs, logger);
+      rotation.stop();
       watcher?.close();
     });
 }

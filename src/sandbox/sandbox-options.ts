@@ -35,6 +35,8 @@ export interface SandboxServerOptions {
   projectTimeoutS?: number;
   /** Project default `GIT_DEPTH`; default 20. */
   gitDepth?: number;
+  /** `token_expires_at` answered on register, verify and token reset: this long after the answer; default 0 = never. */
+  runnerTokenTtlS?: number;
 }
 
 export type SandboxSettings = Required<
@@ -76,5 +78,6 @@ export function compileSandboxOptions(
     gitPath: options.gitPath ?? DEFAULT_GIT_PATH,
     projectTimeoutS: options.projectTimeoutS ?? 3600,
     gitDepth: options.gitDepth ?? 20,
+    runnerTokenTtlS: options.runnerTokenTtlS ?? 0,
   };
 }

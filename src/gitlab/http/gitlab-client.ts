@@ -19,7 +19,13 @@ import {
 } from './client-context.js';
 import { createHttpTransport, userAgent } from './http-transport.js';
 import { patchTrace, updateJob } from './job-updates.js';
-import { register, unregister, verifyToken } from './registration.js';
+import {
+  register,
+  resetToken,
+  unregister,
+  verifyToken,
+  type TokenReset,
+} from './registration.js';
 import { requestJob } from './request-job.js';
 
 /** Response-header timeout gitlab-runner uses; long enough for Workhorse long polling. */
@@ -51,6 +57,8 @@ export interface GitLabClient extends RunnerApi, ArtifactsApi, RunnerRegistratio
   readonly info: RunnerInfoPayload;
   /** Last `X-GitLab-Last-Update` seen. */
   readonly lastUpdate: string | undefined;
+  /** Resets the runner token (§1.6); later calls use the new one, which the caller must persist. */
+  resetToken(signal?: AbortSignal): Promise<TokenReset>;
 }
 
 export function createGitLabClient(
@@ -96,5 +104,6 @@ export function createGitLabClient(
     downloadArtifacts: (dep, dest, opts, signal) => downloadArtifacts(ctx, dep, dest, opts, signal),
     register: (token, params, signal) => register(ctx, token, params, signal),
     unregister: (signal) => unregister(ctx, signal),
+    resetToken: (signal) => resetToken(ctx, signal),
   };
 }

@@ -9,6 +9,12 @@ import { parseExpiry, rememberLastUpdate, type ClientContext } from './client-co
 import type { HttpResponse } from './http-transport.js';
 import { errorMessage } from './response-headers.js';
 
+export interface TokenReset {
+  token: string;
+  obtainedAtMs: number;
+  tokenExpiresAtMs?: number;
+}
+
 interface RegistrationDetails {
   id?: number;
   token?: string;
@@ -200,4 +206,45 @@ export async function unregister(
   if (ok) ctx.logger.info({ manager: created }, 'runner unregistered');
   else ctx.logger.error({ status: res.status, message }, 'unregistering runner failed');
   return { ok, status: res.status, ...(message && !ok ? { message } : {}) };
+}
+
+/**
+ * `POST /runners/reset_authentication_token` with the current token (§1.6): GitLab answers 201
+ * with a new token (and its expiry when tokens expire). From then on the client uses the new
+ * token; the caller must persist it (the old one no longer works).
+ */
+export async function resetToken(ctx: ClientContext, signal?: AbortSignal): Promise<TokenReset> {
+  const res = await ctx.http.send({
+    method: 'POST',
+    path: 'runners/reset_authentication_token',
+    json: { token: ctx.token },
+    expectJson: true,
+    ...(signal ? { signal } : {}),
+  });
+  if (res.status === 201 && res.isJson) {
+    const details = registrationDetails(res.json);
+    if (!details.token) {
+      throw new SpotrunnerError('gitlab_payload', 'token reset answer lacks the new token');
+    }
+    ctx.token = details.token;
+    ctx.logger.info(
+      details.tokenExpiresAtMs === undefined
+        ? {}
+        : { expiresAt: new Date(details.tokenExpiresAtMs).toISOString() },
+      'runner token reset',
+    );
+    return {
+      token: details.token,
+      obtainedAtMs: ctx.clock.now(),
+      ...(details.tokenExpiresAtMs === undefined
+        ? {}
+        : { tokenExpiresAtMs: details.tokenExpiresAtMs }),
+    };
+  }
+  if (res.status === 403) {
+    throw new UserError(
+      `GitLab refused to reset the runner token: ${errorMessage(res.body) ?? 'forbidden'}`,
+    );
+  }
+  throw httpError('token reset', res);
 }

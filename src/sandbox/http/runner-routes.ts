@@ -11,8 +11,17 @@ import {
 } from './http-helpers.js';
 import type { SandboxContext } from './sandbox-context.js';
 
-function registrationDetails(id: number, token: string): Record<string, unknown> {
-  return { id, token, token_expires_at: null };
+function tokenExpiry(ctx: SandboxContext): string | null {
+  const ttlS = ctx.settings.runnerTokenTtlS;
+  return ttlS > 0 ? new Date(ctx.clock.now() + ttlS * 1000).toISOString() : null;
+}
+
+function registrationDetails(
+  ctx: SandboxContext,
+  id: number,
+  token: string,
+): Record<string, unknown> {
+  return { id, token, token_expires_at: tokenExpiry(ctx) };
 }
 
 function validateRegistration(
@@ -65,7 +74,7 @@ export function registerRunnerRoutes(api: Hono, ctx: SandboxContext): void {
       ctx.clock.now(),
     );
     ctx.logger.info({ runnerId: runner.id }, 'runner registered');
-    return jsonResponse(201, registrationDetails(runner.id, runner.token));
+    return jsonResponse(201, registrationDetails(ctx, runner.id, runner.token));
   });
 
   api.post('/runners/verify', async (c) => {
@@ -77,7 +86,7 @@ export function registerRunnerRoutes(api: Hono, ctx: SandboxContext): void {
     const runner = ctx.store.runnerByToken(token);
     if (!runner) return errorResponse(403, '403 Forbidden');
     heartbeat(runner, stringField(body, 'system_id') ?? '<legacy>', body.info, ctx.clock.now());
-    return jsonResponse(200, registrationDetails(runner.id, runner.token));
+    return jsonResponse(200, registrationDetails(ctx, runner.id, runner.token));
   });
 
   api.delete('/runners', async (c) => {
@@ -110,6 +119,9 @@ export function registerRunnerRoutes(api: Hono, ctx: SandboxContext): void {
     if (!token) return errorResponse(400, '400 Bad request - token is missing');
     const runner = ctx.store.runnerByToken(token);
     if (!runner) return errorResponse(403, '403 Forbidden');
-    return jsonResponse(201, { token: rotateRunnerToken(ctx.store, runner) });
+    return jsonResponse(201, {
+      token: rotateRunnerToken(ctx.store, runner),
+      token_expires_at: tokenExpiry(ctx),
+    });
   });
 }
