@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, upsertRunnerEntry } from '../config/index.js';
@@ -93,6 +93,48 @@ describe('runner token rotation', () => {
     const record = logs.records.find((r) => r.msg === 'runner token rotated and saved');
     expect(record?.fields).toMatchObject({ runner: 'rot' });
     expect(JSON.stringify(logs.records)).not.toContain(next.token);
+  });
+
+  it('keeps trying to save a reset token it could not write, without resetting again', async () => {
+    const clock = new VirtualClock(T0);
+    h = await startHarness({ ci: 'build:\n  script: [true]\n', clock, pipeline: false });
+    const file = join(h.dir, 'config.toml');
+    const entry = {
+      name: 'rot',
+      url: h.url,
+      token: 'glrt-old-token-0123456789',
+      tokenObtainedAtMs: T0,
+      tokenExpiresAtMs: T0 + HOUR,
+      executor: 'shell' as const,
+    };
+    await writeFile(file, upsertRunnerEntry('concurrent = 1\n', entry));
+    const { config } = await loadConfig(file, { env: {} });
+    let resets = 0;
+    const api = {
+      // GitLab answers while the file is away (moved by an operator, a full disk…).
+      resetToken: async () => {
+        resets++;
+        await rename(file, `${file}.away`);
+        return { token: 'glrt-new-token-9876543210', obtainedAtMs: clock.now() };
+      },
+    };
+    const logs = new MemoryLogger();
+    rotation = startTokenRotation(
+      { clock, logger: logs },
+      { configFile: file, runners: [{ runner: config.runners[0]!, api }], retryMs: 60_000 },
+    );
+    await clock.advance(45 * 60_000);
+    await until('the save failure', () =>
+      Promise.resolve(logs.records.some((r) => r.level === 'error')),
+    );
+    expect(logs.records.find((r) => r.level === 'error')?.msg).toMatch(/could not be saved/);
+    await rename(`${file}.away`, file);
+    await clock.advance(60_000);
+    await until('the saved token', async () =>
+      (await readFile(file, 'utf8')).includes('glrt-new-token-9876543210'),
+    );
+    expect(resets).toBe(1);
+    expect(JSON.stringify(logs.records)).not.toContain('glrt-new-token');
   });
 
   it('does not rotate a token that comes from a variable, and says so', async () => {

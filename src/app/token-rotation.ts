@@ -66,19 +66,10 @@ export function startTokenRotation(
     );
   };
 
-  const rotate = async (entry: RotatableRunner, token: string, expiresAtMs: number) => {
+  /** Writes a reset token to config.toml; retried until it is saved (the old one is dead). */
+  const save = async (entry: RotatableRunner, reset: TokenReset): Promise<void> => {
     const { runner } = entry;
     try {
-      const text = await readFile(options.configFile, 'utf8');
-      if (!text.includes(token)) {
-        log.warn(
-          { runner: runner.name, expiresAt: new Date(expiresAtMs).toISOString() },
-          'runner token is not written in config.toml (set through a variable?), so it is not rotated: reset it in GitLab and update it before it expires',
-        );
-        return;
-      }
-      const reset = await entry.api.resetToken(stop.signal);
-      // Read again: the file may have changed while GitLab answered.
       const current = await readFile(options.configFile, 'utf8');
       await writeFile(
         options.configFile,
@@ -94,17 +85,50 @@ export function startTokenRotation(
           executor: runner.executor,
         }),
       );
-      log.info(
+    } catch (err: unknown) {
+      if (stop.signal.aborted) return;
+      log.error(
         {
           runner: runner.name,
           file: options.configFile,
-          ...(reset.tokenExpiresAtMs === undefined
-            ? {}
-            : { expiresAt: new Date(reset.tokenExpiresAtMs).toISOString() }),
+          err: describeError(err),
+          retryInMs: retryMs,
         },
-        'runner token rotated and saved',
+        'the new runner token could not be saved to config.toml; GitLab no longer accepts the old one, so this runner would not work after a restart until it is saved',
       );
-      schedule(entry, reset.token, reset.obtainedAtMs, reset.tokenExpiresAtMs);
+      cancels.push(deps.clock.schedule(retryMs, () => void save(entry, reset)));
+      return;
+    }
+    log.info(
+      {
+        runner: runner.name,
+        file: options.configFile,
+        ...(reset.tokenExpiresAtMs === undefined
+          ? {}
+          : { expiresAt: new Date(reset.tokenExpiresAtMs).toISOString() }),
+      },
+      'runner token rotated and saved',
+    );
+    schedule(entry, reset.token, reset.obtainedAtMs, reset.tokenExpiresAtMs);
+  };
+
+  const rotate = async (
+    entry: RotatableRunner,
+    token: string,
+    expiresAtMs: number,
+  ): Promise<void> => {
+    const { runner } = entry;
+    let reset: TokenReset;
+    try {
+      const text = await readFile(options.configFile, 'utf8');
+      if (!text.includes(token)) {
+        log.warn(
+          { runner: runner.name, expiresAt: new Date(expiresAtMs).toISOString() },
+          'runner token is not written in config.toml (set through a variable?), so it is not rotated: reset it in GitLab and update it before it expires',
+        );
+        return;
+      }
+      reset = await entry.api.resetToken(stop.signal);
     } catch (err: unknown) {
       if (stop.signal.aborted) return;
       const left = expiresAtMs - deps.clock.now();
@@ -115,7 +139,9 @@ export function startTokenRotation(
       if (left > 0) {
         cancels.push(deps.clock.schedule(retryMs, () => void rotate(entry, token, expiresAtMs)));
       }
+      return;
     }
+    await save(entry, reset);
   };
 
   for (const entry of options.runners) {
