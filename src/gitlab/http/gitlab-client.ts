@@ -19,13 +19,7 @@ import {
 } from './client-context.js';
 import { createHttpTransport, userAgent } from './http-transport.js';
 import { patchTrace, updateJob } from './job-updates.js';
-import {
-  register,
-  resetToken,
-  unregister,
-  verifyToken,
-  type TokenReset,
-} from './registration.js';
+import { register, resetToken, unregister, verifyToken, type TokenReset } from './registration.js';
 import { requestJob } from './request-job.js';
 
 /** Response-header timeout gitlab-runner uses; long enough for Workhorse long polling. */
