@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { VirtualClock } from './clock.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SystemClock, VirtualClock } from './clock.js';
 
 describe('VirtualClock', () => {
   it('fires sleeps in time order and only when advanced', async () => {
@@ -47,5 +47,26 @@ describe('VirtualClock', () => {
     cancel();
     await clock.advance(20);
     expect(called).toBe(false);
+  });
+});
+
+describe('SystemClock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('waits the whole delay when it is longer than setTimeout allows (~24.8 days)', () => {
+    vi.useFakeTimers();
+    const day = 86_400_000;
+    let fired = 0;
+    const cancelOther = new SystemClock().schedule(40 * day, () => (fired += 10));
+    new SystemClock().schedule(30 * day, () => fired++);
+    vi.advanceTimersByTime(25 * day);
+    expect(fired).toBe(0);
+    vi.advanceTimersByTime(5 * day);
+    expect(fired).toBe(1);
+    cancelOther();
+    vi.advanceTimersByTime(20 * day);
+    expect(fired).toBe(1);
   });
 });

@@ -26,7 +26,7 @@ export class SystemClock implements Clock {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        Math.max(0, ms),
+        Math.min(Math.max(0, ms), MAX_TIMER_MS),
       );
       const onAbort = (): void => {
         clearTimeout(timer);
@@ -37,11 +37,20 @@ export class SystemClock implements Clock {
   }
 
   schedule(ms: number, fn: () => void): () => void {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref?.();
+    // setTimeout fires at once for delays over ~24.8 days; longer waits are chained.
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = (left: number): void => {
+      const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
+      timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), step);
+      timer.unref?.();
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   }
 }
+
+/** The longest delay setTimeout honours (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 interface VirtualTimer {
   at: number;
