@@ -1,6 +1,7 @@
 /**
- * What every command receives: the environment map (the only copy of process.env, handed on to
- * the config loader), output streams, the working directory and the version.
+ * What every command receives: the environment map (the only copy of the process environment,
+ * made by config/process-env.ts and handed on to the config loader), output streams, the working
+ * directory and the version.
  */
 import type { Writable } from 'node:stream';
 

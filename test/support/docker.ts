@@ -8,10 +8,10 @@
  */
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startContainerRelay } from '../../src/app/container-relay.js';
 import type { CompiledDocker, CompiledRunner } from '../../src/config/types.js';
 import { defaultDockerConfig } from '../../src/executors/docker/container-config.js';
 import { makeRunner } from '../../src/executors/testing/job-fixture.js';
@@ -70,23 +70,6 @@ export async function labelled(
   return { containers: lines(containers), networks: lines(networks), volumes: lines(volumes) };
 }
 
-/** The default bridge's gateway address (the docker0 interface): the host as containers see it. */
-export async function dockerGatewayIp(): Promise<string> {
-  const info = JSON.parse(await docker('network', 'inspect', 'bridge')) as {
-    Options?: Record<string, string>;
-    IPAM?: { Config?: { Gateway?: string }[] };
-  }[];
-  const bridge = info[0]?.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
-  // os.networkInterfaces() leaves out a bridge that is down (no container on it): ask `ip`.
-  const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge]).catch(() => ({
-    stdout: '',
-  }));
-  const address = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(stdout)?.[1];
-  const ip = address ?? info[0]?.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
-  if (!ip) throw new Error(`no address for the Docker bridge ${bridge}`);
-  return ip;
-}
-
 export interface ContainerRelay {
   /** Address containers use, e.g. `172.17.0.1`. */
   host: string;
@@ -96,38 +79,15 @@ export interface ContainerRelay {
   stop(): Promise<void>;
 }
 
-/** Relays connections to `<gateway>:<port>` on to `127.0.0.1:<targetPort>`. */
+/**
+ * Relays connections to `<gateway>:<port>` on to `127.0.0.1:<targetPort>`, with the relay
+ * `spotrunner sandbox` uses.
+ */
 export async function exposeToContainers(targetPort: number): Promise<ContainerRelay> {
-  const host = await dockerGatewayIp();
-  const sockets = new Set<Socket>();
-  const server = createServer((inbound) => {
-    const outbound = createConnection({ host: '127.0.0.1', port: targetPort });
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        inbound.destroy();
-        outbound.destroy();
-      });
-    }
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    host,
-    port,
-    url: `http://${host}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const relay = await startContainerRelay();
+  relay.setTarget(targetPort);
+  const { hostname, port } = new URL(relay.url);
+  return { host: hostname, port: Number(port), url: relay.url, stop: () => relay.stop() };
 }
 
 /** A runner for the docker executors: `[runners.docker]` defaults plus `docker` overrides. */

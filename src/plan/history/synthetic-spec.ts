@@ -39,7 +39,7 @@ function positive(key: string, value: string, integer: boolean): number {
   return n;
 }
 
-/** A seed: any non-negative integer. */
+/** A seed: a non-negative integer. */
 export function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)

@@ -36,7 +36,7 @@ export interface PriceTable {
   regions: Readonly<Record<string, Readonly<Record<string, PriceEntry>>>>;
 }
 
-/** Prices laid over a table (`--prices`, `--live-prices`): any field may be missing. */
+/** Prices laid over a table (`--prices`, `--live-prices`): each field may be missing. */
 export interface PriceTableOverride {
   asOf?: string;
   source?: string;
