@@ -1,8 +1,8 @@
 /**
- * Key helpers for tests that talk SSH: generated OpenSSH key pairs via ssh2's utils, so no
- * `ssh-keygen` is needed.
+ * Key helpers for tests that talk SSH: OpenSSH key pairs from the same generator the product
+ * uses (which works around ssh2's 1-in-256 malformed ed25519 key), so no `ssh-keygen` is needed.
  */
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../../src/connect/ssh-key-pair.js';
 
 export interface TestKeyPair {
   /** OpenSSH-format private key (PEM-like text). */
@@ -12,6 +12,6 @@ export interface TestKeyPair {
 }
 
 export function generateTestKeyPair(comment = 'spotrunner-test'): TestKeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const pair = generateEd25519KeyPair(comment);
   return { privateKey: pair.private, publicKey: pair.public };
 }
