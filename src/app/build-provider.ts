@@ -101,6 +101,7 @@ export function buildProvider(
       secondary.provider,
       {
         afterMs: fallback.afterMs,
+        probeIntervalMs: fallback.probeIntervalMs,
       },
     ),
     self: false,

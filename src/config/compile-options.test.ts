@@ -56,11 +56,29 @@ name = "on-demand"
         providerKind: 'aws',
         pluginConfig: { name: 'on-demand' },
         afterMs: 180_000,
+        probeIntervalMs: 180_000,
       },
       instanceType: 't4g.medium',
       stateFile: '/var/lib/sr/state.json',
       orphanGraceMs: 10 * 60_000,
       instanceStartTimeoutMs: 450_000,
+    });
+  });
+
+  it('probes the primary every `after` by default, never more often than once a minute', () => {
+    const fallbackOf = (keys: string) =>
+      load(base(`[runners.spotrunner.fallback]\nplugin = "aws"\n${keys}`)).config.runners[0]!
+        .spotrunner.fallback;
+    expect(fallbackOf('after = "30s"\n')).toMatchObject({
+      afterMs: 30_000,
+      probeIntervalMs: 60_000,
+    });
+    expect(fallbackOf('after = "5m"\n')).toMatchObject({
+      afterMs: 300_000,
+      probeIntervalMs: 300_000,
+    });
+    expect(fallbackOf('after = "30s"\nprobe_interval = "10s"\n')).toMatchObject({
+      probeIntervalMs: 10_000,
     });
   });
 

@@ -37,11 +37,16 @@ export function compileSpotrunner(
           `plugin "${plugin}" is not one spotrunner can drive (aws, static, local, sim): no fallback`,
         );
       }
+      const afterMs = durationOr(r.fallback.after, DEFAULTS.fallbackAfterMs);
       fallback = {
         plugin,
         providerKind,
         pluginConfig: r.fallback.plugin_config ?? {},
-        afterMs: durationOr(r.fallback.after, DEFAULTS.fallbackAfterMs),
+        afterMs,
+        probeIntervalMs: durationOr(
+          r.fallback.probe_interval,
+          Math.max(afterMs, DEFAULTS.fallbackProbeIntervalMinMs),
+        ),
       };
     }
   }

@@ -36,6 +36,8 @@ export const DEFAULTS = {
   maxReruns: 2,
   rerunOnFallback: false,
   fallbackAfterMs: 3 * 60_000,
+  /** The fallback's default probe interval is its `after`, but never under this. */
+  fallbackProbeIntervalMinMs: 60_000,
   orphanGraceMs: 10 * 60_000,
   instanceStartTimeoutMs: 20 * 60_000,
 } as const;

@@ -84,6 +84,19 @@ describe('describeConfig', () => {
     );
     expect(out).toContain('GitLab:      (missing), token (missing)');
   });
+
+  it('names the fallback group, its wait and its probe interval', () => {
+    const text = `${fixture('seed-002.toml')}
+[runners.spotrunner.fallback]
+plugin = "aws"
+after = "2m"
+probe_interval = "5m"
+[runners.spotrunner.fallback.plugin_config]
+name = "on-demand"
+`;
+    const out = describeConfig(parseConfig(text, 'config.toml', {}).config, { nowMs: SUNDAY });
+    expect(out).toContain('fallback aws after 2m0s (primary probed every 5m0s)');
+  });
 });
 
 describe('redactToken', () => {

@@ -135,7 +135,8 @@ function describeRunner(
   const rescue =
     s.interruptionMode === 'rerun' ? `rerun up to ${plural(s.maxReruns, 'time')}` : 'failed';
   const fallback = s.fallback
-    ? `fallback ${s.fallback.providerKind} after ${formatDurationMs(s.fallback.afterMs)}`
+    ? `fallback ${s.fallback.providerKind} after ${formatDurationMs(s.fallback.afterMs)}` +
+      ` (primary probed every ${formatDurationMs(s.fallback.probeIntervalMs)})`
     : 'no fallback group';
   lines.push(`  spotrunner:  interrupted jobs are ${rescue}, ${fallback}`);
   if (a) {

@@ -37,6 +37,9 @@
  *   [runners.spotrunner.fallback]
  *     plugin = "aws"            # required; same forms as [runners.autoscaler] plugin
  *     after = "3m"              # how long the primary may fail to launch first; default "3m"
+ *     probe_interval = "3m"     # while on the fallback, how often one instance is asked of
+ *                               # the primary to see whether it launches again; default
+ *                               # `after`, at least "1m"
  *     [runners.spotrunner.fallback.plugin_config]
  *       name = "ci-on-demand-asg"
  *       region = "us-east-1"
@@ -226,6 +229,7 @@ export const fallbackSchema = z.object({
   plugin: str().optional(),
   plugin_config: freeTable().optional(),
   after: duration(),
+  probe_interval: duration(),
 });
 
 export const spotrunnerSchema = z.object({

@@ -182,6 +182,8 @@ export interface CompiledSpotrunnerOptions {
     providerKind: CompiledAutoscaler['providerKind'];
     pluginConfig: Readonly<Record<string, unknown>>;
     afterMs: number;
+    /** While on the fallback, how often the primary is probed with one instance. */
+    probeIntervalMs: number;
   };
   /** Instance types and prices for `plan` (hourly USD). */
   instanceType?: string;

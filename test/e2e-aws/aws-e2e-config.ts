@@ -23,7 +23,7 @@ export interface AwsE2eConfigInput {
   listenAddress: string;
   sshPort: number;
   group: AwsGroupRef;
-  fallback?: { group: AwsGroupRef; after: string };
+  fallback?: { group: AwsGroupRef; after: string; probeInterval?: string };
   concurrent?: number;
   capacityPerInstance?: number;
   maxInstances?: number;
@@ -86,6 +86,9 @@ export function awsE2eConfigToml(i: AwsE2eConfigInput): string {
           '    [runners.spotrunner.fallback]',
           '      plugin = "aws"',
           `      after = ${q(i.fallback.after)}`,
+          ...(i.fallback.probeInterval
+            ? [`      probe_interval = ${q(i.fallback.probeInterval)}`]
+            : []),
           ...pluginConfig('runners.spotrunner.fallback.plugin_config', i.fallback.group).map(
             (l) => `  ${l}`,
           ),

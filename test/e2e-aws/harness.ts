@@ -36,7 +36,7 @@ export interface AwsE2eOptions {
   groups?: AwsDoubleGroupSpec[];
   config?: Tunables & {
     group?: string;
-    fallback?: { group: string; after: string };
+    fallback?: { group: string; after: string; probeInterval?: string };
     /** Feed interruption notices through the SQS queue too. */
     queue?: boolean;
     imdsPoll?: string;
@@ -137,6 +137,7 @@ async function writeConfig(
           fallback: {
             group: groupRef(at.double, at.profile, c.fallback.group, c),
             after: c.fallback.after,
+            ...(c.fallback.probeInterval ? { probeInterval: c.fallback.probeInterval } : {}),
           },
         }
       : {}),

@@ -22,6 +22,12 @@ class FakeGroup implements Provider {
     this.desired += n;
     return Promise.resolve(n);
   };
+  /** As an Auto Scaling group: lowers desired, never below the instances it holds. */
+  cancelRequested?: (n: number) => Promise<number> = (n: number) => {
+    const withdrawn = Math.max(0, Math.min(n, this.desired - this.instances.length));
+    this.desired -= withdrawn;
+    return Promise.resolve(withdrawn);
+  };
   decrease = (ids: readonly string[]) => {
     this.instances = this.instances.filter((i) => !ids.includes(i.id));
     this.desired -= ids.length;
@@ -76,6 +82,7 @@ describe('fallback provider', () => {
     await clock.advance(120_000);
     const list = await provider.update();
     expect(onDemand.desired).toBe(2);
+    expect(spot.desired).toBe(0);
     expect(provider.fallbackStatus().mode).toBe('secondary');
     expect(logger.messages('warn')).toContain('falling back to the secondary group');
     expect((await provider.update()).map((i) => [i.id, i.detail])).toEqual([
@@ -103,9 +110,11 @@ describe('fallback provider', () => {
     spot.canLaunch = true;
     await provider.increase(2);
     expect(onDemand.desired).toBe(2);
+    expect(spot.desired).toBe(1);
     const list = await provider.update();
     expect(provider.fallbackStatus().mode).toBe('primary');
-    expect(list.filter((i) => i.id.startsWith('spot-')).length).toBeGreaterThan(0);
+    // Only the probe launches: the request moved to the secondary was withdrawn from spot.
+    expect(list.filter((i) => i.id.startsWith('spot-')).map((i) => i.id)).toEqual(['spot-1']);
     await provider.increase(1);
     expect(onDemand.desired).toBe(2);
   });
@@ -129,5 +138,40 @@ describe('fallback provider', () => {
     expect(await provider.increase(2)).toBe(2);
     expect(onDemand.desired).toBe(2);
     expect(provider.fallbackStatus().mode).toBe('secondary');
+  });
+
+  it('withdraws stale requests from the primary first, then from the secondary', async () => {
+    const { clock, spot, onDemand, provider } = setup();
+    await provider.init();
+    await provider.update();
+    spot.canLaunch = false;
+    onDemand.canLaunch = false;
+    await provider.increase(3);
+    await clock.advance(60_000);
+    await provider.update();
+    expect(await provider.cancelRequested!(1)).toBe(1);
+    expect(spot.desired).toBe(2);
+    expect(provider.fallbackStatus().pendingPrimary).toBe(2);
+    await clock.advance(120_000);
+    await provider.update();
+    expect([spot.desired, onDemand.desired]).toEqual([0, 2]);
+    expect(await provider.cancelRequested!(5)).toBe(2);
+    expect(onDemand.desired).toBe(0);
+  });
+
+  it('keeps the primary raised when it cannot withdraw, and says why when withdrawing fails', async () => {
+    const { clock, spot, onDemand, provider, logger } = setup();
+    spot.cancelRequested = () => Promise.reject(new Error('Throttling: Rate exceeded'));
+    onDemand.cancelRequested = undefined;
+    await provider.init();
+    await provider.update();
+    spot.canLaunch = false;
+    await provider.increase(2);
+    expect(await provider.cancelRequested!(1)).toBe(0);
+    expect(logger.messages('error')).toContain('primary group could not withdraw requests');
+    await clock.advance(180_000);
+    await provider.update();
+    expect([spot.desired, onDemand.desired]).toEqual([2, 2]);
+    expect(await provider.cancelRequested!(2)).toBe(0);
   });
 });

@@ -6,6 +6,10 @@
  * While on the secondary, one instance at a time is asked of the primary as a probe every
  * `probeIntervalMs`; once a primary instance appears, new requests go back to the primary and
  * the secondary's instances are trimmed by the engine's idle rules like any others.
+ *
+ * Capacity moved to the secondary is withdrawn from the primary (when the primary can withdraw
+ * requests, as an Auto Scaling group can by lowering its desired count), so a group that gets its
+ * spot capacity back does not launch instances for jobs already served by the secondary.
  */
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -88,6 +92,36 @@ export function createFallbackProvider(
     }
   };
 
+  /** Asks `group` to withdraw up to `n` requested instances; 0 when it cannot or fails. */
+  const withdraw = async (
+    group: Provider,
+    which: string,
+    n: number,
+    signal?: AbortSignal,
+  ): Promise<number> => {
+    if (n <= 0 || !group.cancelRequested) return 0;
+    try {
+      return Math.max(0, Math.min(n, await group.cancelRequested(n, signal)));
+    } catch (err: unknown) {
+      log.error(
+        { asked: n, err: describeError(err) },
+        `${which} group could not withdraw requests`,
+      );
+      return 0;
+    }
+  };
+
+  /** Forgets `n` of the primary's pending instances, oldest first. */
+  const dropPending = (n: number): void => {
+    while (n > 0 && pending.length > 0) {
+      const head = pending[0]!;
+      const used = Math.min(head.count, n);
+      head.count -= used;
+      n -= used;
+      if (head.count === 0) pending.shift();
+    }
+  };
+
   const settle = async (
     primaryList: readonly InstanceInfo[],
     signal?: AbortSignal,
@@ -101,13 +135,7 @@ export function createFallbackProvider(
     }
     if (mode === 'secondary' && appeared > 0)
       switchTo('primary', 'the primary group launched an instance again');
-    while (appeared > 0 && pending.length > 0) {
-      const head = pending[0]!;
-      const used = Math.min(head.count, appeared);
-      head.count -= used;
-      appeared -= used;
-      if (head.count === 0) pending.shift();
-    }
+    dropPending(appeared);
     const now = deps.clock.now();
     const overdue = pending.filter((p) => now - p.atMs >= options.afterMs);
     if (overdue.length === 0) return;
@@ -118,7 +146,11 @@ export function createFallbackProvider(
       `${missing} requested instance(s) did not appear within ${Math.round(options.afterMs / 1000)}s`,
     );
     const got = await askSecondary(missing, signal);
-    log.info({ missing, requested: got }, 'asked the secondary group for the missing capacity');
+    const withdrawn = await withdraw(primary, 'primary', missing, signal);
+    log.info(
+      { missing, requested: got, withdrawnFromPrimary: withdrawn },
+      'asked the secondary group for the missing capacity',
+    );
   };
 
   return {
@@ -154,6 +186,16 @@ export function createFallbackProvider(
         probe = await askPrimary(1, signal);
       }
       return probe + (await askSecondary(n - probe, signal));
+    },
+    /**
+     * The engine gives up on `n` requested instances that never appeared: the primary's pending
+     * ones first (oldest first), then the secondary's.
+     */
+    async cancelRequested(n: number, signal?: AbortSignal): Promise<number> {
+      if (n <= 0) return 0;
+      const fromPrimary = await withdraw(primary, 'primary', Math.min(n, pendingCount()), signal);
+      dropPending(fromPrimary);
+      return fromPrimary + (await withdraw(secondary, 'secondary', n - fromPrimary, signal));
     },
     async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
       const toSecondary = ids.filter((id) => secondaryIds.has(id) && !primaryIds.has(id));
