@@ -5,17 +5,20 @@ import { UserError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { CiJob } from './ci/ci-config.js';
 import { parseCiConfig } from './ci/parse-ci-config.js';
+import type { RuleContext } from './ci/ci-rules.js';
 import {
   commitMessage,
   createPipelineRef,
   filesCacheKey,
   importRepository,
+  listFilesAt,
   parentSha,
   readFileAt,
   resolveRef,
 } from './git/project-repo.js';
 import type { GitEnv } from './git/run-git.js';
 import { newJobRecord } from './model/job-factory.js';
+import { ruleVariables } from './model/predefined-variables.js';
 import type { PipelineRecord, ProjectRecord } from './model/records.js';
 import type { SandboxEngine } from './model/sandbox-engine.js';
 import type { SandboxStore } from './model/sandbox-store.js';
@@ -94,15 +97,24 @@ export class ProjectService {
     const read = (path: string): Promise<string | undefined> =>
       readFileAt(git, project.repoDir, resolved.sha, path);
     const text = await read('.gitlab-ci.yml');
+    const message = await commitMessage(git, project.repoDir, resolved.sha);
+    const rules: RuleContext = {
+      predefined: ruleVariables(project, { ...resolved, commitMessage: message }),
+      overrides: {
+        ...Object.fromEntries(project.variables.map((v) => [v.key, v.value])),
+        ...options.variables,
+      },
+      files: text === undefined ? [] : await listFilesAt(git, project.repoDir, resolved.sha),
+    };
     const config =
-      text === undefined ? undefined : await parseCiConfig(text, { readLocalFile: read });
+      text === undefined ? undefined : await parseCiConfig(text, { readLocalFile: read, rules });
     const pipeline: PipelineRecord = {
       id: store.nextId('pipeline'),
       iid: [...store.pipelines.values()].filter((p) => p.projectId === projectId).length + 1,
       projectId,
       ...resolved,
       beforeSha: await parentSha(git, project.repoDir, resolved.sha),
-      commitMessage: await commitMessage(git, project.repoDir, resolved.sha),
+      commitMessage: message,
       status: 'created',
       withWarnings: false,
       variables: Object.entries(options.variables ?? {}).map(([key, value]) => ({

@@ -94,6 +94,52 @@ report: { stage: test, when: on_failure, script: echo report }
     ).rejects.toThrow(/cannot be masked/);
   });
 
+  it('evaluates rules against the pipeline: its branch, project variables and files', async () => {
+    const ci = `
+on-default-branch:
+  script: x
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE == "push"
+on-tags:
+  script: x
+  rules:
+    - if: $CI_COMMIT_TAG
+docs:
+  script: x
+  rules:
+    - exists: ['docs/**/*.md']
+no-dockerfile:
+  script: x
+  rules:
+    - exists: [Dockerfile]
+switched-off:
+  script: x
+  rules:
+    - if: $FEATURE == "off"
+      when: never
+    - when: on_success
+`;
+    h = await startHarness({
+      ci,
+      files: {
+        'docs/guide/intro.md': '# intro\n',
+        '.spotrunner-sandbox.yml': 'variables:\n  FEATURE: "off"\n',
+      },
+    });
+    const pipeline = h.server.pipelines()[0]!;
+    expect(pipeline.status).not.toBe('failed');
+    expect(pipeline.jobs.map((j) => j.name)).toEqual(['on-default-branch', 'docs']);
+    const filtered = await postJson(`${h.url}/sandbox/api/projects/${h.project.id}/pipelines`, {
+      ref: 'main',
+      variables: { FEATURE: 'on' },
+    });
+    expect((filtered.json() as { jobs: { name: string }[] }).jobs.map((j) => j.name)).toEqual([
+      'on-default-branch',
+      'docs',
+      'switched-off',
+    ]);
+  });
+
   it('reports YAML errors as a failed pipeline without jobs', async () => {
     h = await startHarness({ ci: 'a:\n  scrip: x\n' });
     const broken = h.server.pipelines()[0]!;
@@ -104,7 +150,7 @@ report: { stage: test, when: on_failure, script: echo report }
 
 describe('/sandbox/api', () => {
   it('lists projects, pipelines, jobs and runners, creates pipelines, cancels jobs and serves traces', async () => {
-    h = await startHarness({ ci: 'a:\n  rules: [{ when: always }]\n  script: x\n' });
+    h = await startHarness({ ci: 'a:\n  interruptible: true\n  script: x\n' });
     const projects = (await (await fetch(`${h.url}/sandbox/api/projects`)).json()) as {
       id: number;
     }[];
@@ -114,7 +160,7 @@ describe('/sandbox/api', () => {
     });
     expect(created.status).toBe(201);
     const pipeline = created.json() as { id: number; warnings: string[]; jobs: { id: number }[] };
-    expect(pipeline.warnings.join()).toContain('rules are not evaluated');
+    expect(pipeline.warnings.join()).toContain('interruptible has no effect');
     const job = await takeJob(h);
     await putJob(h.url, job.id, job.token, { state: 'running' });
     await patchTrace(h.url, job.id, job.token, 0, '\u001b[32;1m$ echo hi\u001b[0;m\nhi\n');

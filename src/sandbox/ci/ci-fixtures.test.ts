@@ -8,6 +8,7 @@ import {
   type SimulatedJob,
 } from '../testing/pipeline-simulator.js';
 import type { CiJob } from './ci-config.js';
+import type { RuleContext } from './ci-rules.js';
 import { parseCiConfig } from './parse-ci-config.js';
 
 const TESTDATA = fileURLToPath(new URL('../testdata', import.meta.url));
@@ -22,6 +23,8 @@ interface Expected {
   /** Each entry must occur in one warning; the count must match. */
   warnings?: string[];
   errors?: string[];
+  /** The pipeline `rules:` are evaluated for; without it they are only reported. */
+  rules?: RuleContext;
   runs?: {
     outcomes: Record<string, ScriptedOutcome>;
     pipeline: string;
@@ -56,6 +59,7 @@ describe('CI YAML fixtures', () => {
       const all = files(dir);
       const config = await parseCiConfig(all['.gitlab-ci.yml'] ?? '', {
         readLocalFile: (path) => Promise.resolve(all[path]),
+        ...(expected.rules ? { rules: expected.rules } : {}),
       });
       expectMessages(config.errors, expected.errors);
       expectMessages(config.warnings, expected.warnings);

@@ -13,6 +13,7 @@ import {
   parseVariables,
   type CiIssues,
 } from './ci-parts.js';
+import { evaluateRules, type RuleContext, type RuleOutcome } from './ci-rules.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
 
 const SUPPORTED = new Set([
@@ -35,11 +36,11 @@ const SUPPORTED = new Set([
   'hooks',
   'inherit',
   'parallel',
+  'rules',
 ]);
 
 /** Valid GitLab keywords the sandbox does not implement: reported, never silently dropped. */
 const UNSUPPORTED: Record<string, string> = {
-  rules: 'rules are not evaluated by the sandbox; the job is always created',
   only: 'only is not evaluated by the sandbox; the job is always created',
   except: 'except is not evaluated by the sandbox; the job is always created',
   environment: 'environment is not supported by the sandbox and was ignored',
@@ -91,6 +92,28 @@ function hookScripts(
 export interface JobContext {
   globalVariables: CiVariable[];
   issues: CiIssues;
+  /** The pipeline `rules:` are evaluated for; without it they are reported and not evaluated. */
+  rules?: RuleContext;
+}
+
+/** `rules:` of a job: its outcome, `null` when the job is not created, undefined without rules. */
+function jobRules(
+  raw: YamlMap,
+  where: string,
+  ctx: JobContext,
+  jobVariables: CiVariable[],
+): RuleOutcome | null | undefined {
+  if (raw.rules === undefined) return undefined;
+  for (const key of ['only', 'except'] as const) {
+    if (raw[key] !== undefined)
+      ctx.issues.errors.push(`${where} config key may not be used with \`rules\`: ${key}`);
+  }
+  if (!ctx.rules) {
+    ctx.issues.warnings.push(`${where}: rules are not evaluated here; the job is always created`);
+    return undefined;
+  }
+  const defaultWhen = parseWhen(raw.when, where, ctx.issues);
+  return evaluateRules(raw.rules, where, ctx.rules, jobVariables, defaultWhen, ctx.issues) ?? null;
 }
 
 /** Returns undefined for jobs the sandbox does not create (`trigger`, `when: never`). */
@@ -99,7 +122,14 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
   const where = `jobs:${name}`;
   reportKeywords(raw, where, issues);
   if (raw.trigger !== undefined) return undefined;
-  const when = parseWhen(raw.when, where, issues);
+  const inherits = inheritedVariableFilter(raw);
+  const variables = [
+    ...ctx.globalVariables.filter((v) => inherits(v.key)),
+    ...parseVariables(raw.variables, where, issues),
+  ];
+  const rule = jobRules(raw, where, ctx, variables);
+  if (rule === null) return undefined;
+  const when = rule?.when ?? parseWhen(raw.when, where, issues);
   if (when === 'never') return undefined;
   if (when === 'manual') {
     issues.warnings.push(
@@ -111,16 +141,12 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
   const script = toStringList(raw.script);
   if (script.length === 0)
     issues.errors.push(`${where} config should implement the script: or a trigger: keyword`);
-  const inherits = inheritedVariableFilter(raw);
   const allow = parseAllowFailure(raw.allow_failure, where, issues);
   const job: CiJob = {
     name,
     stage: typeof raw.stage === 'string' ? raw.stage : 'test',
     services: parseServices(raw.services, where, issues),
-    variables: [
-      ...ctx.globalVariables.filter((v) => inherits(v.key)),
-      ...parseVariables(raw.variables, where, issues),
-    ],
+    variables: [...variables, ...(rule?.variables ?? [])],
     beforeScript: toStringList(raw.before_script),
     script,
     afterScript: toStringList(raw.after_script),
@@ -129,7 +155,9 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
     cache: parseCache(raw.cache, where, issues),
     tags: toStringList(raw.tags),
     retry: parseRetry(raw.retry, where, issues),
-    allowFailure: allow.allowFailure || (when === 'manual' && raw.allow_failure === undefined),
+    allowFailure:
+      rule?.allowFailure ??
+      (allow.allowFailure || (when === 'manual' && raw.allow_failure === undefined && !rule)),
     allowFailureExitCodes: allow.exitCodes,
     when,
   };

@@ -1,9 +1,10 @@
 /** Turns `.gitlab-ci.yml` text into a CiConfig: jobs, stages, warnings and errors. */
-import type { CiConfig, CiJob } from './ci-config.js';
+import type { CiConfig, CiJob, CiVariable } from './ci-config.js';
 import { applyDefaults, DEFAULT_KEYWORDS, resolveExtends } from './ci-extends.js';
 import { expandParallel, normalizeJob } from './ci-job.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
 import { resolveIncludes, type ReadLocalFile } from './ci-include.js';
+import { evaluateRules, type RuleContext } from './ci-rules.js';
 import { parseCiYaml } from './ci-yaml.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
 import { validateJobGraph } from './validate-job-graph.js';
@@ -31,7 +32,12 @@ const GLOBAL_DEFAULTS = new Set<string>([
 export interface ParseCiOptions {
   /** Reads a file of the same commit for `include: local`; absent ⇒ includes are reported. */
   readLocalFile?: ReadLocalFile;
+  /** The pipeline to evaluate `rules:` and `workflow:rules` for; absent ⇒ they are reported. */
+  rules?: RuleContext;
 }
+
+/** GitLab's message when `workflow:rules` decide against a pipeline. */
+export const FILTERED_BY_WORKFLOW = 'Pipeline filtered out by workflow rules.';
 
 function splitTopLevel(
   root: YamlMap,
@@ -53,14 +59,39 @@ function splitTopLevel(
       issues.errors.push(`default config contains unknown keys: ${key}`);
     }
   }
-  if (root.workflow !== undefined) {
-    issues.warnings.push(
-      'workflow is not evaluated by the sandbox; the pipeline is always created',
-    );
-  }
   if (root.spec !== undefined)
     issues.warnings.push('spec:inputs are not supported by the sandbox and were ignored');
   return { jobs, defaults };
+}
+
+/**
+ * `workflow:`: its `rules` decide whether the pipeline is created, and a matching rule's
+ * variables join the global ones. Returns those variables, or 'filtered'.
+ */
+function applyWorkflow(
+  value: unknown,
+  globals: CiVariable[],
+  ctx: RuleContext | undefined,
+  issues: CiIssues,
+): CiVariable[] | 'filtered' {
+  if (value === undefined || value === null) return [];
+  if (!isMap(value)) {
+    issues.errors.push('workflow config should be a hash');
+    return [];
+  }
+  for (const key of Object.keys(value)) {
+    if (key === 'rules') continue;
+    if (key === 'name' || key === 'auto_cancel')
+      issues.warnings.push(`workflow:${key} is not supported by the sandbox and was ignored`);
+    else issues.errors.push(`workflow config contains unknown keys: ${key}`);
+  }
+  if (value.rules === undefined) return [];
+  if (!ctx) {
+    issues.warnings.push('workflow:rules are not evaluated here; the pipeline is always created');
+    return [];
+  }
+  const outcome = evaluateRules(value.rules, 'workflow', ctx, globals, 'always', issues);
+  return outcome ? outcome.variables : 'filtered';
 }
 
 function stagesOf(root: YamlMap): string[] {
@@ -77,12 +108,22 @@ export async function parseCiConfig(text: string, options: ParseCiOptions = {}):
   const stages = stagesOf(root);
   const variables = parseVariables(root.variables, 'variables', issues);
   const { jobs: rawJobs, defaults } = splitTopLevel(root, issues);
+  const workflow = applyWorkflow(root.workflow, variables, options.rules, issues);
+  if (workflow === 'filtered') {
+    issues.errors.push(FILTERED_BY_WORKFLOW);
+    return { stages, variables, jobs: [], warnings: issues.warnings, errors: issues.errors };
+  }
+  variables.push(...workflow);
   const resolved = resolveExtends(rawJobs, issues);
   const jobs: CiJob[] = [];
   for (const [name, raw] of Object.entries(resolved)) {
     if (name.startsWith('.')) continue;
     const full = applyDefaults(raw, defaults);
-    const job = normalizeJob(name, full, { globalVariables: variables, issues });
+    const job = normalizeJob(name, full, {
+      globalVariables: variables,
+      issues,
+      ...(options.rules ? { rules: options.rules } : {}),
+    });
     if (job) jobs.push(...expandParallel(job, full, issues));
   }
   if (jobs.length === 0 && issues.errors.length === 0) {

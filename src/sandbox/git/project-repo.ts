@@ -113,6 +113,12 @@ export async function readFileAt(
   return out.code === 0 ? out.stdout : undefined;
 }
 
+/** Every file path in a commit (for `rules:exists`). */
+export async function listFilesAt(git: GitEnv, bareDir: string, sha: string): Promise<string[]> {
+  const out = await runGit(git, ['ls-tree', '-r', '-z', '--name-only', sha], { cwd: bareDir });
+  return out.stdout.split('\0').filter((f) => f !== '');
+}
+
 /** `refs/pipelines/<id>`, which the first refspec of every job fetches. */
 export async function createPipelineRef(
   git: GitEnv,

@@ -51,14 +51,47 @@ function serverAndProjectVariables(serverUrl: string, project: ProjectRecord): P
   ];
 }
 
+type CommitInput = Pick<PipelineRecord, 'ref' | 'refType' | 'sha' | 'commitMessage'>;
+
+/** The pipeline's source, ref and commit. */
+function commitVariables(pipeline: CommitInput, project: ProjectRecord): PayloadVariable[] {
+  return [
+    pub('CI_PIPELINE_SOURCE', 'push'),
+    pub('CI_COMMIT_SHA', pipeline.sha),
+    pub('CI_COMMIT_SHORT_SHA', pipeline.sha.slice(0, 8)),
+    pub('CI_COMMIT_REF_NAME', pipeline.ref),
+    pub('CI_COMMIT_REF_SLUG', slugify(pipeline.ref)),
+    pub('CI_COMMIT_REF_PROTECTED', String(pipeline.ref === project.defaultBranch)),
+    pipeline.refType === 'tag'
+      ? pub('CI_COMMIT_TAG', pipeline.ref)
+      : pub('CI_COMMIT_BRANCH', pipeline.ref),
+    pub('CI_COMMIT_MESSAGE', pipeline.commitMessage),
+    pub('CI_COMMIT_TITLE', pipeline.commitMessage.split('\n')[0] ?? ''),
+  ];
+}
+
+/**
+ * What `rules:if` sees when the pipeline is created: the project's and the commit's
+ * predefined variables (no job or runner yet).
+ */
+export function ruleVariables(project: ProjectRecord, commit: CommitInput): Record<string, string> {
+  const vars = [
+    pub('CI', 'true'),
+    pub('GITLAB_CI', 'true'),
+    pub('CI_PROJECT_ID', project.id),
+    pub('CI_PROJECT_NAME', project.name),
+    pub('CI_PROJECT_PATH', project.path),
+    pub('CI_PROJECT_NAMESPACE', project.namespace),
+    pub('CI_DEFAULT_BRANCH', project.defaultBranch),
+    pub('CI_CONFIG_PATH', '.gitlab-ci.yml'),
+    ...commitVariables(commit, project),
+  ];
+  return Object.fromEntries(vars.map((v) => [v.key, v.value]));
+}
+
 export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
   const { job, pipeline, project, runner, serverUrl, repoUrl } = input;
   const projectUrl = `${serverUrl}/${project.path}`;
-  const refVar =
-    pipeline.refType === 'tag'
-      ? [pub('CI_COMMIT_TAG', pipeline.ref)]
-      : [pub('CI_COMMIT_BRANCH', pipeline.ref)];
-  const title = pipeline.commitMessage.split('\n')[0] ?? '';
   const node =
     job.spec.nodeTotal === undefined
       ? [pub('CI_NODE_TOTAL', 1)]
@@ -67,21 +100,13 @@ export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
     ...serverAndProjectVariables(serverUrl, project),
     pub('CI_PIPELINE_ID', pipeline.id),
     pub('CI_PIPELINE_IID', pipeline.iid),
-    pub('CI_PIPELINE_SOURCE', 'push'),
     pub('CI_PIPELINE_URL', `${projectUrl}/-/pipelines/${pipeline.id}`),
     pub(
       'CI_PIPELINE_CREATED_AT',
       new Date(pipeline.createdAtMs).toISOString().replace(/\.\d+Z$/, 'Z'),
     ),
-    pub('CI_COMMIT_SHA', pipeline.sha),
-    pub('CI_COMMIT_SHORT_SHA', pipeline.sha.slice(0, 8)),
+    ...commitVariables(pipeline, project),
     pub('CI_COMMIT_BEFORE_SHA', pipeline.beforeSha),
-    pub('CI_COMMIT_REF_NAME', pipeline.ref),
-    pub('CI_COMMIT_REF_SLUG', slugify(pipeline.ref)),
-    pub('CI_COMMIT_REF_PROTECTED', String(pipeline.ref === project.defaultBranch)),
-    ...refVar,
-    pub('CI_COMMIT_MESSAGE', pipeline.commitMessage),
-    pub('CI_COMMIT_TITLE', title),
     pub('CI_JOB_ID', job.id),
     pub('CI_JOB_NAME', job.name),
     pub('CI_JOB_NAME_SLUG', slugify(job.name)),

@@ -1,0 +1,163 @@
+/**
+ * `rules:` of jobs and of `workflow:`, evaluated when the pipeline is created, as GitLab does:
+ * the first rule whose clauses all match decides (`when`, `allow_failure`, `variables`); when no
+ * rule matches, the job (or the pipeline) is not created. `if` is a CI expression; `exists` is
+ * checked against the commit's files; `changes` always matches in the sandbox (as in GitLab for
+ * a pipeline with no push to compare against), and says so.
+ */
+import { CI_WHEN_VALUES, type CiVariable, type CiWhen } from './ci-config.js';
+import { CiExpressionError, evaluateCiExpression } from './ci-expression.js';
+import { parseVariables, type CiIssues } from './ci-parts.js';
+import { isMap, toStringList } from './ci-values.js';
+
+/** What rules are evaluated against, from the pipeline being created. */
+export interface RuleContext {
+  /** Predefined variables of the pipeline (`CI_COMMIT_BRANCH`, `CI_PIPELINE_SOURCE`, …). */
+  predefined: Readonly<Record<string, string>>;
+  /** Project and pipeline variables: they win over `.gitlab-ci.yml` variables. */
+  overrides: Readonly<Record<string, string>>;
+  /** Every file path in the commit, for `exists`. */
+  files: readonly string[];
+}
+
+export interface RuleOutcome {
+  when: CiWhen;
+  allowFailure?: boolean;
+  variables: CiVariable[];
+}
+
+const RULE_KEYS = new Set([
+  'if',
+  'changes',
+  'exists',
+  'when',
+  'allow_failure',
+  'variables',
+  'needs',
+  'start_in',
+  'interruptible',
+]);
+
+/** A glob as `exists` reads it (`*`, `**`, `?`, `{a,b}`; `*` does not cross `/`). */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  let braces = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      const slash = glob[i + 2] === '/';
+      out += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '{') {
+      braces++;
+      out += '(?:';
+    } else if (c === '}' && braces > 0) {
+      braces--;
+      out += ')';
+    } else if (c === ',' && braces > 0) out += '|';
+    else out += c.replace(/[.+^$()|[\]\\{}]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${out}$`);
+  } catch {
+    // An unbalanced brace: match the text as it is.
+    return new RegExp(`^${glob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  }
+}
+
+function existsMatches(value: unknown, ctx: RuleContext): boolean {
+  const globs = toStringList(isMap(value) ? value.paths : value);
+  const patterns = globs.map((g) => globToRegExp(g.replace(/^\.?\//, '')));
+  return ctx.files.some((f) => patterns.some((p) => p.test(f)));
+}
+
+function lookupIn(
+  ctx: RuleContext,
+  yaml: readonly CiVariable[],
+): (name: string) => string | undefined {
+  const fromYaml = new Map(yaml.map((v) => [v.key, v.value]));
+  return (name) => ctx.overrides[name] ?? fromYaml.get(name) ?? ctx.predefined[name];
+}
+
+/**
+ * Evaluates `rules` (the raw YAML list). `yamlVariables` are the `.gitlab-ci.yml` variables the
+ * expressions also see (global, and the job's own). Undefined: no rule matched, or one matched
+ * with `when: never`.
+ */
+export function evaluateRules(
+  value: unknown,
+  where: string,
+  ctx: RuleContext,
+  yamlVariables: readonly CiVariable[],
+  defaultWhen: CiWhen,
+  issues: CiIssues,
+): RuleOutcome | undefined {
+  if (!Array.isArray(value)) {
+    issues.errors.push(`${where}:rules config should be an array of hashes`);
+    return undefined;
+  }
+  const lookup = lookupIn(ctx, yamlVariables);
+  for (const [index, rule] of (value as unknown[]).entries()) {
+    const at = `${where}:rules:${index}`;
+    if (!isMap(rule)) {
+      issues.errors.push(`${at} config should be a hash`);
+      return undefined;
+    }
+    const unknown = Object.keys(rule).filter((k) => !RULE_KEYS.has(k));
+    if (unknown.length > 0) {
+      issues.errors.push(`${at} config contains unknown keys: ${unknown.join(', ')}`);
+      return undefined;
+    }
+    if (!ruleMatches(rule, at, ctx, lookup, issues)) continue;
+    const when = rule.when ?? defaultWhen;
+    if (typeof when !== 'string' || !(CI_WHEN_VALUES as readonly string[]).includes(when)) {
+      issues.errors.push(`${at}:when config should be one of: ${CI_WHEN_VALUES.join(', ')}`);
+      return undefined;
+    }
+    if (when === 'never') return undefined;
+    for (const key of ['needs', 'start_in', 'interruptible'] as const) {
+      if (rule[key] !== undefined)
+        issues.warnings.push(
+          `${at}: ${key} in rules is not supported by the sandbox and was ignored`,
+        );
+    }
+    const outcome: RuleOutcome = {
+      when: when as CiWhen,
+      variables: parseVariables(rule.variables, at, issues),
+    };
+    if (typeof rule.allow_failure === 'boolean') outcome.allowFailure = rule.allow_failure;
+    return outcome;
+  }
+  return undefined;
+}
+
+function ruleMatches(
+  rule: Record<string, unknown>,
+  at: string,
+  ctx: RuleContext,
+  lookup: (name: string) => string | undefined,
+  issues: CiIssues,
+): boolean {
+  if (rule.if !== undefined) {
+    if (typeof rule.if !== 'string') {
+      issues.errors.push(`${at}:if config should be a string`);
+      return false;
+    }
+    try {
+      if (!evaluateCiExpression(rule.if, lookup)) return false;
+    } catch (err: unknown) {
+      if (!(err instanceof CiExpressionError)) throw err;
+      issues.errors.push(`${at}:if invalid expression syntax: ${err.message}`);
+      return false;
+    }
+  }
+  if (rule.exists !== undefined && !existsMatches(rule.exists, ctx)) return false;
+  if (rule.changes !== undefined) {
+    issues.warnings.push(
+      `${at}: changes is treated as matching by the sandbox (no push to compare against)`,
+    );
+  }
+  return true;
+}
