@@ -13,7 +13,7 @@ import {
   parseVariables,
   type CiIssues,
 } from './ci-parts.js';
-import { evaluateRules, type RuleContext, type RuleOutcome } from './ci-rules.js';
+import { evaluateRules, onlyExceptAllows, type RuleContext, type RuleOutcome } from './ci-rules.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
 
 const SUPPORTED = new Set([
@@ -37,12 +37,12 @@ const SUPPORTED = new Set([
   'inherit',
   'parallel',
   'rules',
+  'only',
+  'except',
 ]);
 
 /** Valid GitLab keywords the sandbox does not implement: reported, never silently dropped. */
 const UNSUPPORTED: Record<string, string> = {
-  only: 'only is not evaluated by the sandbox; the job is always created',
-  except: 'except is not evaluated by the sandbox; the job is always created',
   environment: 'environment is not supported by the sandbox and was ignored',
   coverage: 'coverage is not supported by the sandbox and was ignored',
   release: 'release is not supported by the sandbox and was ignored',
@@ -96,14 +96,26 @@ export interface JobContext {
   rules?: RuleContext;
 }
 
-/** `rules:` of a job: its outcome, `null` when the job is not created, undefined without rules. */
+/**
+ * `rules:` (or `only:`/`except:`) of a job: a rule's outcome, `null` when the job is not
+ * created, undefined when nothing changes the job's own settings.
+ */
 function jobRules(
   raw: YamlMap,
   where: string,
   ctx: JobContext,
   jobVariables: CiVariable[],
 ): RuleOutcome | null | undefined {
-  if (raw.rules === undefined) return undefined;
+  if (raw.rules === undefined) {
+    if (raw.only === undefined && raw.except === undefined) return undefined;
+    if (!ctx.rules) {
+      ctx.issues.warnings.push(
+        `${where}: only/except are not evaluated here; the job is always created`,
+      );
+      return undefined;
+    }
+    return onlyExceptAllows(raw, where, ctx.rules, jobVariables, ctx.issues) ? undefined : null;
+  }
   for (const key of ['only', 'except'] as const) {
     if (raw[key] !== undefined)
       ctx.issues.errors.push(`${where} config key may not be used with \`rules\`: ${key}`);

@@ -161,3 +161,76 @@ function ruleMatches(
   }
   return true;
 }
+
+/** `only:refs` keywords and the pipeline sources they stand for. */
+const SOURCE_KEYWORDS: Record<string, string> = {
+  api: 'api',
+  chats: 'chat',
+  external: 'external',
+  external_pull_requests: 'external_pull_request_event',
+  merge_requests: 'merge_request_event',
+  pipelines: 'pipeline',
+  pushes: 'push',
+  schedules: 'schedule',
+  triggers: 'trigger',
+  web: 'web',
+};
+
+function refMatches(entry: string, ctx: RuleContext): boolean {
+  const p = ctx.predefined;
+  if (entry === 'branches') return p.CI_COMMIT_BRANCH !== undefined;
+  if (entry === 'tags') return p.CI_COMMIT_TAG !== undefined;
+  const source = SOURCE_KEYWORDS[entry];
+  if (source !== undefined) return p.CI_PIPELINE_SOURCE === source;
+  const ref = p.CI_COMMIT_REF_NAME ?? '';
+  // `name@group/project` limits a ref to one project: the sandbox has only the pipeline's own.
+  const name = entry.replace(/@[^@/]+\/.+$/, '');
+  const pattern = /^\/(.*)\/([a-z]*)$/s.exec(name);
+  if (!pattern) return name === ref;
+  try {
+    return new RegExp(pattern[1]!, pattern[2]!.replace(/[^imsu]/g, '')).test(ref);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `only:`/`except:` let the job into the pipeline. Each is a list of refs or a hash
+ * of `refs`, `variables`, `changes`; the keys of one are ANDed, the entries of a key ORed, and
+ * `except` excludes when its whole expression matches. No `only` means `[branches, tags]`.
+ */
+export function onlyExceptAllows(
+  raw: Record<string, unknown>,
+  where: string,
+  ctx: RuleContext,
+  yamlVariables: readonly CiVariable[],
+  issues: CiIssues,
+): boolean {
+  const lookup = lookupIn(ctx, yamlVariables);
+  const matches = (value: unknown, key: 'only' | 'except'): boolean => {
+    const spec = isMap(value) ? value : { refs: value };
+    for (const k of Object.keys(spec)) {
+      if (!['refs', 'variables', 'changes', 'kubernetes'].includes(k))
+        issues.errors.push(`${where}:${key} config contains unknown keys: ${k}`);
+    }
+    if (spec.kubernetes !== undefined)
+      issues.warnings.push(`${where}:${key}:kubernetes is not supported by the sandbox`);
+    if (spec.changes !== undefined)
+      issues.warnings.push(`${where}:${key}:changes is treated as matching by the sandbox`);
+    if (spec.refs !== undefined && !toStringList(spec.refs).some((r) => refMatches(r, ctx)))
+      return false;
+    if (spec.variables === undefined) return true;
+    return toStringList(spec.variables).some((expr) => {
+      try {
+        return evaluateCiExpression(expr, lookup);
+      } catch (err: unknown) {
+        if (!(err instanceof CiExpressionError)) throw err;
+        issues.errors.push(`${where}:${key}:variables invalid expression syntax: ${err.message}`);
+        return false;
+      }
+    });
+  };
+  const only = raw.only ?? ['branches', 'tags'];
+  if (!matches(only, 'only')) return false;
+  return raw.except === undefined || !matches(raw.except, 'except');
+}
