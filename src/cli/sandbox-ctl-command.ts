@@ -15,6 +15,15 @@ function idArg(value: string, what: string): number {
   return n;
 }
 
+/** Collects repeated `--var KEY=VALUE` into a map. */
+function collectVariable(text: string, previous: Record<string, string> = {}) {
+  const eq = text.indexOf('=');
+  const key = eq > 0 ? text.slice(0, eq) : '';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    throw new UserError(`--var expects KEY=VALUE with a variable name as KEY, got "${text}"`);
+  return { ...previous, [key]: text.slice(eq + 1) };
+}
+
 export function registerSandboxCtlCommand(program: Command, ctx: CliContext): void {
   const ctl = program
     .command('sandbox-ctl')
@@ -41,12 +50,17 @@ export function registerSandboxCtlCommand(program: Command, ctx: CliContext): vo
     .command('run')
     .argument('<project>', 'project id')
     .option('--ref <ref>', 'branch or tag')
+    .option(
+      '--var <KEY=VALUE>',
+      'a pipeline variable (repeatable); rules see it, and it wins over project and file variables',
+      collectVariable,
+    )
     .description('create a pipeline')
-    .action(async (project: string, o: { ref?: string }) => {
-      const p = await client().createPipeline(
-        idArg(project, 'project'),
-        o.ref ? { ref: o.ref } : {},
-      );
+    .action(async (project: string, o: { ref?: string; var?: Record<string, string> }) => {
+      const p = await client().createPipeline(idArg(project, 'project'), {
+        ...(o.ref ? { ref: o.ref } : {}),
+        ...(o.var ? { variables: o.var } : {}),
+      });
       println(ctx.stdout, formatPipeline(p));
     });
   ctl

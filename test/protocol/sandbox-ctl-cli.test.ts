@@ -72,6 +72,27 @@ describe('sandbox-ctl', () => {
     expect(await ctl('trace', String(job.id), '--plain')).toBe('');
   });
 
+  it('passes pipeline variables with --var, which rules see, and refuses a malformed one', async () => {
+    const src = join(dir, 'rules');
+    await mkdir(src);
+    await writeFile(
+      join(src, '.gitlab-ci.yml'),
+      'build:\n  script: [make]\ndeploy:\n  script: [./deploy]\n  rules:\n    - if: $DEPLOY == "yes"\n',
+    );
+    const project = await server.createProject({ sourceDir: src, name: 'rules' });
+    const jobsOf = (out: string): string[] => {
+      const id = Number(/pipeline #(\d+)/.exec(out)?.[1]);
+      return server.pipeline(id)!.jobs.map((j) => j.name);
+    };
+    expect(jobsOf(await ctl('run', String(project.id)))).toEqual(['build']);
+    expect(
+      jobsOf(await ctl('run', String(project.id), '--var', 'DEPLOY=yes', '--var', 'X=')),
+    ).toEqual(['build', 'deploy']);
+    await expect(ctl('run', '1', '--var', 'no-equals')).rejects.toThrow(
+      '--var expects KEY=VALUE with a variable name as KEY, got "no-equals"',
+    );
+  });
+
   it('refuses a job id that is not a number', async () => {
     await expect(ctl('job', 'abc')).rejects.toThrow(
       'job must be a positive whole number, got "abc"',
