@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -136,6 +136,47 @@ describe('spotrunner plan', () => {
     } finally {
       await gitlab.close();
     }
+  });
+
+  it("replays one runner's share of the history with --runner-tags, over the whole span", async () => {
+    // Seed 002's layout: most jobs untagged on t4g.medium, mutation/integration tests tagged for
+    // a c7g.large runner.
+    const rows = ['queued_at,duration_s,tags,project'];
+    for (let day = 0; day < 14; day++) {
+      for (let i = 0; i < 6; i++) {
+        const at = new Date(Date.UTC(2026, 4, 4 + day, 9 + i)).toISOString();
+        rows.push(`${at},120,,g/app`);
+      }
+      rows.push(`${new Date(Date.UTC(2026, 4, 4 + day, 15)).toISOString()},900,c7g.large,g/app`);
+    }
+    const csv = join(dir, 'tagged.csv');
+    await writeFile(csv, rows.join('\n') + '\n');
+    const config = join(process.cwd(), 'examples/plan-seed-002.toml');
+    const plan = async (...extra: string[]) =>
+      JSON.parse(
+        (await run(['--config', config, '--history', csv, '--json', ...extra])).stdout,
+      ) as { jobs: number; costPerMonthUsd: number; span: Record<string, unknown> };
+    const all = await plan();
+    const large = await plan('--runner-tags', 'c7g.large', '--no-run-untagged');
+    const small = await plan('--runner-tags', 'docker', '--instance-type', 't4g.medium');
+    expect([all.jobs, large.jobs, small.jobs]).toEqual([98, 14, 84]);
+    expect(large.span).toMatchObject({
+      days: 14,
+      runnerTags: ['c7g.large'],
+      runUntagged: false,
+      jobsForOtherRunners: 84,
+    });
+    expect(all.span).not.toHaveProperty('runnerTags');
+    expect(large.costPerMonthUsd).toBeGreaterThan(0);
+    expect(large.costPerMonthUsd).toBeLessThan(all.costPerMonthUsd);
+    const text = (await run(['--config', config, '--history', csv, '--runner-tags', 'c7g.large']))
+      .stdout;
+    expect(text).toContain(
+      'jobs for a runner with [c7g.large] (untagged jobs taken); 0 other job(s) left to other runners',
+    );
+    await expect(
+      run(['--config', config, '--history', csv, '--runner-tags', 'gpu', '--no-run-untagged']),
+    ).rejects.toThrow('tags in the history: c7g.large');
   });
 
   it('reports user mistakes as UserError (exit code 2 in the CLI main)', async () => {

@@ -83,6 +83,11 @@ function addFleetOptions(cmd: Command): Command {
   return cmd
     .option('--runner <name>', 'the [[runners]] entry to plan (default: the first)')
     .option(
+      '--runner-tags <tags>',
+      "the runner's GitLab tags, comma-separated: replay only the jobs it would take (all of a job's tags among them)",
+    )
+    .option('--no-run-untagged', 'with --runner-tags: the runner does not take untagged jobs')
+    .option(
       '--instance-type <type>',
       'instance type (default: [runners.spotrunner] instance_type, else per arch)',
     )

@@ -10,6 +10,7 @@ import { parseDurationMs } from '../platform/durations.js';
 import { describeError, UserError } from '../platform/errors.js';
 import { parseCostBand, type CostBand } from './cost/explain-cost.js';
 import type { History } from './history/job-record.js';
+import { routeHistory } from './history/route-by-tags.js';
 import { formatHistoryCsv } from './history/write-history-csv.js';
 import { parseSeed } from './history/synthetic-spec.js';
 import type { SpotPriceSource } from './prices/live-spot-prices.js';
@@ -33,6 +34,10 @@ import { parseSweep, type SweepDimension } from './sweep/sweep-spec.js';
 export interface PlanCommandOptions extends HistorySourceOptions {
   config?: string;
   runner?: string;
+  /** `--runner-tags a,b`: replay only the jobs such a runner takes. */
+  runnerTags?: string;
+  /** false with `--no-run-untagged`. */
+  runUntagged?: boolean;
   instanceType?: string;
   region?: string;
   lifecycle?: string;
@@ -113,6 +118,16 @@ function withSpan(history: History, span: string | undefined, nowMs: number): Hi
   return { ...history, spanMs, spanStartMs: Math.floor(first / 86_400_000) * 86_400_000 };
 }
 
+/** `--runner-tags` / `--no-run-untagged`: keep the jobs such a runner would take. */
+function routeByTags(history: History, o: PlanCommandOptions): History {
+  if (o.runnerTags === undefined && o.runUntagged !== false) return history;
+  const tags = (o.runnerTags ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return routeHistory(history, { tags, runUntagged: o.runUntagged !== false });
+}
+
 interface Prepared {
   input: PlanInput;
   dims: SweepDimension[] | undefined;
@@ -130,7 +145,7 @@ async function prepare(deps: RunPlanCommandDeps, options: PlanCommandOptions): P
   const flags = parseFlags(o);
   const configPath = usingExample ? example.config : resolve(deps.cwd, o.config!);
   const { config } = await deps.loadConfig(configPath, { env: deps.env });
-  const history = withSpan(await loadHistory(deps, o), o.span, deps.clock.now());
+  const history = routeByTags(withSpan(await loadHistory(deps, o), o.span, deps.clock.now()), o);
   if (o.exportHistory !== undefined) {
     const csv = [...formatHistoryCsv(history.jobs)].join('');
     await writeOutput(resolve(deps.cwd, o.exportHistory), csv);

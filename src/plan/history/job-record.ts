@@ -33,6 +33,15 @@ export interface History {
   spanStartMs?: number;
   /** Records read but not replayed (never ran: skipped, manual, canceled before start). */
   skipped: number;
+  /** Set when only the jobs of one runner's tags are kept (`--runner-tags`). */
+  routing?: HistoryRouting;
+}
+
+export interface HistoryRouting {
+  tags: readonly string[];
+  runUntagged: boolean;
+  /** Jobs of the history this runner would not take. */
+  jobsForOtherRunners: number;
 }
 
 const DAY_MS = 86_400_000;

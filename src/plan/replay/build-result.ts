@@ -3,19 +3,11 @@ import { alwaysOnCost } from '../cost/always-on.js';
 import { HOURS_PER_MONTH, projectPerMonth } from '../cost/projection.js';
 import { formatDurationMs } from '../../platform/durations.js';
 import { summarize } from '../stats/percentiles.js';
-import type { PlanResult } from './plan-result.js';
+import type { HistoryMeta, PlanResult } from './plan-result.js';
 import type { ReplayOutcome } from './replay.js';
 import type { PlanSetup } from './plan-setup.js';
 
 const HOUR_MS = 3_600_000;
-
-export interface HistoryMeta {
-  source: string;
-  jobs: number;
-  skipped: number;
-  startMs: number;
-  spanMs: number;
-}
 
 function waitSeconds(waitsMs: Float64Array): PlanResult['waitSeconds'] {
   const seconds: number[] = [];
@@ -38,6 +30,11 @@ export function planAssumptions(setup: PlanSetup, history: HistoryMeta): string[
       : 'on-demand instances: no interruptions',
     'not included: EBS volumes, data transfer, the manager host, burstable CPU credits (T families in unlimited mode)',
   ];
+  if (history.routing) {
+    out.push(
+      `only the jobs a runner with tags [${history.routing.tags.join(', ')}] takes are replayed (every job tag among the runner's; untagged jobs ${history.routing.runUntagged ? 'taken' : 'not taken'}); ${history.routing.jobsForOtherRunners} job(s) are left to other runners, which share no instances with this one`,
+    );
+  }
   const slots =
     s.capacityPerInstance * (s.maxInstances > 0 ? s.maxInstances : Number.POSITIVE_INFINITY);
   if (setup.maxConcurrent < slots) {

@@ -1,6 +1,7 @@
 /** The outcome of one replay: what every report (text, JSON, HTML, sweep) is made from. */
 import type { AlwaysOnCost } from '../cost/always-on.js';
 import type { InstancePrice } from '../prices/price-table.js';
+import type { HistoryRouting } from '../history/job-record.js';
 import type { Percentiles } from '../stats/percentiles.js';
 
 export type PlanLifecycle = 'spot' | 'on-demand';
@@ -40,6 +41,17 @@ export interface SeriesPoint {
   queuedJobs: number;
 }
 
+/** Where the replayed jobs came from and the span they are projected over. */
+export interface HistoryMeta {
+  source: string;
+  jobs: number;
+  skipped: number;
+  startMs: number;
+  spanMs: number;
+  /** Set when only one runner's share of the history was replayed (`--runner-tags`). */
+  routing?: HistoryRouting;
+}
+
 export interface CostLine {
   instanceType: string;
   lifecycle: PlanLifecycle;
@@ -52,7 +64,7 @@ export interface CostLine {
 export interface PlanResult {
   settings: PlanSettings;
   price: InstancePrice;
-  history: { source: string; jobs: number; skipped: number; startMs: number; spanMs: number };
+  history: HistoryMeta;
   jobs: number;
   /** Sum of job run times (after CPU scaling), hours. */
   jobHours: number;

@@ -47,6 +47,7 @@ export async function runPlan(input: PlanInput): Promise<PlanResult> {
       skipped: input.history.skipped,
       startMs,
       spanMs,
+      ...(input.history.routing ? { routing: input.history.routing } : {}),
     },
     outcome,
   );

@@ -18,6 +18,7 @@ import {
   formatUsd,
 } from './format.js';
 import { escapeHtml as e, renderFleetChart, renderSweepChart } from './svg-chart.js';
+import { routingLine } from './text-report.js';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;color:#222;padding:0 1rem}
@@ -133,7 +134,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>spotrunner plan: ${e(r.history.source)}</title><style>${CSS}</style></head><body>
 <h1>spotrunner plan</h1>
-<p class="sub">${e(formatInt(r.jobs))} jobs over ${e(formatDays(r.history.spanMs))} (${e(formatDate(r.history.startMs))} to ${e(formatDate(r.history.startMs + r.history.spanMs))}) from ${e(r.history.source)}</p>
+<p class="sub">${e(formatInt(r.jobs))} jobs over ${e(formatDays(r.history.spanMs))} (${e(formatDate(r.history.startMs))} to ${e(formatDate(r.history.startMs + r.history.spanMs))}) from ${e(r.history.source)}${r.history.routing ? `; ${e(routingLine(r.history.routing))}` : ''}</p>
 <p class="sub">runner “${e(s.runner)}”: ${e(s.instanceType)} ${e(s.lifecycle)} in ${e(s.region)} at ${e(formatPricePerHour(price))}; capacity_per_instance ${s.capacityPerInstance}, max_instances ${s.maxInstances || 'provider max'}, idle_count ${s.idleCount}, idle_time ${e(formatDurationMs(s.idleTimeMs))}</p>
 <div class="cards">
 ${card('compute per month', formatUsd(r.costPerMonthUsd), `${formatHours(r.vmHoursPerMonth)} VM-hours`)}

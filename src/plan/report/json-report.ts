@@ -35,7 +35,17 @@ export interface PlanJson {
   instanceType: string;
   region: string;
   lifecycle: string;
-  span: { source: string; start: string; end: string; days: number; skippedJobs: number };
+  span: {
+    source: string;
+    start: string;
+    end: string;
+    days: number;
+    skippedJobs: number;
+    /** With `--runner-tags`: the runner's tags and the jobs left to other runners. */
+    runnerTags?: string[];
+    runUntagged?: boolean;
+    jobsForOtherRunners?: number;
+  };
   settings: PlanResult['settings'];
   prices: {
     onDemandPerHourUsd: number;
@@ -89,6 +99,13 @@ function contextFields(r: PlanResult): Pick<PlanJson, 'span' | 'prices' | 'serie
       end: new Date(r.history.startMs + r.history.spanMs).toISOString(),
       days: round(r.history.spanMs / 86_400_000, 3),
       skippedJobs: r.history.skipped,
+      ...(r.history.routing
+        ? {
+            runnerTags: [...r.history.routing.tags],
+            runUntagged: r.history.routing.runUntagged,
+            jobsForOtherRunners: r.history.routing.jobsForOtherRunners,
+          }
+        : {}),
     },
     prices: {
       onDemandPerHourUsd: r.price.onDemandPerHourUsd,

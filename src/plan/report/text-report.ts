@@ -1,5 +1,6 @@
 /** The readable plan report printed on stdout. */
 import { formatDurationMs } from '../../platform/durations.js';
+import type { HistoryRouting } from '../history/job-record.js';
 import type { PlanResult } from '../replay/plan-result.js';
 import {
   formatColumns,
@@ -14,6 +15,15 @@ import {
 } from './format.js';
 import { projectPerMonth } from '../cost/projection.js';
 
+/** What `--runner-tags` kept, in words. */
+export function routingLine(r: HistoryRouting): string {
+  const tags = r.tags.length > 0 ? `[${r.tags.join(', ')}]` : 'no tags';
+  return (
+    `jobs for a runner with ${tags} (untagged jobs ${r.runUntagged ? 'taken' : 'not taken'}); ` +
+    `${formatInt(r.jobsForOtherRunners)} other job(s) left to other runners`
+  );
+}
+
 function header(r: PlanResult): string[] {
   const s = r.settings;
   const h = r.history;
@@ -22,6 +32,7 @@ function header(r: PlanResult): string[] {
     `spotrunner plan: ${h.source}`,
     `  ${formatInt(r.jobs)} jobs over ${formatDays(h.spanMs)} (${formatDate(h.startMs)} to ${formatDate(h.startMs + h.spanMs)})` +
       (h.skipped > 0 ? `, ${formatInt(h.skipped)} skipped (never ran)` : ''),
+    ...(h.routing ? [`  ${routingLine(h.routing)}`] : []),
     `  runner "${s.runner}": ${s.instanceType} ${s.lifecycle} in ${s.region} at ${formatPricePerHour(price)} ` +
       `(${r.price.vcpu} vCPU, ${r.price.memoryGiB} GiB, ${r.price.arch}; prices as of ${r.price.asOf})`,
     `  policy: capacity_per_instance ${s.capacityPerInstance}, max_instances ${s.maxInstances || 'provider max'}, ` +
