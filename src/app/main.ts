@@ -66,6 +66,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * Resolves once everything written to `stream` so far is handed to the OS. A pipe takes 64 KiB
+ * at a time; process.exit before that would cut `plan --json | jq` short.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('error', () => resolve()); // EPIPE: the reader is gone; nothing to wait for
+    stream.write('', () => resolve());
+  });
+}
+
 const code = await main(process.argv);
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 // Commands close what they opened; exit anyway so a stray handle cannot keep the process alive.
 process.exit(code);
