@@ -123,6 +123,27 @@ describe('aws provider over the AWS double', () => {
     expect(calls.at(-1)?.params.DesiredCapacity).toBe('4');
   });
 
+  it('keeps its own desired count when a listing taken before its last change arrives after it', async () => {
+    fx = await startAwsFixture({ groups: [{ name: 'runners', max: 10 }], bootMs: 0 });
+    const provider = fx.provider('runners');
+    await provider.init();
+    const c = fx.double.controls;
+    const release = c.holdResponses('DescribeAutoScalingGroups');
+    const seen = c.requests.length;
+    const listing = provider.update(); // the double answers "desired 0", but late
+    while (!c.requests.slice(seen).some((r) => r.action === 'DescribeAutoScalingGroups'))
+      await new Promise((r) => setTimeout(r, 5));
+    expect(await provider.increase(2)).toBe(2);
+    release();
+    await listing;
+    expect(await provider.increase(1)).toBe(1);
+    expect(c.group('runners').desired).toBe(3);
+    // A withdrawal is not undone by a stale listing either.
+    await c.settled();
+    await provider.update();
+    expect(c.group('runners').desired).toBe(3);
+  });
+
   it('withdraws requested capacity the group never launched, never below what it holds', async () => {
     fx = await startAwsFixture({ groups: [{ name: 'runners', max: 5 }], bootMs: 0 });
     const provider = fx.provider('runners');

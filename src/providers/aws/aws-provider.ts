@@ -73,6 +73,14 @@ class AwsGroupProvider implements AwsProvider {
   readonly #details = new InstanceDetailsCache();
   readonly #notices = new NoticeBook();
   #desired: number | undefined;
+  /**
+   * Changes of the desired count this provider made (bumped when one starts) and those still in
+   * flight: a listing is trusted for the desired count only if none started while it was out.
+   */
+  #changesStarted = 0;
+  #changesInFlight = 0;
+  /** increase, cancelRequested and decrease run one at a time: each computes from the last. */
+  #capacityQueue: Promise<unknown> = Promise.resolve();
   #maxSize = 0;
   #groupIds = new Set<string>();
   #queue: InterruptionQueue | undefined;
@@ -97,7 +105,7 @@ class AwsGroupProvider implements AwsProvider {
         'auto scaling group does not protect new instances from scale-in (NewInstancesProtectedFromScaleIn is false)',
       );
     }
-    this.#adopt(group);
+    this.#adopt(group, true);
     if (this.#maxSize === 0)
       this.#logger.warn({}, 'auto scaling group has MaxSize 0: no instance can start');
     await this.#checkTags(group, signal);
@@ -114,8 +122,7 @@ class AwsGroupProvider implements AwsProvider {
   }
 
   async update(signal?: AbortSignal): Promise<InstanceInfo[]> {
-    const group = await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal);
-    this.#adopt(group);
+    const group = await this.#describe(signal);
     await this.#fillDetails(
       group.instances.map((i) => i.id),
       signal,
@@ -126,18 +133,27 @@ class AwsGroupProvider implements AwsProvider {
 
   async increase(n: number, signal?: AbortSignal): Promise<number> {
     if (n <= 0) return 0;
-    if (this.#desired === undefined) {
-      this.#adopt(await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal));
-    }
-    const from = this.#desired ?? 0;
-    const target = Math.min(from + n, this.#maxSize);
-    if (target <= from) {
-      this.#logger.warn({ desired: from, maxSize: this.#maxSize }, 'group is at its maximum size');
-      return 0;
-    }
-    await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
-    this.#desired = target;
-    return target - from;
+    return this.#changeCapacity(async () => {
+      if (this.#desired === undefined) {
+        // No other change can start meanwhile: this listing is the truth.
+        this.#adopt(
+          await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal),
+          true,
+        );
+      }
+      const from = this.#desired ?? 0;
+      const target = Math.min(from + n, this.#maxSize);
+      if (target <= from) {
+        this.#logger.warn(
+          { desired: from, maxSize: this.#maxSize },
+          'group is at its maximum size',
+        );
+        return 0;
+      }
+      await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
+      this.#desired = target;
+      return target - from;
+    });
   }
 
   /**
@@ -146,29 +162,67 @@ class AwsGroupProvider implements AwsProvider {
    */
   async cancelRequested(n: number, signal?: AbortSignal): Promise<number> {
     if (n <= 0) return 0;
-    const group = await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal);
-    this.#adopt(group);
-    const held = group.instances.filter((i) => mapLifecycleState(i.lifecycleState) !== 'deleting');
-    const from = group.desiredCapacity;
-    const target = Math.max(held.length, group.minSize, from - n);
-    if (target >= from) return 0;
-    await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
-    this.#desired = target;
-    this.#logger.warn(
-      { from, to: target },
-      'lowered desired capacity: requested instances were never launched',
-    );
-    return from - target;
+    return this.#changeCapacity(async () => {
+      // Fresh, and no other change can start meanwhile: this listing is the truth.
+      const group = await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal);
+      this.#adopt(group, true);
+      const held = group.instances.filter(
+        (i) => mapLifecycleState(i.lifecycleState) !== 'deleting',
+      );
+      const from = group.desiredCapacity;
+      const target = Math.max(held.length, group.minSize, from - n);
+      if (target >= from) return 0;
+      await changeDesiredCapacity(this.#deps.clients.autoscaling, this.groupName, target, signal);
+      this.#desired = target;
+      this.#logger.warn(
+        { from, to: target },
+        'lowered desired capacity: requested instances were never launched',
+      );
+      return from - target;
+    });
   }
 
   async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    const done = await terminateInstances(
-      { autoscaling: this.#deps.clients.autoscaling, logger: this.#logger },
-      ids,
-      signal,
-    );
-    if (this.#desired !== undefined) this.#desired = Math.max(0, this.#desired - done.length);
-    return done;
+    return this.#changeCapacity(async () => {
+      const done = await terminateInstances(
+        { autoscaling: this.#deps.clients.autoscaling, logger: this.#logger },
+        ids,
+        signal,
+      );
+      if (this.#desired !== undefined) this.#desired = Math.max(0, this.#desired - done.length);
+      return done;
+    });
+  }
+
+  /**
+   * Runs a change of the desired count after the ones before it, and marks it so that a listing
+   * that was out meanwhile does not overwrite the count this provider now knows.
+   */
+  #changeCapacity<T>(change: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.#changesStarted++;
+      this.#changesInFlight++;
+      try {
+        return await change();
+      } finally {
+        this.#changesInFlight--;
+      }
+    };
+    const result = this.#capacityQueue.then(run, run);
+    this.#capacityQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * DescribeAutoScalingGroups, adopting what it says; its desired count only when no change of
+   * ours started or was in flight while the call was out (the answer may predate the change).
+   */
+  async #describe(signal?: AbortSignal): Promise<GroupSnapshot> {
+    const started = this.#changesStarted;
+    const quiet = this.#changesInFlight === 0;
+    const group = await describeGroup(this.#deps.clients.autoscaling, this.groupName, signal);
+    this.#adopt(group, quiet && started === this.#changesStarted);
+    return group;
   }
 
   async connectInfo(id: string, signal?: AbortSignal): Promise<ConnectInfo> {
@@ -223,14 +277,17 @@ class AwsGroupProvider implements AwsProvider {
     return this.#queue ? this.#queue.pollOnce(signal) : 0;
   }
 
-  #adopt(group: GroupSnapshot): void {
-    if (this.#desired !== undefined && this.#desired !== group.desiredCapacity) {
-      this.#logger.warn(
-        { expected: this.#desired, actual: group.desiredCapacity },
-        'out-of-sync capacity',
-      );
+  /** Takes in a listing; its desired count only when `trustDesired` (see #describe). */
+  #adopt(group: GroupSnapshot, trustDesired: boolean): void {
+    if (trustDesired) {
+      if (this.#desired !== undefined && this.#desired !== group.desiredCapacity) {
+        this.#logger.warn(
+          { expected: this.#desired, actual: group.desiredCapacity },
+          'out-of-sync capacity',
+        );
+      }
+      this.#desired = group.desiredCapacity;
     }
-    this.#desired = group.desiredCapacity;
     this.#maxSize = Math.min(group.maxSize, AWS_MAX_GROUP_SIZE);
     const previous = this.#groupIds;
     this.#groupIds = new Set(group.instances.map((i) => i.id));

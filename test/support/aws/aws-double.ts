@@ -91,6 +91,7 @@ function routerContext(
     requests: [],
     failures: [],
     throttleLeft: { count: 0 },
+    holds: [],
   };
 }
 

@@ -56,6 +56,11 @@ export interface AwsDoubleControls {
   clearLaunchFailures(): void;
   /** The next `n` API calls answer with the service's throttling error. */
   throttle(n: number): void;
+  /**
+   * Answers of `action` from now on reflect the state when the call arrived, but are sent only
+   * after the returned release is called (a slow response racing other calls).
+   */
+  holdResponses(action: string): () => void;
   failAction(
     action: string,
     failure: Partial<Omit<InjectedFailure, 'action'>> & { code: string },
@@ -208,6 +213,17 @@ class DoubleControls implements AwsDoubleControls {
 
   throttle(n: number): void {
     this.#ctx.throttleLeft.count = n;
+  }
+
+  holdResponses(action: string): () => void {
+    let release!: () => void;
+    const hold = { action, gate: new Promise<void>((resolve) => (release = resolve)) };
+    this.#ctx.holds.push(hold);
+    return () => {
+      const at = this.#ctx.holds.indexOf(hold);
+      if (at >= 0) this.#ctx.holds.splice(at, 1);
+      release();
+    };
   }
 
   failAction(

@@ -50,6 +50,8 @@ export interface RouterContext extends JsonContext {
   requests: RecordedRequest[];
   failures: InjectedFailure[];
   throttleLeft: { count: number };
+  /** Responses of these actions are computed on arrival but sent only once the gate opens. */
+  holds: { action: string; gate: Promise<void> }[];
 }
 
 interface ServiceSpec {
@@ -226,7 +228,10 @@ export async function routeCall(ctx: RouterContext, call: IncomingCall): Promise
     const fault = injected(ctx, spec, action, params);
     if (fault) throw fault;
     ctx.state.refresh();
-    return await dispatch(ctx, service, action, query, params, requestId);
+    const response = await dispatch(ctx, service, action, query, params, requestId);
+    const held = ctx.holds.find((h) => h.action === action);
+    if (held) await held.gate;
+    return response;
   } catch (err: unknown) {
     const fault =
       err instanceof AwsFault
