@@ -143,6 +143,15 @@ function regexOf(source: string, flags: string, text: string): RegExp {
   }
 }
 
+/**
+ * A `/pattern/flags` string as a RegExp (a pattern held in a variable, an `only:` ref);
+ * undefined when the text is not one. Throws CiExpressionError for an invalid pattern.
+ */
+export function patternOf(text: string, where = text): RegExp | undefined {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(text);
+  return m ? regexOf(m[1]!, m[2]!, where) : undefined;
+}
+
 export type LookupVariable = (name: string) => string | undefined;
 
 function valueOf(t: Token, lookup: LookupVariable, text: string): Value {
@@ -172,9 +181,10 @@ function compare(node: Extract<Node, { kind: 'cmp' }>, lookup: LookupVariable, t
   }
   if (right.kind === 'str') {
     // A variable holding "/pattern/flags" on the right of =~ is a pattern.
-    const m = /^\/(.*)\/([a-z]*)$/s.exec(right.value);
-    if (!m) throw new CiExpressionError(`the right side of ${node.op} is not a pattern: "${text}"`);
-    right = { kind: 'regex', re: regexOf(m[1]!, m[2]!, text) };
+    const re = patternOf(right.value, text);
+    if (!re)
+      throw new CiExpressionError(`the right side of ${node.op} is not a pattern: "${text}"`);
+    right = { kind: 'regex', re };
   }
   if (right.kind !== 'regex') {
     throw new CiExpressionError(`the right side of ${node.op} must be a /pattern/: "${text}"`);

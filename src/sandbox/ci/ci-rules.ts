@@ -6,7 +6,7 @@
  * a pipeline with no push to compare against), and says so.
  */
 import { CI_WHEN_VALUES, type CiVariable, type CiWhen } from './ci-config.js';
-import { CiExpressionError, evaluateCiExpression } from './ci-expression.js';
+import { CiExpressionError, evaluateCiExpression, patternOf } from './ci-expression.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
 import { isMap, toStringList } from './ci-values.js';
 
@@ -176,7 +176,7 @@ const SOURCE_KEYWORDS: Record<string, string> = {
   web: 'web',
 };
 
-function refMatches(entry: string, ctx: RuleContext): boolean {
+function refMatches(entry: string, ctx: RuleContext, at: string, issues: CiIssues): boolean {
   const p = ctx.predefined;
   if (entry === 'branches') return p.CI_COMMIT_BRANCH !== undefined;
   if (entry === 'tags') return p.CI_COMMIT_TAG !== undefined;
@@ -185,11 +185,12 @@ function refMatches(entry: string, ctx: RuleContext): boolean {
   const ref = p.CI_COMMIT_REF_NAME ?? '';
   // `name@group/project` limits a ref to one project: the sandbox has only the pipeline's own.
   const name = entry.replace(/@[^@/]+\/.+$/, '');
-  const pattern = /^\/(.*)\/([a-z]*)$/s.exec(name);
-  if (!pattern) return name === ref;
   try {
-    return new RegExp(pattern[1]!, pattern[2]!.replace(/[^imsu]/g, '')).test(ref);
-  } catch {
+    const pattern = patternOf(name);
+    return pattern ? pattern.test(ref) : name === ref;
+  } catch (err: unknown) {
+    if (!(err instanceof CiExpressionError)) throw err;
+    issues.errors.push(`${at}:refs ${err.message}`);
     return false;
   }
 }
@@ -217,7 +218,10 @@ export function onlyExceptAllows(
       issues.warnings.push(`${where}:${key}:kubernetes is not supported by the sandbox`);
     if (spec.changes !== undefined)
       issues.warnings.push(`${where}:${key}:changes is treated as matching by the sandbox`);
-    if (spec.refs !== undefined && !toStringList(spec.refs).some((r) => refMatches(r, ctx)))
+    if (
+      spec.refs !== undefined &&
+      !toStringList(spec.refs).some((r) => refMatches(r, ctx, `${where}:${key}`, issues))
+    )
       return false;
     if (spec.variables === undefined) return true;
     return toStringList(spec.variables).some((expr) => {
