@@ -29,6 +29,7 @@ afterEach(async () => {
 async function setup(
   options: Parameters<typeof writeAwsProfile>[0] = {},
   maxAttempts = 3,
+  requestTimeoutMs?: number,
 ): Promise<AwsClients> {
   double = await startAwsDouble({
     backing: createIdBacking(),
@@ -41,6 +42,7 @@ async function setup(
     credentialsFile: profile.credentialsFile,
     endpoint: double.endpoint,
     maxAttempts,
+    ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
   });
   return clients;
 }
@@ -114,6 +116,24 @@ describe('createAwsClients', () => {
 });
 
 describe('the AWS double', () => {
+  it('gives up on an answer that never comes, after each attempt times out', async () => {
+    const c = await setup({}, 2, 300);
+    const release = double!.controls.holdResponses('DescribeAutoScalingGroups');
+    try {
+      const err = await providerOn(c)
+        .init()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SpotrunnerError);
+      expect((err as Error).message).toMatch(/timed? ?out|timeout/i);
+      const describes = double!.controls.requests.filter(
+        (r) => r.action === 'DescribeAutoScalingGroups',
+      );
+      expect(describes).toHaveLength(2);
+    } finally {
+      release();
+    }
+  });
+
   it('refuses unsigned requests with MissingAuthenticationToken', async () => {
     await setup();
     const res = await fetch(double!.endpoint, {

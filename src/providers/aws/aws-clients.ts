@@ -64,6 +64,9 @@ function regionProvider(options: AwsClientOptions): string | (() => Promise<stri
   };
 }
 
+const CONNECTION_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Builds the four SDK clients sharing one credential chain and one retry policy. */
 export function createAwsClients(options: AwsClientOptions): Required<AwsClients> {
   const credentials = defaultProvider({
@@ -77,6 +80,12 @@ export function createAwsClients(options: AwsClientOptions): Required<AwsClients
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts,
     retryMode: 'standard',
+    // A timed-out attempt is an error the SDK retries, not just a warning.
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
   } as const;
   return {
     autoscaling: new AutoScalingClient(common),

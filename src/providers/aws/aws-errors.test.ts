@@ -47,6 +47,16 @@ describe('translateAwsError', () => {
   it('leaves abort errors alone', () => {
     const abort = new DOMException('aborted', 'AbortError');
     expect(translateAwsError(abort, 'x')).toBe(abort);
+    const deadline = new DOMException('signal timed out', 'TimeoutError');
+    expect(translateAwsError(deadline, 'x')).toBe(deadline);
+  });
+
+  it("translates the HTTP handler's request timeout as a retryable transport fault", () => {
+    const timeout = Object.assign(new Error('@smithy/node-http-handler - request timed out'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
+    expect(translated(timeout)).toMatchObject({ code: 'provider', retryable: true });
   });
 });
 

@@ -125,12 +125,20 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /**
- * Translates an AWS SDK error into a SpotrunnerError whose message names the call. Abort errors
- * pass through unchanged; SpotrunnerErrors are returned as they are.
+ * The HTTP handler's own timeout (`requestTimeout` elapsed): a transport fault like any other,
+ * unlike an abort through the caller's signal (AbortError, or AbortSignal.timeout's DOMException).
+ */
+function isRequestTimeout(err: unknown): boolean {
+  return err instanceof Error && err.name === 'TimeoutError' && !(err instanceof DOMException);
+}
+
+/**
+ * Translates an AWS SDK error into a SpotrunnerError whose message names the call. Aborts
+ * through the caller's signal pass through unchanged; SpotrunnerErrors are returned as they are.
  */
 export function translateAwsError(err: unknown, operation: string): Error {
   if (err instanceof SpotrunnerError) return err;
-  if (isAbortError(err) && err instanceof Error) return err;
+  if (isAbortError(err) && !isRequestTimeout(err) && err instanceof Error) return err;
   const facts = awsErrorFacts(err);
   const code = codeFor(facts);
   const retryable =

@@ -69,6 +69,11 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** SDK attempts per call, including the first (throttling and transient faults). */
   maxAttempts: number;
+  /**
+   * How long one attempt may wait for its answer (default 30 s, above SQS's 20-s long poll):
+   * a call that never returns must not hold up every later change of the group.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface AwsIdentity {
