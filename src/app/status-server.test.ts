@@ -1,49 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../platform/logger.js';
 import type { Manager, ManagerStatus } from './manager.js';
+import { fleetInstance, managerStatus } from './testing/manager-status.js';
 import { parseListenAddress, startStatusServer, type StatusServer } from './status-server.js';
 
-const status: ManagerStatus = {
-  state: 'running',
-  concurrent: 4,
-  jobsRunning: 1,
-  runners: [
-    {
-      name: 'spot',
-      executor: 'instance',
-      state: 'running',
-      fleet: {
-        providerId: 'sim/test',
-        instances: [
-          {
-            id: 'i-1',
-            status: 'ready',
-            providerState: 'running',
-            useCount: 1,
-            slotsInUse: 1,
-            capacity: 2,
-            jobIds: [42],
-          },
-          {
-            id: 'i-2',
-            status: 'creating',
-            providerState: 'creating',
-            useCount: 0,
-            slotsInUse: 0,
-            capacity: 2,
-            jobIds: [],
-          },
-        ],
-        reserved: 0,
-        acquired: 1,
-        pending: 0,
-        idleTarget: 1,
-        policyIndex: 0,
-        counters: { instancesRequested: 3, startTimeouts: 1, instancesLost: 0 },
-      },
-    },
+const status: ManagerStatus = managerStatus(
+  [
+    fleetInstance({ id: 'i-1', useCount: 1, slotsInUse: 1, capacity: 2, jobIds: [42] }),
+    fleetInstance({ id: 'i-2', status: 'creating', providerState: 'creating', capacity: 2 }),
   ],
-};
+  {
+    idleTarget: 1,
+    counters: { instancesRequested: 3, startTimeouts: 1, instancesLost: 0 },
+  },
+);
 
 function fakeManager(drained: string[]): Manager {
   return {

@@ -36,6 +36,16 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The embedded server with nothing queued, handing out runner tokens that live an hour. */
+function startExpiringTokenServer(clock: VirtualClock): Promise<Harness> {
+  return startHarness({
+    ci: 'build:\n  script: [true]\n',
+    clock,
+    pipeline: false,
+    server: { runnerTokenTtlS: 3600 },
+  });
+}
+
 describe('runner token rotation', () => {
   it('is due at three quarters of the token life, at once without an obtained time, never without expiry', () => {
     expect(rotationDueAtMs(T0, T0 + 4 * HOUR, T0)).toBe(T0 + 3 * HOUR);
@@ -45,12 +55,7 @@ describe('runner token rotation', () => {
 
   it('resets an expiring token at 75% of its life and saves it in config.toml', async () => {
     const clock = new VirtualClock(T0);
-    h = await startHarness({
-      ci: 'build:\n  script: [true]\n',
-      clock,
-      pipeline: false,
-      server: { runnerTokenTtlS: 3600 },
-    });
+    h = await startExpiringTokenServer(clock);
     const file = join(h.dir, 'config.toml');
     const header = '# managed by hand\nconcurrent = 2\n\n';
     await writeFile(
@@ -139,12 +144,7 @@ describe('runner token rotation', () => {
 
   it('does not rotate a token that comes from a variable, and says so', async () => {
     const clock = new VirtualClock(T0);
-    h = await startHarness({
-      ci: 'build:\n  script: [true]\n',
-      clock,
-      pipeline: false,
-      server: { runnerTokenTtlS: 3600 },
-    });
+    h = await startExpiringTokenServer(clock);
     const file = join(h.dir, 'config.toml');
     await writeFile(
       file,

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { startStatusServer } from '../app/status-server.js';
 import type { Manager, ManagerStatus } from '../app/manager.js';
+import { fleetInstance, managerStatus } from '../app/testing/manager-status.js';
 import type { FleetInstanceView } from '../fleet/fleet.js';
 import { VirtualClock } from '../platform/clock.js';
 import { silentLogger } from '../platform/logger.js';
@@ -19,41 +20,12 @@ import { createProgram } from './program.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 
-function instance(over: Partial<FleetInstanceView>): FleetInstanceView {
-  return {
-    id: 'i-1',
-    status: 'ready',
-    providerState: 'running',
-    useCount: 0,
-    slotsInUse: 0,
-    capacity: 1,
-    jobIds: [],
-    ...over,
-  };
-}
+const instance = fleetInstance;
 
 function status(instances: FleetInstanceView[]): ManagerStatus {
-  return {
-    state: 'running',
-    concurrent: 4,
-    jobsRunning: 1,
-    runners: [
-      {
-        name: 'spot',
-        executor: 'instance',
-        state: 'running',
-        fleet: {
-          providerId: 'aws/us-east-1/runners+fallback:aws/us-east-1/od',
-          instances,
-          reserved: 0,
-          acquired: 1,
-          pending: 0,
-          idleTarget: 0,
-          policyIndex: 0,
-        },
-      },
-    ],
-  };
+  return managerStatus(instances, {
+    providerId: 'aws/us-east-1/runners+fallback:aws/us-east-1/od',
+  });
 }
 
 const busy = instance({
