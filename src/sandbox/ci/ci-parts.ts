@@ -9,6 +9,7 @@ import type {
   CiService,
   CiVariable,
 } from './ci-config.js';
+import { parseMatrix } from './ci-parallel.js';
 import { isMap, toIntList, toOptionalString, toStringList } from './ci-values.js';
 
 export interface CiIssues {
@@ -220,11 +221,18 @@ export function parseNeeds(value: unknown, where: string, issues: CiIssues): CiN
         );
         continue;
       }
-      out.push({
+      const need: CiNeed = {
         job: item.job,
         artifacts: item.artifacts !== false,
         optional: item.optional === true,
-      });
+      };
+      if (isMap(item.parallel)) {
+        const matrix = parseMatrix(item.parallel.matrix, `${where}:needs:${item.job}`, issues);
+        if (matrix) need.matrix = matrix;
+      } else if (item.parallel !== undefined) {
+        issues.errors.push(`${where}:needs:${item.job}:parallel should be a hash with matrix`);
+      }
+      out.push(need);
     } else {
       issues.warnings.push(`${where}:needs: entry not supported by the sandbox and ignored`);
     }
