@@ -13,7 +13,10 @@ const ON_NEW_COMMIT = ['conservative', 'interruptible', 'none'] as const;
 const ON_JOB_FAILURE = ['none', 'all'] as const;
 
 /** GitLab's defaults (`Ci::Pipeline#auto_cancel_on_new_commit` / `_on_job_failure`). */
-export const DEFAULT_AUTO_CANCEL: CiAutoCancel = { onNewCommit: 'conservative', onJobFailure: 'none' };
+export const DEFAULT_AUTO_CANCEL: CiAutoCancel = {
+  onNewCommit: 'conservative',
+  onJobFailure: 'none',
+};
 
 function pick<T extends string>(
   value: unknown,
@@ -22,7 +25,8 @@ function pick<T extends string>(
   issues: CiIssues,
 ): T | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+    return value as T;
   issues.errors.push(`${where} must be one of: ${allowed.join(', ')}`);
   return undefined;
 }
@@ -39,7 +43,8 @@ export function parseAutoCancel(
     return {};
   }
   const unknown = Object.keys(value).filter((k) => k !== 'on_new_commit' && k !== 'on_job_failure');
-  if (unknown.length > 0) issues.errors.push(`${where} config contains unknown keys: ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    issues.errors.push(`${where} config contains unknown keys: ${unknown.join(', ')}`);
   const out: Partial<CiAutoCancel> = {};
   const onNewCommit = pick(value.on_new_commit, ON_NEW_COMMIT, `${where} on new commit`, issues);
   if (onNewCommit) {
@@ -48,7 +53,12 @@ export function parseAutoCancel(
       `${where}:on_new_commit has no effect in the sandbox: it receives no pushes, so no pipeline is for an older commit`,
     );
   }
-  const onJobFailure = pick(value.on_job_failure, ON_JOB_FAILURE, `${where} on job failure`, issues);
+  const onJobFailure = pick(
+    value.on_job_failure,
+    ON_JOB_FAILURE,
+    `${where} on job failure`,
+    issues,
+  );
   if (onJobFailure) out.onJobFailure = onJobFailure;
   return out;
 }

@@ -132,7 +132,12 @@ function jobRules(
 }
 
 /** What a job's `rules:` see besides the pipeline's: its own predefined variables. */
-function withJobVariables(rules: RuleContext, name: string, raw: YamlMap, instance?: ParallelInstance): RuleContext {
+function withJobVariables(
+  rules: RuleContext,
+  name: string,
+  raw: YamlMap,
+  instance?: ParallelInstance,
+): RuleContext {
   const job: Record<string, string> = {
     CI_JOB_NAME: name,
     CI_JOB_STAGE: typeof raw.stage === 'string' ? raw.stage : 'test',
@@ -158,7 +163,9 @@ export function normalizeJob(definition: string, raw: YamlMap, ctx: JobContext):
     ...parseVariables(raw.variables, where, issues),
     ...(instance?.variables ?? []),
   ];
-  const ruleCtx = ctx.rules ? { ...ctx, rules: withJobVariables(ctx.rules, name, raw, instance) } : ctx;
+  const ruleCtx = ctx.rules
+    ? { ...ctx, rules: withJobVariables(ctx.rules, name, raw, instance) }
+    : ctx;
   const rule = jobRules(raw, where, ruleCtx, variables);
   if (rule === null) return undefined;
   const when = rule?.when ?? parseWhen(raw.when, where, issues);

@@ -32,7 +32,9 @@ export function matrixCombinations(matrix: readonly MatrixEntry[]): [string, str
   return matrix.flatMap((entry) => {
     let combos: [string, string][][] = [[]];
     for (const [key, values] of Object.entries(entry)) {
-      combos = combos.flatMap((combo) => values.map((v): [string, string][] => [...combo, [key, v]]));
+      combos = combos.flatMap((combo) =>
+        values.map((v): [string, string][] => [...combo, [key, v]]),
+      );
     }
     return combos;
   });
@@ -47,14 +49,19 @@ function matrixValues(value: unknown): string[] | undefined {
   const list = Array.isArray(value) ? (value as unknown[]) : [value];
   const out: string[] = [];
   for (const v of list) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      out.push(String(v));
     else return undefined;
   }
   return out;
 }
 
 /** Reads `parallel:matrix` (job or `needs:parallel`); undefined after reporting an error. */
-export function parseMatrix(value: unknown, where: string, issues: CiIssues): MatrixEntry[] | undefined {
+export function parseMatrix(
+  value: unknown,
+  where: string,
+  issues: CiIssues,
+): MatrixEntry[] | undefined {
   if (!Array.isArray(value) || !(value as unknown[]).every(isMap)) {
     issues.errors.push(`${where}:parallel:matrix config should be an array of hashes`);
     return undefined;

@@ -86,7 +86,9 @@ function existsMatches(
   ctx: RuleContext,
   lookup: (name: string) => string | undefined,
 ): boolean {
-  const globs = toStringList(isMap(value) ? value.paths : value).map((g) => expandExisting(g, lookup));
+  const globs = toStringList(isMap(value) ? value.paths : value).map((g) =>
+    expandExisting(g, lookup),
+  );
   const patterns = globs.map((g) => globToRegExp(g.replace(/^\.?\//, '')));
   return ctx.files.some((f) => patterns.some((p) => p.test(f)));
 }

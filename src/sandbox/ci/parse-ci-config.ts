@@ -93,7 +93,10 @@ function applyWorkflow(
       issues.warnings.push(`workflow:${key} is not supported by the sandbox and was ignored`);
     else issues.errors.push(`workflow config contains unknown keys: ${key}`);
   }
-  Object.assign(result.autoCancel, parseAutoCancel(value.auto_cancel, 'workflow:auto_cancel', issues));
+  Object.assign(
+    result.autoCancel,
+    parseAutoCancel(value.auto_cancel, 'workflow:auto_cancel', issues),
+  );
   if (value.rules === undefined) return result;
   if (!ctx) {
     issues.warnings.push('workflow:rules are not evaluated here; the pipeline is always created');

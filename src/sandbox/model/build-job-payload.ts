@@ -68,9 +68,20 @@ function jobVariables(input: PayloadInput, repoUrl: string): PayloadVariable[] {
     masked: false,
     ...(v.raw ? { raw: true } : {}),
   }));
+  // Dotenv variables of the dependencies: above `.gitlab-ci.yml` variables, below project and
+  // pipeline ones (Gitlab::Ci::Variables::Builder#scoped_variables).
+  const dotenv = input.dependencies.flatMap((dep) =>
+    (dep.dotenv ?? []).map((v): PayloadVariable => ({
+      key: v.key,
+      value: v.value,
+      public: false,
+      masked: false,
+    })),
+  );
   return expandVariables([
     ...predefinedVariables({ ...input, repoUrl }),
     ...yaml,
+    ...dotenv,
     ...projectVars,
     ...pipelineVars,
   ]);

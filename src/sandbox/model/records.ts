@@ -111,7 +111,14 @@ export interface JobRecord {
   /** Final state held back while the "trace is persisting" fault answers 202. */
   pendingFinal?: FinalState;
   artifacts: ArtifactRecord[];
+  /** Variables of its `artifacts:reports:dotenv`, in file order (a repeated key keeps the last value). */
+  dotenv?: DotenvVariable[];
   notes: string[];
+}
+
+export interface DotenvVariable {
+  key: string;
+  value: string;
 }
 
 export interface PipelineRecord {
@@ -123,9 +130,17 @@ export interface PipelineRecord {
   sha: string;
   beforeSha: string;
   commitMessage: string;
+  /** `Name <email>` of the commit's author. */
+  commitAuthor: string;
+  /** Committer date, ISO 8601 in UTC. */
+  commitTimestamp: string;
+  /** Message of an annotated tag (tag pipelines); empty for a lightweight tag. */
+  tagMessage?: string;
   status: PipelineStatus;
   /** Passed with failed `allow_failure` jobs ("passed with warnings"). */
   withWarnings: boolean;
+  /** `workflow:auto_cancel:on_job_failure`: `all` cancels the pipeline when a job fails. */
+  autoCancelOnJobFailure: 'none' | 'all';
   variables: CiVariable[];
   warnings: string[];
   errors: string[];
