@@ -33,6 +33,8 @@ export class SandboxEngine {
   readonly #deps: EngineDeps;
   readonly #timers: JobTimers;
   readonly #listeners = new Set<() => void>();
+  /** Set while a pipeline is canceled job by job, so that none of them is processed half-way. */
+  #holdProcessing = false;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -59,6 +61,7 @@ export class SandboxEngine {
 
   /** Advances a pipeline and ticks runner queues for jobs that became pending. */
   process(pipelineId: number): void {
+    if (this.#holdProcessing) return;
     const { store, queue } = this.#deps;
     const pipeline = store.pipelines.get(pipelineId);
     if (!pipeline) return;
@@ -207,9 +210,15 @@ export class SandboxEngine {
       { jobId: job.id, pipelineId: pipeline.id, jobs: open.length },
       'pipeline auto-canceled on job failure',
     );
-    for (const other of open) {
-      if (this.cancel(other))
-        other.notes.push(`canceled: job ${job.name} failed (auto_cancel:on_job_failure all)`);
+    // All at once, as Ci::CancelPipelineService: no job may be skipped or started in between.
+    this.#holdProcessing = true;
+    try {
+      for (const other of open) {
+        if (this.cancel(other))
+          other.notes.push(`canceled: job ${job.name} failed (auto_cancel:on_job_failure all)`);
+      }
+    } finally {
+      this.#holdProcessing = false;
     }
   }
 
