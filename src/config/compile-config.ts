@@ -11,6 +11,10 @@ import {
 } from './compile-context.js';
 import { compileRunner } from './compile-runner.js';
 
+/** What `config check` warns and `run` refuses for a file without [[runners]]. */
+export const NO_RUNNERS =
+  'no [[runners]] entries: nothing to run (`spotrunner run` refuses such a file); add one with "spotrunner register"';
+
 const LOG_LEVELS: Record<NonNullable<RawConfig['log_level']>, LogLevel> = {
   debug: 'debug',
   info: 'info',
@@ -39,11 +43,7 @@ export function compileConfig(
   }
   const rawRunners = raw.runners ?? [];
   if (rawRunners.length === 0) {
-    reportWarning(
-      ctx,
-      [],
-      'no [[runners]] entries: nothing to run; add one with "spotrunner register"',
-    );
+    reportWarning(ctx, [], NO_RUNNERS);
   }
   const runners = rawRunners
     .map((r, i) => compileRunner(ctx, r, i))

@@ -10,7 +10,7 @@ import {
   reportWarning,
   type CompileContext,
 } from './compile-context.js';
-import { compileAutoscaler } from './compile-autoscaler.js';
+import { compileAutoscaler, compileConnector } from './compile-autoscaler.js';
 import { compileCache, compileDocker } from './compile-docker-cache.js';
 import { compileSpotrunner } from './compile-spotrunner.js';
 import { didYouMean } from './suggest.js';
@@ -69,6 +69,13 @@ function script(
   return nonEmpty(raw[key]) ?? old;
 }
 
+/** Whether `text` is an http(s) URL with a host, as GitLab's address must be. */
+export function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
 function checkCredentials(ctx: CompileContext, raw: RawRunner, path: PathSegment[]): void {
   for (const key of ['url', 'token'] as const) {
     if (nonEmpty(raw[key]) === undefined) {
@@ -77,6 +84,16 @@ function checkCredentials(ctx: CompileContext, raw: RawRunner, path: PathSegment
         [...path, key],
         'missing: gitlab-runner loads such an entry but cannot request jobs with it; ' +
           'set it, or run "spotrunner register"',
+      );
+    }
+  }
+  for (const key of ['url', 'clone_url'] as const) {
+    const url = nonEmpty(raw[key]);
+    if (url !== undefined && !isHttpUrl(url)) {
+      reportError(
+        ctx,
+        [...path, key],
+        `expected an http:// or https:// URL such as "https://gitlab.com", got "${url}"`,
       );
     }
   }
@@ -124,7 +141,12 @@ export function compileRunner(
     autoscaled && raw.autoscaler ? compileAutoscaler(ctx, raw.autoscaler, path, token) : undefined;
   const docker = usesDocker ? compileDocker(ctx, raw.docker, path) : undefined;
   const cache = compileCache(ctx, raw.cache, path);
-  const spotrunner = compileSpotrunner(ctx, raw.spotrunner, path);
+  const spotrunner = compileSpotrunner(
+    ctx,
+    raw.spotrunner,
+    path,
+    autoscaler?.connector ?? compileConnector(raw.autoscaler?.connector_config),
+  );
   if (executor === undefined || (autoscaled && autoscaler === undefined)) return undefined;
   const windows = autoscaler?.connector.os === 'windows';
   return {

@@ -42,6 +42,14 @@ export const DEFAULTS = {
   instanceStartTimeoutMs: 20 * 60_000,
 } as const;
 
+/**
+ * The longest duration any setting takes: 7 days. Go accepts far more ("10000h"), but no
+ * interval, timeout or idle time of a runner manager is meant to be longer than a week; such a
+ * value is a typo (an extra zero, hours meant as minutes).
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+export const MAX_DURATION_TEXT = '168h (7 days)';
+
 /** Supported by spotrunner. */
 export const SUPPORTED_EXECUTORS = ['instance', 'docker-autoscaler', 'shell', 'docker'] as const;
 

@@ -4,6 +4,9 @@
  */
 import type { ConfigIssue } from '../platform/errors.js';
 import type { LogLevel } from '../platform/logger.js';
+import type { CompiledProvider, ProviderKind } from './provider-types.js';
+
+export type * from './provider-types.js';
 
 export type ExecutorName = 'instance' | 'docker-autoscaler' | 'shell' | 'docker';
 
@@ -142,9 +145,11 @@ export interface CompiledPolicy {
 
 export interface CompiledAutoscaler {
   plugin: string;
-  /** `aws`, `static`, `local` or `sim`, derived from `plugin`. */
-  providerKind: 'aws' | 'static' | 'local' | 'sim' | 'unknown';
+  /** `aws`, `static`, `local` or `sim`, derived from `plugin` (same as `provider.kind`). */
+  providerKind: ProviderKind;
+  /** `plugin_config` as written (for display); `provider` holds it validated. */
   pluginConfig: Readonly<Record<string, unknown>>;
+  provider: CompiledProvider;
   connector: CompiledConnector;
   capacityPerInstance: number;
   maxUseCount: number;
@@ -179,8 +184,9 @@ export interface CompiledSpotrunnerOptions {
   /** A secondary group used when the primary cannot launch capacity. */
   fallback?: {
     plugin: string;
-    providerKind: CompiledAutoscaler['providerKind'];
+    providerKind: ProviderKind;
     pluginConfig: Readonly<Record<string, unknown>>;
+    provider: CompiledProvider;
     afterMs: number;
     /** While on the fallback, how often the primary is probed with one instance. */
     probeIntervalMs: number;

@@ -89,10 +89,10 @@ function applyPolicyOverrides(policies: readonly FleetPolicy[], o: PlanOverrides
 }
 
 function regionOf(runner: CompiledRunner, flag: string | undefined): string {
-  const fromPlugin = runner.autoscaler?.pluginConfig['region'];
-  return (
-    flag ?? (typeof fromPlugin === 'string' && fromPlugin !== '' ? fromPlugin : DEFAULT_REGION)
-  );
+  const p = runner.autoscaler?.provider;
+  const fromPlugin =
+    p?.kind === 'aws' ? p.aws.region : p?.kind === 'sim' ? p.sim.region : undefined;
+  return flag ?? fromPlugin ?? DEFAULT_REGION;
 }
 
 /**
