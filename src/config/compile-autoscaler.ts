@@ -16,6 +16,7 @@ import { providerKindOf } from './provider-kind.js';
 import { compileProvider, reportUnknownPlugin } from './compile-provider.js';
 import { shortenToken } from './short-token.js';
 import { didYouMean } from './suggest.js';
+import { whyPolicyCannotServe } from './policy-rules.js';
 import { parseDurationMs } from '../platform/durations.js';
 
 export function compileConnector(raw: RawConnector | undefined): CompiledConnector {
@@ -72,6 +73,9 @@ export function compilePolicy(
     );
   }
   const idleCount = raw.idle_count ?? 0;
+  const preemptiveMode = raw.preemptive_mode ?? idleCount > 0;
+  const unserved = whyPolicyCannotServe({ idleCount, preemptiveMode });
+  if (unserved !== undefined) reportError(ctx, [...path, 'preemptive_mode'], unserved);
   return {
     periods,
     timezone,
@@ -79,7 +83,7 @@ export function compilePolicy(
     idleTimeMs,
     scaleFactor: raw.scale_factor ?? 0,
     scaleFactorLimit: raw.scale_factor_limit ?? 0,
-    preemptiveMode: raw.preemptive_mode ?? idleCount > 0,
+    preemptiveMode,
     line: ctx.index.exactLine(path),
   };
 }

@@ -45,14 +45,15 @@ export function compileConfig(
   if (rawRunners.length === 0) {
     reportWarning(ctx, [], NO_RUNNERS);
   }
+  const concurrent =
+    raw.concurrent === undefined || raw.concurrent === 0 ? DEFAULTS.concurrent : raw.concurrent;
   const runners = rawRunners
-    .map((r, i) => compileRunner(ctx, r, i))
+    .map((r, i) => compileRunner(ctx, r, i, concurrent))
     .filter((r): r is CompiledRunner => r !== undefined);
   return {
     file: absoluteFile,
     dir: ctx.dir,
-    concurrent:
-      raw.concurrent === undefined || raw.concurrent === 0 ? DEFAULTS.concurrent : raw.concurrent,
+    concurrent,
     checkIntervalMs:
       raw.check_interval !== undefined && raw.check_interval > 0
         ? raw.check_interval * 1000

@@ -13,6 +13,7 @@ import {
 import { compileAutoscaler, compileConnector } from './compile-autoscaler.js';
 import { compileCache, compileDocker } from './compile-docker-cache.js';
 import { compileSpotrunner } from './compile-spotrunner.js';
+import { compileAutoscaledFleet, compileSelfFleet } from './compile-fleet.js';
 import { didYouMean } from './suggest.js';
 
 /** A TOML date-time (or RFC 3339 string) in ms; Go's zero time `0001-01-01T00:00:00Z` is "none". */
@@ -113,6 +114,7 @@ export function compileRunner(
   ctx: CompileContext,
   raw: RawRunner,
   index: number,
+  concurrent: number,
 ): CompiledRunner | undefined {
   const path: PathSegment[] = ['runners', index];
   const executor = checkExecutor(ctx, raw.executor, [...path, 'executor']);
@@ -149,6 +151,10 @@ export function compileRunner(
   );
   if (executor === undefined || (autoscaled && autoscaler === undefined)) return undefined;
   const windows = autoscaler?.connector.os === 'windows';
+  const limit = raw.limit ?? 0;
+  const fleet = autoscaler
+    ? compileAutoscaledFleet(autoscaler, spotrunner.instanceStartTimeoutMs)
+    : compileSelfFleet(limit > 0 ? limit : concurrent, spotrunner.instanceStartTimeoutMs);
   return {
     index,
     line: ctx.index.exactLine(path),
@@ -162,7 +168,7 @@ export function compileRunner(
     tokenObtainedAtMs: toTimeMs(raw.token_obtained_at),
     tokenExpiresAtMs: toTimeMs(raw.token_expires_at),
     executor,
-    limit: raw.limit ?? 0,
+    limit,
     requestConcurrency: positiveOr(raw.request_concurrency, DEFAULTS.requestConcurrency),
     unhealthyRequestsLimit: positiveOr(
       raw.unhealthy_requests_limit,
@@ -183,6 +189,7 @@ export function compileRunner(
     cache,
     docker,
     autoscaler,
+    fleet,
     spotrunner,
   };
 }

@@ -29,6 +29,11 @@ export const DEFAULTS = {
   connectorKeepaliveMs: 30_000,
   connectorTimeoutMs: 10 * 60_000,
   policyPeriods: ['* * * * *'],
+  /** idle_time of the catch-all policy used when a runner has no [[runners.autoscaler.policy]]. */
+  policyIdleTimeMs: 5 * 60_000,
+  /** Scale-up backoff after failed ready-ups (taskscaler, gitlab-runner 17.0): base and cap. */
+  readyUpBackoffBaseMs: 5_000,
+  readyUpBackoffMaxMs: 5 * 60_000,
   s3ServerAddress: 's3.amazonaws.com',
   s3BucketLocation: 'us-east-1',
   pullPolicy: 'always',

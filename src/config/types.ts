@@ -71,6 +71,8 @@ export interface CompiledRunner {
   docker?: CompiledDocker;
   autoscaler?: CompiledAutoscaler;
   spotrunner: CompiledSpotrunnerOptions;
+  /** The fleet engine's options (from `autoscaler`, or the manager itself for shell/docker). */
+  fleet: CompiledFleet;
 }
 
 export interface CompiledCache {
@@ -171,6 +173,32 @@ export interface CompiledAutoscaler {
   scaleThrottleBurst: number;
   stateStorage: { enabled: boolean; dir?: string; keepInstanceWithAcquisitions: boolean };
   policies: readonly CompiledPolicy[];
+}
+
+/**
+ * Everything the fleet engine takes, defaults applied (it keeps none of its own); `run` adds
+ * what to do with instances found at start.
+ */
+export interface CompiledFleet {
+  capacityPerInstance: number;
+  maxUseCount: number;
+  maxInstances: number;
+  instanceAcquireTimeoutMs: number;
+  updateIntervalMs: number;
+  updateIntervalWhenExpectingMs: number;
+  deletionRetryIntervalMs: number;
+  shutdownDeletionIntervalMs: number;
+  shutdownDeletionRetries: number;
+  failureThreshold: number;
+  deleteInstancesOnShutdown: boolean;
+  reservationThrottling: boolean;
+  scaleThrottleLimitPerSec: number;
+  scaleThrottleBurst: number;
+  /** Never empty: the catch-all default when the file has no policy. */
+  policies: readonly CompiledPolicy[];
+  readyUpBackoffBaseMs: number;
+  readyUpBackoffMaxMs: number;
+  instanceStartTimeoutMs: number;
 }
 
 /** spotrunner's own additions, from `[runners.spotrunner]`. */

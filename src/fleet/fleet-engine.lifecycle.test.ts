@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SpotrunnerError } from '../platform/errors.js';
 import type { ReadyUpFn } from './options.js';
 import { startScriptedFleet, startSimFleet } from './testing/fleet-harness.js';
+import { testPolicies } from './testing/test-options.js';
 
 const MIN = 60_000;
 const always = (idleCount: number, idleTimeMs = 5 * MIN) => ({
@@ -69,7 +70,9 @@ describe('instance start timeout', () => {
     await h.advance(10_000);
     expect(h.count('ready')).toBe(1);
     // Idle target 0 now: the healthy instance goes after idle_time, the fleet is empty.
-    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
+    h.fleet.configurePolicies(
+      testPolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]),
+    );
     await h.advance(3 * MIN);
     h.provider.reap();
     await h.advance(MIN);
@@ -133,7 +136,9 @@ describe('instance start timeout', () => {
     });
     h.provider.enableCancel();
     await h.advance(10_000);
-    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
+    h.fleet.configurePolicies(
+      testPolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]),
+    );
     await h.advance(6 * MIN);
     expect(h.provider.held).toBe(0);
     expect(h.fleet.status().requested).toBeUndefined();
