@@ -86,6 +86,36 @@ describe('values Go would accept but that are surely mistakes', () => {
   });
 });
 
+describe('policies that can never serve a job', () => {
+  it('rejects preemptive_mode = true with idle_count = 0, at the preemptive_mode line', () => {
+    const text =
+      `concurrent = 4${RUNNER}[[runners.autoscaler.policy]]\nidle_time = "5m"\n` +
+      '[[runners.autoscaler.policy]]\nperiods = ["* 0-6 * * *"]\nidle_count = 0\n' +
+      'scale_factor = 2.0\npreemptive_mode = true\nidle_time = "5m"\n';
+    expect(issuesOf(text)).toEqual([
+      {
+        file: 'config.toml',
+        line: 18,
+        key: 'runners[0].autoscaler.policy[1].preemptive_mode',
+        message: expect.stringMatching(
+          /^preemptive_mode = true with idle_count = 0 can never serve a job: .*set idle_count ≥ 1 or preemptive_mode = false$/,
+        ) as string,
+      },
+    ]);
+  });
+
+  it('accepts preemptive mode with idle capacity, and idle_count = 0 without preemptive mode', () => {
+    for (const policy of [
+      'idle_count = 1\npreemptive_mode = true',
+      'idle_count = 0\npreemptive_mode = false',
+      'idle_count = 0',
+    ]) {
+      const text = `concurrent = 4${RUNNER}[[runners.autoscaler.policy]]\n${policy}\nidle_time = "5m"\n`;
+      expect(parseConfig(text, 'config.toml', {}).config.runners).toHaveLength(1);
+    }
+  });
+});
+
 describe('the file itself', () => {
   it('names the line and byte of invalid UTF-8', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spotrunner-utf8-'));
