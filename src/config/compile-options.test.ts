@@ -55,7 +55,10 @@ name = "on-demand"
         plugin: 'fleeting-plugin-aws',
         providerKind: 'aws',
         pluginConfig: { name: 'on-demand' },
-        provider: { kind: 'aws', aws: expect.objectContaining({ groupName: 'on-demand' }) },
+        provider: {
+          kind: 'aws',
+          aws: expect.objectContaining({ groupName: 'on-demand' }) as unknown,
+        },
         afterMs: 180_000,
         probeIntervalMs: 180_000,
       },

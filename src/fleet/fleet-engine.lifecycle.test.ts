@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SpotrunnerError } from '../platform/errors.js';
 import type { ReadyUpFn } from './options.js';
 import { startScriptedFleet, startSimFleet } from './testing/fleet-harness.js';
-import { testPolicies } from './testing/test-options.js';
+import { testFleetOptions, testPolicies } from './testing/test-options.js';
+import { ScriptedProvider } from './testing/scripted-provider.js';
+import { createFleet } from './fleet-engine.js';
+import { VirtualClock } from '../platform/clock.js';
+import { MemoryLogger } from '../platform/logger.js';
 
 const MIN = 60_000;
 const always = (idleCount: number, idleTimeMs = 5 * MIN) => ({
@@ -248,5 +252,23 @@ describe('fleet lifecycle', () => {
     await h.fleet.stop({ graceMs: 0 });
     expect(h.provider.size).toBe(2);
     expect(h.fleet.state).toBe('stopped');
+  });
+});
+
+describe('fleet options', () => {
+  it('are taken whole: the engine refuses options it cannot run with instead of defaulting', () => {
+    const deps = {
+      clock: new VirtualClock(0),
+      logger: new MemoryLogger(),
+      provider: new ScriptedProvider(() => 0),
+    };
+    expect(() => createFleet(deps, testFleetOptions({ capacityPerInstance: 0 }))).toThrow(
+      /capacityPerInstance must be a whole number ≥ 1, got 0/,
+    );
+    expect(() => createFleet(deps, { ...testFleetOptions(), policies: [] })).toThrow(
+      /at least one policy/,
+    );
+    const fleet = createFleet(deps, testFleetOptions());
+    expect(() => fleet.configurePolicies([])).toThrow(/at least one policy/);
   });
 });
