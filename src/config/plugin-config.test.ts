@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigIssue } from '../platform/errors.js';
 import { parseConfig } from './load-config.js';
@@ -200,7 +199,6 @@ describe('plugin = "local"', () => {
         sshPort: undefined,
       },
     });
-    expect(tmpdir()).not.toBe('');
   });
 
   it('rejects boot_delay = "abc", a bad max_instances and a typo, each at its line', () => {
