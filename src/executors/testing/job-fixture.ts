@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { CompiledRunner } from '../../config/types.js';
 import { jobPayloadSchema, type JobPayload } from '../../gitlab/job-payload.js';
 import { createScriptContext, type ScriptContext } from '../script/script-context.js';
+import { compileSelfFleet } from '../../config/compile-fleet.js';
 
 export const JOB_TOKEN = 'glcbt-64_TESTjobTOKEN0123456789';
 
@@ -104,6 +105,7 @@ export function makeRunner(overrides: Partial<CompiledRunner> = {}): CompiledRun
       orphanGraceMs: 0,
       instanceStartTimeoutMs: 1_200_000,
     },
+    fleet: compileSelfFleet(1, 1_200_000),
     ...overrides,
   };
 }
