@@ -155,7 +155,8 @@ describe('collectJobVariables', () => {
       cacheDir: '/cache',
       sharedBuildsDir: false,
       shortToken: 'abc',
-      slot: 2,
+      concurrentId: 2,
+      concurrentProjectId: 1,
     });
     const vars = new VariableSet(
       collectJobVariables(job, ['ENV_A=a', 'bad entry', 'X=runner'], layout, {
