@@ -87,6 +87,55 @@ describe('job variables in generated scripts', () => {
     expect(plain).toContain('a=r1 b=from-job c=' + join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget'));
   });
 
+  it('keeps the runner directories when the payload carries CI_PROJECT_DIR and CI_BUILDS_DIR', async () => {
+    const job = makeJob({
+      script: [
+        'pwd',
+        'echo "dir=$CI_PROJECT_DIR builds=$CI_BUILDS_DIR out=$OUT id=$CI_CONCURRENT_ID"',
+      ],
+      variables: [
+        { key: 'CI_PROJECT_DIR', value: '/builds/group/x' },
+        { key: 'CI_BUILDS_DIR', value: '/builds' },
+        { key: 'CI_CONCURRENT_ID', value: '99' },
+        { key: 'OUT', value: '$CI_PROJECT_DIR/out' },
+      ],
+    });
+    const { run, plain } = await runJobScript(job);
+    expect(run.exitCode).toBe(0);
+    const project = join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget');
+    expect(plain).toContain(`${project}\n`);
+    expect(plain).toContain(
+      `dir=${project} builds=${join(tmp.dir, 'builds')} out=${project}/out id=0`,
+    );
+  });
+
+  it('expands like gitlab-runner: $$ is a literal $, and the instance environment is not used', async () => {
+    const job = makeJob({
+      script: [
+        'echo "price=$PRICE"',
+        'echo "env=[$FROM_ENV]"',
+        'echo "chain=$CHAIN"',
+        'echo "file=$FILE_REF"',
+      ],
+      variables: [
+        { key: 'PRICE', value: 'costs $$5, not $${NAME} or $$NAME' },
+        { key: 'NAME', value: 'world' },
+        { key: 'FROM_ENV', value: '$HOME|${PATH}|$USER|$PWD' },
+        { key: 'CHAIN', value: '$GREETING' },
+        { key: 'GREETING', value: 'hello $NAME' },
+        { key: 'CONFIG', value: 'x', file: true },
+        { key: 'FILE_REF', value: '$CONFIG' },
+      ],
+    });
+    const { run, plain } = await runJobScript(job);
+    expect(run.exitCode).toBe(0);
+    expect(plain).toContain('price=costs $5, not ${NAME} or $NAME\n');
+    expect(plain).toContain('env=[|||]\n');
+    // One pass, as gitlab-runner: a reference takes the other value as written.
+    expect(plain).toContain('chain=hello $NAME\n');
+    expect(plain).toContain(`file=${join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget.tmp/CONFIG')}\n`);
+  });
+
   it('echoes each command like gitlab-runner, without printing variable values', async () => {
     const job = makeJob({
       script: ['echo start', 'test -n "$SECRET_TOKEN"', 'for i in 1 2; do\n  echo "line $i"\ndone'],
@@ -170,6 +219,7 @@ describe('collectJobVariables', () => {
     expect(layout.projectDir).toBe('/builds/acme/widget');
     expect(vars.value('CI_PROJECT_DIR')).toBe('/builds/acme/widget');
     expect(vars.value('CI_CONCURRENT_ID')).toBe('2');
+    expect(vars.value('CI_CONCURRENT_PROJECT_ID')).toBe('1');
     expect(vars.value('X')).toBe('1');
     expect(vars.value('ENV_A')).toBe('a');
     expect(vars.value('CI_DISPOSABLE_ENVIRONMENT')).toBe('true');
