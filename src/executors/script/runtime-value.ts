@@ -8,9 +8,10 @@
  */
 import { shellQuote } from './shell-quote.js';
 
-const PWD_MARK = '\u0000PWD\u0000';
-const HOME_MARK = '\u0000HOME\u0000';
-const MARKS = /\u0000(PWD|HOME)\u0000/g;
+const NUL = String.fromCharCode(0);
+const PWD_MARK = `${NUL}PWD${NUL}`;
+const HOME_MARK = `${NUL}HOME${NUL}`;
+const MARKS = new RegExp(`${NUL}(PWD|HOME)${NUL}`, 'g');
 const LEADING = /^(\$PWD|\$\{PWD\}|\$HOME|\$\{HOME\}|~)(?=\/|$)/;
 
 /** A layout path (`/abs`, `$PWD/…`, `$HOME/…`, `~/…`, see `absolutePath`) as a variable value. */
@@ -25,12 +26,7 @@ export function valuePath(value: string): string {
 
 /** Drops NUL characters from a value that comes from a job or the config. */
 export function plainValue(value: string): string {
-  return value.replace(/\u0000/g, '');
-}
-
-/** Whether the value starts at an instance-side base directory. */
-export function isRuntimePath(value: string): boolean {
-  return value.startsWith(PWD_MARK) || value.startsWith(HOME_MARK);
+  return value.split(NUL).join('');
 }
 
 /** One bash word for a value: literal text, with each marker as its base directory. */
