@@ -13,6 +13,7 @@ import {
   scriptSteps,
 } from './index.js';
 import { collectJobVariables, VariableSet } from './job-variables.js';
+import { createScriptContext } from './script-context.js';
 import { computeBuildLayout, shortenToken } from './build-layout.js';
 
 let tmp: { dir: string; remove: () => void };
@@ -134,6 +135,50 @@ describe('job variables in generated scripts', () => {
     // One pass, as gitlab-runner: a reference takes the other value as written.
     expect(plain).toContain('chain=hello $NAME\n');
     expect(plain).toContain(`file=${join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget.tmp/CONFIG')}\n`);
+  });
+
+  it('resolves a builds_dir under ~ from the login HOME, not from a HOME the job defines', async () => {
+    const home = join(tmp.dir, 'home');
+    const login = createProcessConnection({
+      instanceId: 'local-1',
+      cwd: tmp.dir,
+      env: { HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    const ctx = createScriptContext({
+      job: makeJob({
+        script: ['echo "dir=$CI_PROJECT_DIR out=$OUT home=$HOME"'],
+        variables: [
+          { key: 'HOME', value: '/nonexistent' },
+          { key: 'OUT', value: '$CI_PROJECT_DIR/out' },
+          { key: 'GIT_STRATEGY', value: 'none' },
+        ],
+      }),
+      runner: makeRunner(),
+      gitlabUrl: 'https://gitlab.example.com',
+      layout: {
+        buildsDir: '~/builds',
+        cacheDir: '~/cache',
+        sharedBuildsDir: false,
+        shortToken: 'abc',
+        concurrentId: 0,
+        concurrentProjectId: 0,
+      },
+      customBuildDir: false,
+      predefined: {
+        jobTimeoutSeconds: 60,
+        sharedEnvironment: true,
+        runnerVersion: '1.0',
+        runnerRevision: 'r',
+        arch: 'amd64',
+      },
+    });
+    expect((await runScript(login, generateGetSourcesScript(ctx, 'test'))).exitCode).toBe(0);
+    const run = await runScript(login, generateStepScript(ctx, scriptSteps(ctx)[0]!));
+    expect(run.exitCode).toBe(0);
+    const project = join(home, 'builds/acme/widget');
+    expect(stripAnsi(run.output)).toContain(
+      `dir=${project} out=${project}/out home=/nonexistent\n`,
+    );
   });
 
   it('echoes each command like gitlab-runner, without printing variable values', async () => {
