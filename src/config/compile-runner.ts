@@ -186,6 +186,9 @@ export function compileRunner(
     postBuildScript: nonEmpty(raw.post_build_script),
     cloneUrl: nonEmpty(raw.clone_url),
     debugTraceDisabled: raw.debug_trace_disabled ?? false,
+    ...(raw.custom_build_dir?.enabled !== undefined
+      ? { customBuildDirEnabled: raw.custom_build_dir.enabled }
+      : {}),
     cache,
     docker,
     autoscaler,

@@ -249,6 +249,11 @@ export const spotrunnerSchema = z.object({
   instance_start_timeout: duration(),
 });
 
+/** `[runners.custom_build_dir]`: whether jobs may set GIT_CLONE_PATH. */
+export const customBuildDirSchema = z.object({
+  enabled: bool().optional(),
+});
+
 export const runnerSchema = z.object({
   name: str().optional(),
   id: whole(0).optional(),
@@ -277,6 +282,7 @@ export const runnerSchema = z.object({
   pre_build_script: str().optional(),
   post_build_script: str().optional(),
   debug_trace_disabled: bool().optional(),
+  custom_build_dir: customBuildDirSchema.optional(),
   cache: cacheSchema.optional(),
   docker: dockerSchema.optional(),
   autoscaler: autoscalerSchema.optional(),

@@ -67,6 +67,8 @@ export interface CompiledRunner {
   postBuildScript?: string;
   cloneUrl?: string;
   debugTraceDisabled: boolean;
+  /** `[runners.custom_build_dir] enabled`; unset = the executor's default (docker on, shell off). */
+  customBuildDirEnabled?: boolean;
   cache?: CompiledCache;
   docker?: CompiledDocker;
   autoscaler?: CompiledAutoscaler;

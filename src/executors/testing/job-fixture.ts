@@ -112,7 +112,12 @@ export function makeRunner(overrides: Partial<CompiledRunner> = {}): CompiledRun
 
 export function makeScriptContext(
   job: JobPayload,
-  options: { runner?: CompiledRunner; gitlabUrl?: string; slot?: number } = {},
+  options: {
+    runner?: CompiledRunner;
+    gitlabUrl?: string;
+    slot?: number;
+    customBuildDir?: boolean;
+  } = {},
 ): ScriptContext {
   return createScriptContext({
     job,
@@ -123,8 +128,10 @@ export function makeScriptContext(
       cacheDir: 'cache',
       sharedBuildsDir: true,
       shortToken: 't9Wkyj-HG',
-      slot: options.slot ?? 0,
+      concurrentId: options.slot ?? 0,
+      concurrentProjectId: options.slot ?? 0,
     },
+    customBuildDir: options.customBuildDir ?? false,
     predefined: {
       jobTimeoutSeconds: job.runner_info.timeout,
       sharedEnvironment: true,
