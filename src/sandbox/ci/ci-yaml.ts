@@ -42,7 +42,8 @@ function sizeOf(w: Walk, node: unknown): number {
   const known = w.sizes.get(node as Node);
   if (known !== undefined) return known;
   let size = 1;
-  if (isYamlMap(node)) for (const p of node.items) size += sizeOf(w, p.key) + sizeOf(w, p.value);
+  if (isAlias(node)) size = sizeOf(w, node.resolve(w.doc));
+  else if (isYamlMap(node)) for (const p of node.items) size += sizeOf(w, p.key) + sizeOf(w, p.value);
   else if (isSeq(node)) for (const item of node.items) size += sizeOf(w, item);
   w.sizes.set(node as Node, size);
   return size;
@@ -116,7 +117,7 @@ export function parseCiYaml(text: string, issues: CiIssues, where = '.gitlab-ci.
     lineCounter: lines,
   });
   for (const err of doc.errors) {
-    const line = err.linePos?.[0].line;
+    const line = lines.linePos(err.pos[0]).line;
     issues.errors.push(`${where}${line ? `:${line}` : ''}: ${err.message}`);
   }
   if (doc.errors.length > 0) return {};
