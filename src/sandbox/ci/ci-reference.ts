@@ -90,10 +90,3 @@ export function resolveReferences(root: YamlMap, issues: CiIssues): YamlMap | un
     return undefined;
   }
 }
-
-/** Whether a value still holds a `!reference` (one GitLab would not resolve, as in `include`). */
-export function hasReference(value: unknown): boolean {
-  if (value instanceof CiReference) return true;
-  if (Array.isArray(value)) return value.some(hasReference);
-  return isMap(value) && Object.values(value).some(hasReference);
-}

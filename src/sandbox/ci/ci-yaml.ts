@@ -43,7 +43,8 @@ function sizeOf(w: Walk, node: unknown): number {
   if (known !== undefined) return known;
   let size = 1;
   if (isAlias(node)) size = sizeOf(w, node.resolve(w.doc));
-  else if (isYamlMap(node)) for (const p of node.items) size += sizeOf(w, p.key) + sizeOf(w, p.value);
+  else if (isYamlMap(node))
+    for (const p of node.items) size += sizeOf(w, p.key) + sizeOf(w, p.value);
   else if (isSeq(node)) for (const item of node.items) size += sizeOf(w, item);
   w.sizes.set(node as Node, size);
   return size;
