@@ -145,13 +145,16 @@ export class ProjectService {
       pipeline.finishedAtMs = clock.now();
       return pipeline;
     }
-    for (const spec of config.jobs) {
+    // GitLab creates a pipeline's jobs stage by stage, in `stages:` order.
+    const stageIndex = (spec: CiJob): number => config.stages.indexOf(spec.stage);
+    const ordered = [...config.jobs].sort((a, b) => stageIndex(a) - stageIndex(b));
+    for (const spec of ordered) {
       const job = newJobRecord({
         id: store.nextId('job'),
         pipelineId: pipeline.id,
         projectId,
         spec: await this.#resolveCacheKeys(project, pipeline.sha, spec),
-        stageIndex: config.stages.indexOf(spec.stage),
+        stageIndex: stageIndex(spec),
         nowMs: clock.now(),
         traceSecrets: [this.#deps.settings.registrationToken],
       });

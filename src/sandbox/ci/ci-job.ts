@@ -1,5 +1,6 @@
 /** Normalizes one resolved job map into a CiJob, reporting every keyword it cannot honour. */
 import { CI_WHEN_VALUES, type CiJob, type CiVariable, type CiWhen } from './ci-config.js';
+import { parseCommands } from './ci-commands.js';
 import { parseCiDurationS } from './ci-duration.js';
 import { inheritedVariableFilter } from './ci-extends.js';
 import {
@@ -86,8 +87,10 @@ function reportKeywords(raw: YamlMap, where: string, issues: CiIssues): void {
 function hookScripts(
   raw: YamlMap,
   name: 'pre_get_sources_script' | 'post_get_sources_script',
+  where: string,
+  issues: CiIssues,
 ): string[] {
-  return isMap(raw.hooks) ? toStringList(raw.hooks[name]) : [];
+  return isMap(raw.hooks) ? parseCommands(raw.hooks[name], `${where}:hooks:${name}`, issues) : [];
 }
 
 export interface JobContext {
@@ -177,8 +180,8 @@ export function normalizeJob(definition: string, raw: YamlMap, ctx: JobContext):
   }
   if (when === 'delayed')
     issues.warnings.push(`${where}: when: delayed runs without delay in the sandbox`);
-  const script = toStringList(raw.script);
-  if (script.length === 0)
+  const script = parseCommands(raw.script, `${where}:script`, issues);
+  if (raw.script === undefined || raw.script === null)
     issues.errors.push(`${where} config should implement the script: or a trigger: keyword`);
   const allow = parseAllowFailure(raw.allow_failure, where, issues);
   const job: CiJob = {
@@ -186,11 +189,11 @@ export function normalizeJob(definition: string, raw: YamlMap, ctx: JobContext):
     stage: typeof raw.stage === 'string' ? raw.stage : 'test',
     services: parseServices(raw.services, where, issues),
     variables: [...variables, ...(rule?.variables ?? [])],
-    beforeScript: toStringList(raw.before_script),
+    beforeScript: parseCommands(raw.before_script, `${where}:before_script`, issues),
     script,
-    afterScript: toStringList(raw.after_script),
-    preGetSourcesScript: hookScripts(raw, 'pre_get_sources_script'),
-    postGetSourcesScript: hookScripts(raw, 'post_get_sources_script'),
+    afterScript: parseCommands(raw.after_script, `${where}:after_script`, issues),
+    preGetSourcesScript: hookScripts(raw, 'pre_get_sources_script', where, issues),
+    postGetSourcesScript: hookScripts(raw, 'post_get_sources_script', where, issues),
     cache: parseCache(raw.cache, where, issues),
     tags: toStringList(raw.tags),
     retry: parseRetry(raw.retry, where, issues),

@@ -209,7 +209,12 @@ export function parseRetry(value: unknown, where: string, issues: CiIssues): CiR
 
 export function parseNeeds(value: unknown, where: string, issues: CiIssues): CiNeed[] | undefined {
   if (value === undefined || value === null) return undefined;
-  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (!Array.isArray(value) && !isMap(value)) {
+    issues.errors.push(`${where}:needs config can only be a Hash or an Array`);
+    return undefined;
+  }
+  // A hash is one need; lists nested by `!reference` are flattened, as GitLab does.
+  const list = Array.isArray(value) ? (value as unknown[]).flat(Infinity) : [value];
   const out: CiNeed[] = [];
   for (const item of list) {
     if (typeof item === 'string') {

@@ -8,6 +8,7 @@
 import { CI_WHEN_VALUES, type CiVariable, type CiWhen } from './ci-config.js';
 import { CiExpressionError, evaluateCiExpression, patternOf } from './ci-expression.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
+import { checkRules } from './ci-rules-check.js';
 import { isMap, toStringList } from './ci-values.js';
 
 /** What rules are evaluated against, from the pipeline being created. */
@@ -93,7 +94,7 @@ function existsMatches(
   return ctx.files.some((f) => patterns.some((p) => p.test(f)));
 }
 
-function lookupIn(
+export function lookupIn(
   ctx: RuleContext,
   yaml: readonly CiVariable[],
 ): (name: string) => string | undefined {
@@ -114,12 +115,10 @@ export function evaluateRules(
   defaultWhen: CiWhen,
   issues: CiIssues,
 ): RuleOutcome | undefined {
-  if (!Array.isArray(value)) {
-    issues.errors.push(`${where}:rules config should be an array of hashes`);
-    return undefined;
-  }
+  const rules = checkRules(value, where, issues);
+  if (!rules) return undefined;
   const lookup = lookupIn(ctx, yamlVariables);
-  for (const [index, rule] of (value as unknown[]).entries()) {
+  for (const [index, rule] of rules.entries()) {
     const at = `${where}:rules:${index}`;
     if (!isMap(rule)) {
       issues.errors.push(`${at} config should be a hash`);
@@ -157,7 +156,7 @@ export function evaluateRules(
   return undefined;
 }
 
-function ruleMatches(
+export function ruleMatches(
   rule: Record<string, unknown>,
   at: string,
   ctx: RuleContext,

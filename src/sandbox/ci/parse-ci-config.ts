@@ -1,4 +1,5 @@
 /** Turns `.gitlab-ci.yml` text into a CiConfig: jobs, stages, warnings and errors. */
+import { checkNeedsCycles } from './check-needs-cycles.js';
 import { DEFAULT_AUTO_CANCEL, parseAutoCancel } from './ci-auto-cancel.js';
 import type { CiAutoCancel, CiConfig, CiJob, CiVariable } from './ci-config.js';
 import { applyDefaults, DEFAULT_KEYWORDS, resolveExtends } from './ci-extends.js';
@@ -6,6 +7,7 @@ import { normalizeJob } from './ci-job.js';
 import { expandParallel } from './ci-parallel.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
 import { resolveIncludes, type ReadLocalFile } from './ci-include.js';
+import { resolveReferences } from './ci-reference.js';
 import { evaluateRules, type RuleContext } from './ci-rules.js';
 import { parseCiYaml } from './ci-yaml.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
@@ -116,30 +118,59 @@ function stagesOf(root: YamlMap): string[] {
   return ['.pre', ...list.filter((s) => s !== '.pre' && s !== '.post'), '.post'];
 }
 
+/**
+ * The configuration as GitLab builds it before reading keywords: includes merged, `extends`
+ * applied to every job (hidden ones too), then `!reference` tags resolved. Undefined after an
+ * error that stops GitLab there.
+ */
+async function expandConfig(
+  text: string,
+  options: ParseCiOptions,
+  issues: CiIssues,
+): Promise<YamlMap | undefined> {
+  const parsed = parseCiYaml(text, issues);
+  if (issues.errors.length > 0) return undefined;
+  const included = await resolveIncludes(
+    parsed,
+    {
+      ...(options.readLocalFile ? { read: options.readLocalFile } : {}),
+      ...(options.rules ? { rules: options.rules } : {}),
+    },
+    issues,
+  );
+  if (!included) return undefined;
+  const jobs: Record<string, YamlMap> = {};
+  for (const [key, value] of Object.entries(included)) {
+    if (!GLOBAL_KEYS.has(key) && !GLOBAL_DEFAULTS.has(key) && isMap(value)) jobs[key] = value;
+  }
+  const extended = { ...included, ...resolveExtends(jobs, issues) };
+  return resolveReferences(extended, issues);
+}
+
 /** Parses a CI configuration. Never throws for user mistakes: they land in `errors`. */
 export async function parseCiConfig(text: string, options: ParseCiOptions = {}): Promise<CiConfig> {
   const issues: CiIssues = { warnings: [], errors: [] };
-  const parsed = parseCiYaml(text, issues);
-  const root = await resolveIncludes(parsed, options.readLocalFile, issues);
-  const stages = stagesOf(root);
+  const root = await expandConfig(text, options, issues);
+  const stages = stagesOf(root ?? {});
+  const failed = (): CiConfig => ({
+    stages,
+    variables: [],
+    jobs: [],
+    autoCancel: { ...DEFAULT_AUTO_CANCEL },
+    ...issues,
+  });
+  if (!root) return failed();
   const variables = parseVariables(root.variables, 'variables', issues);
   const { jobs: rawJobs, defaults } = splitTopLevel(root, issues);
   const workflow = applyWorkflow(root.workflow, variables, options.rules, issues);
   if (workflow === 'filtered') {
     issues.errors.push(FILTERED_BY_WORKFLOW);
-    return {
-      stages,
-      variables,
-      jobs: [],
-      autoCancel: { ...DEFAULT_AUTO_CANCEL },
-      warnings: issues.warnings,
-      errors: issues.errors,
-    };
+    return { ...failed(), variables };
   }
   variables.push(...workflow.variables);
-  const resolved = resolveExtends(rawJobs, issues);
+  checkNeedsCycles(rawJobs, issues);
   const jobs: CiJob[] = [];
-  for (const [name, raw] of Object.entries(resolved)) {
+  for (const [name, raw] of Object.entries(rawJobs)) {
     if (name.startsWith('.')) continue;
     const full = applyDefaults(raw, defaults);
     for (const instance of expandParallel(name, full, issues)) {
