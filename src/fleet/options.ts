@@ -52,6 +52,12 @@ export interface FleetOptions {
   readyUpBackoffBaseMs?: number;
   readyUpBackoffMaxMs?: number;
   /**
+   * Jittered exponential backoff between ready-up attempts on one instance after a retryable
+   * failure (sshd not answering yet), until instanceStartTimeoutMs.
+   */
+  readyUpRetryBaseMs?: number;
+  readyUpRetryMaxMs?: number;
+  /**
    * How long an instance may take from first being listed to ready (still creating at the
    * provider, or connecting and running instance_ready_command) before it is removed as a
    * failed start. 0 = 20 minutes; Infinity = never.
@@ -105,6 +111,8 @@ export interface ResolvedFleetOptions {
   preexistingInstances: PreexistingPolicy;
   readyUpBackoffBaseMs: number;
   readyUpBackoffMaxMs: number;
+  readyUpRetryBaseMs: number;
+  readyUpRetryMaxMs: number;
   instanceStartTimeoutMs: number;
 }
 
@@ -163,6 +171,8 @@ export function resolveFleetOptions(o: FleetOptions): ResolvedFleetOptions {
     preexistingInstances: o.preexistingInstances ?? 'remove',
     readyUpBackoffBaseMs: positive(o.readyUpBackoffBaseMs, 5_000),
     readyUpBackoffMaxMs: positive(o.readyUpBackoffMaxMs, 5 * 60_000),
+    readyUpRetryBaseMs: positive(o.readyUpRetryBaseMs, 1_000),
+    readyUpRetryMaxMs: positive(o.readyUpRetryMaxMs, 15_000),
     instanceStartTimeoutMs: positive(o.instanceStartTimeoutMs, DEFAULT_INSTANCE_START_TIMEOUT_MS),
   };
 }
