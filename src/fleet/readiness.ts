@@ -33,6 +33,15 @@ export class Readiness {
     return this.#backoffUntilMs;
   }
 
+  /** When expireStalled() may next have something to do (+Infinity: nothing booting). */
+  get nextStallCheckAtMs(): number {
+    const core = this.#core;
+    if (core.book.booting === 0 || !Number.isFinite(core.opts.instanceStartTimeoutMs)) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return this.#nextStallCheckMs;
+  }
+
   /**
    * Removes instances that were listed `instanceStartTimeoutMs` ago and are still not ready
    * (stuck creating at the provider, or a ready-up that never ends), as failed starts.
