@@ -63,6 +63,7 @@ async function checkGroup(
       maxInstances: scaler.maxInstances,
       managerName,
       runnerName: runner.name,
+      tagGroup: parsed.provider.tagGroup,
     });
     if (result.problems.length === 0)
       return { ok: true, lines: [`✓ ${label}: set up as spotrunner needs it`] };

@@ -42,6 +42,8 @@ export function compileAutoscaledFleet(
     policies: a.policies.length > 0 ? a.policies : [DEFAULT_POLICY],
     readyUpBackoffBaseMs: DEFAULTS.readyUpBackoffBaseMs,
     readyUpBackoffMaxMs: DEFAULTS.readyUpBackoffMaxMs,
+    readyUpRetryBaseMs: DEFAULTS.readyUpRetryBaseMs,
+    readyUpRetryMaxMs: DEFAULTS.readyUpRetryMaxMs,
     instanceStartTimeoutMs,
   };
 }
@@ -69,6 +71,8 @@ export function compileSelfFleet(slots: number, instanceStartTimeoutMs: number):
     policies: [{ ...DEFAULT_POLICY, idleCount: 1, idleTimeMs: SELF_IDLE_TIME_MS }],
     readyUpBackoffBaseMs: DEFAULTS.readyUpBackoffBaseMs,
     readyUpBackoffMaxMs: DEFAULTS.readyUpBackoffMaxMs,
+    readyUpRetryBaseMs: DEFAULTS.readyUpRetryBaseMs,
+    readyUpRetryMaxMs: DEFAULTS.readyUpRetryMaxMs,
     instanceStartTimeoutMs,
   };
 }

@@ -34,6 +34,9 @@ export const DEFAULTS = {
   /** Scale-up backoff after failed ready-ups (taskscaler, gitlab-runner 17.0): base and cap. */
   readyUpBackoffBaseMs: 5_000,
   readyUpBackoffMaxMs: 5 * 60_000,
+  /** Retries of one instance's ready-up while sshd does not answer yet: base and cap. */
+  readyUpRetryBaseMs: 1_000,
+  readyUpRetryMaxMs: 15_000,
   s3ServerAddress: 's3.amazonaws.com',
   s3BucketLocation: 'us-east-1',
   pullPolicy: 'always',

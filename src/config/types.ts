@@ -200,6 +200,8 @@ export interface CompiledFleet {
   policies: readonly CompiledPolicy[];
   readyUpBackoffBaseMs: number;
   readyUpBackoffMaxMs: number;
+  readyUpRetryBaseMs: number;
+  readyUpRetryMaxMs: number;
   instanceStartTimeoutMs: number;
 }
 

@@ -18,9 +18,13 @@ interface Ssh2ErrorShape {
 }
 
 /**
- * Maps an error raised while dialing. Socket errors and refused authentication are retryable:
- * a booting instance often refuses connections or keys for a while, and every dial fetches fresh
- * credentials; callers bound the attempts. DNS failures and malformed keys are not.
+ * Maps an error raised while dialing. Socket errors (refused, reset, unreachable, timed out) are
+ * retryable: a cloud lists an instance as running 10–40 s before its sshd answers. Refused
+ * authentication is retryable too: EC2 Instance Connect keys reach the instance asynchronously
+ * after the push (and expire after 60 s), and images that install authorized_keys from user
+ * data do so after sshd has started; a retry fetches fresh credentials. Readiness bounds the
+ * attempts by instance_start_timeout. A host key mismatch (dial-ssh.ts), DNS failures and
+ * malformed keys are not retryable.
  */
 export function translateDialError(err: unknown, where: string): SpotrunnerError {
   if (err instanceof SpotrunnerError) return err;

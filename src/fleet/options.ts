@@ -54,6 +54,12 @@ export interface FleetOptions {
   readyUpBackoffBaseMs: number;
   readyUpBackoffMaxMs: number;
   /**
+   * Jittered exponential backoff between ready-up attempts on one instance after a retryable
+   * failure (sshd not answering yet), until instanceStartTimeoutMs.
+   */
+  readyUpRetryBaseMs: number;
+  readyUpRetryMaxMs: number;
+  /**
    * How long an instance may take from first being listed to ready (still creating at the
    * provider, or connecting and running instance_ready_command) before it is removed as a
    * failed start. Infinity = never.

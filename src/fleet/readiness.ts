@@ -1,18 +1,28 @@
-import { describeError } from '../platform/errors.js';
+import { SpotrunnerError, describeError } from '../platform/errors.js';
+import { retry } from '../platform/retry.js';
 import type { FleetCore } from './fleet-core.js';
 import type { FleetInstance } from './fleet-instance.js';
 
 /**
  * Ready-up (taskscaler's UpFunc): once the provider reports an instance running, fetch its
  * connect info and run the app's readyUp (connect + instance_ready_command). Without a readyUp
- * the instance is ready at once. A failure removes the instance and backs scale-up off
- * exponentially (taskscaler#26).
+ * the instance is ready at once.
+ *
+ * A cloud lists an instance as running well before its sshd answers (10–40 s on EC2), so a
+ * retryable failure (`SpotrunnerError.retryable`: refused, reset or timed-out connections, no
+ * address yet, authentication refused while the instance still installs its keys) is tried
+ * again with jittered exponential backoff and fresh connect info, until the instance's start
+ * deadline (`instanceStartTimeoutMs` after it was first listed). Any other failure (a host key
+ * mismatch, instance_ready_command exiting non-zero, an unknown error) and the deadline remove
+ * the instance and back scale-up off exponentially (taskscaler#26).
  */
 export class Readiness {
   readonly #core: FleetCore;
   #consecutiveFailures = 0;
   #backoffUntilMs = 0;
   #nextStallCheckMs = 0;
+  /** The last retryable ready-up error of each instance still being retried. */
+  readonly #lastErrors = new Map<string, string>();
 
   constructor(core: FleetCore) {
     this.#core = core;
@@ -21,6 +31,15 @@ export class Readiness {
   /** No scale-up before this time (0 = none). */
   get backoffUntilMs(): number {
     return this.#backoffUntilMs;
+  }
+
+  /** When expireStalled() may next have something to do (+Infinity: nothing booting). */
+  get nextStallCheckAtMs(): number {
+    const core = this.#core;
+    if (core.book.booting === 0 || !Number.isFinite(core.opts.instanceStartTimeoutMs)) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return this.#nextStallCheckMs;
   }
 
   /**
@@ -46,14 +65,8 @@ export class Readiness {
     this.#nextStallCheckMs = Number.isFinite(next) ? next : 0;
     for (const inst of stalled) {
       const where =
-        inst.status === 'creating' ? `still ${inst.providerState} at the provider` : 'not ready';
-      core.counters.startTimeouts++;
-      this.#failed(
-        inst,
-        new Error(
-          `${where} ${formatMinutes(limit)} after it was first listed (instance_start_timeout)`,
-        ),
-      );
+        inst.status === 'creating' ? `still ${inst.providerState} at the provider` : undefined;
+      this.#timedOut(inst, where, this.#lastErrors.get(inst.id));
     }
   }
 
@@ -73,23 +86,70 @@ export class Readiness {
 
   async #run(inst: FleetInstance, signal: AbortSignal): Promise<void> {
     const core = this.#core;
+    const deadlineMs = inst.firstSeenAtMs + core.opts.instanceStartTimeoutMs;
+    const retryable = (err: unknown): boolean =>
+      err instanceof SpotrunnerError &&
+      err.retryable &&
+      err.code !== 'instance_lost' &&
+      inst.status === 'readying' &&
+      !signal.aborted;
     try {
-      const connectInfo = await core.connectInfo(inst.id, signal);
-      await core.readyUp!({ id: inst.id, connectInfo }, signal);
+      await retry(() => this.#attempt(inst, signal), {
+        clock: core.clock,
+        attempts: Number.POSITIVE_INFINITY,
+        baseDelayMs: core.opts.readyUpRetryBaseMs,
+        maxDelayMs: core.opts.readyUpRetryMaxMs,
+        retryable: (err) => retryable(err) && core.clock.now() < deadlineMs,
+        signal,
+        onRetry: (err, attempt, delayMs) => this.#retrying(inst, err, attempt, delayMs),
+      });
     } catch (err: unknown) {
       inst.readyAbort = undefined;
+      this.#lastErrors.delete(inst.id);
       if (inst.status !== 'readying') {
         core.logger.debug({ instance: inst.id, error: describeError(err) }, 'ready-up abandoned');
         return;
       }
-      this.#failed(inst, err);
+      if (retryable(err)) this.#timedOut(inst, undefined, describeError(err));
+      else this.#failed(inst, err);
       return;
     }
+    this.#lastErrors.delete(inst.id);
     inst.readyAbort = undefined;
     if (inst.status !== 'readying') return;
     this.#consecutiveFailures = 0;
     this.#backoffUntilMs = 0;
     this.#ready(inst);
+  }
+
+  async #attempt(inst: FleetInstance, signal: AbortSignal): Promise<void> {
+    const core = this.#core;
+    const connectInfo = await core.connectInfo(inst.id, signal);
+    await core.readyUp!({ id: inst.id, connectInfo }, signal);
+  }
+
+  #retrying(inst: FleetInstance, err: unknown, attempt: number, delayMs: number): void {
+    const error = describeError(err);
+    this.#lastErrors.set(inst.id, error);
+    // Fresh connect info next time: an address may have appeared, credentials may have expired.
+    inst.connectInfo = undefined;
+    this.#core.logger.info(
+      { instance: inst.id, error, attempt, retryInMs: delayMs },
+      'instance not reachable yet; retrying',
+    );
+  }
+
+  /** The instance was not ready by its start deadline (instance_start_timeout). */
+  #timedOut(inst: FleetInstance, where: string | undefined, lastError: string | undefined): void {
+    const limit = formatMinutes(this.#core.opts.instanceStartTimeoutMs);
+    const last = lastError ? `; last error: ${lastError}` : '';
+    this.#core.counters.startTimeouts++;
+    this.#failed(
+      inst,
+      new Error(
+        `${where ?? 'not ready'} ${limit} after it was first listed (instance_start_timeout)${last}`,
+      ),
+    );
   }
 
   #ready(inst: FleetInstance): void {

@@ -231,6 +231,24 @@ export class Scaler {
     }
   }
 
+  /**
+   * When withdrawStaleRequests() or flushDeletions() may next have something to do
+   * (+Infinity: nothing pending), so that polling backed off does not delay them.
+   */
+  nextDueAtMs(): number {
+    const core = this.#core;
+    let due = Number.POSITIVE_INFINITY;
+    const oldest = core.requestedAt[0];
+    if (oldest !== undefined && core.provider.cancelRequested) {
+      due = oldest + core.opts.instanceStartTimeoutMs;
+    }
+    for (const inst of core.book.removing) {
+      if (inst.providerState === 'deleting' || inst.providerState === 'deleted') continue;
+      if (inst.deleteDueAtMs !== undefined) due = Math.min(due, inst.deleteDueAtMs);
+    }
+    return due;
+  }
+
   /** Issues decrease() for every instance whose removal is due; one call in flight at a time. */
   flushDeletions(): void {
     const core = this.#core;

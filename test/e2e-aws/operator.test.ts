@@ -49,7 +49,8 @@ describe('operator commands against the AWS double', () => {
     const good = await spotrunner('verify', '--config', e2e.configFile);
     expect(good.code).toBe(0);
     expect(good.out).toMatch(/✓ runner "aws-spot" .* is valid/);
-    expect(good.out).toContain('✓ aws primary group "spot"');
+    // tag_group = true: the manager writes its ownership tags at start, so none is missing.
+    expect(good.out).toContain('✓ aws primary group "spot": set up as spotrunner needs it');
 
     e2e.double.controls.updateGroup('spot', {
       min: 1,

@@ -18,6 +18,10 @@ export interface StartSshdOptions {
   extraConfig?: readonly string[];
   /** How long to wait for the port to answer with an SSH banner. */
   startTimeoutMs?: number;
+  /** Listen on this port (e.g. one handed out before the server starts); default a free one. */
+  port?: number;
+  /** Host and client keys made beforehand (e.g. for a config written before it starts). */
+  keys?: { host: TestKeyPair; client: TestKeyPair };
 }
 
 export interface TestSshd {
@@ -41,15 +45,16 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(path.join(tmpdir(), 'spotrunner-sshd-'));
   const host = '127.0.0.1';
-  const hostPair = generateTestKeyPair('test-host');
-  const clientPair = generateTestKeyPair('test-client');
+  const hostPair = options.keys?.host ?? generateTestKeyPair('test-host');
+  const clientPair = options.keys?.client ?? generateTestKeyPair('test-client');
   for (let attempt = 1; ; attempt++) {
-    const port = await findFreePort(host);
+    const port = options.port ?? (await findFreePort(host));
     const configPath = await writeSshdFiles(dir, host, port, hostPair, clientPair, options);
     const launched = await launchSshd(host, port, configPath, options.startTimeoutMs ?? 10_000);
     if ('error' in launched) {
       // Another process may have taken the port between our probe and sshd's bind.
-      if (attempt < 3 && /Address already in use/.test(launched.error.message)) continue;
+      const retry = options.port === undefined && attempt < 3;
+      if (retry && /Address already in use/.test(launched.error.message)) continue;
       await rm(dir, { recursive: true, force: true });
       throw launched.error;
     }

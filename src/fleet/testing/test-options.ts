@@ -48,6 +48,8 @@ export function testFleetOptions(o: TestFleetOptions = {}): FleetOptions {
     preexistingInstances: 'remove',
     readyUpBackoffBaseMs: DEFAULTS.readyUpBackoffBaseMs,
     readyUpBackoffMaxMs: DEFAULTS.readyUpBackoffMaxMs,
+    readyUpRetryBaseMs: DEFAULTS.readyUpRetryBaseMs,
+    readyUpRetryMaxMs: DEFAULTS.readyUpRetryMaxMs,
     instanceStartTimeoutMs: DEFAULTS.instanceStartTimeoutMs,
     ...rest,
     policies: testPolicies(

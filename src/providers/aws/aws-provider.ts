@@ -30,7 +30,8 @@ import { createInterruptionQueue, type InterruptionQueue } from './interruption-
 import { describeLaunchFailures, type LaunchFailure } from './launch-failures.js';
 import { NoticeBook, type NoticeSource } from './notice-book.js';
 import { createConnectInfoSource, type ConnectInfoSource } from './connect-info-source.js';
-import { changeDesiredCapacity, terminateInstances } from './group-capacity.js';
+import { changeDesiredCapacity } from './group-capacity.js';
+import { GroupRemovals, type GroupSizes } from './group-removals.js';
 import { describeSpotNotices } from './spot-notices.js';
 
 /** fleeting-plugin-aws never reports more than this. */
@@ -82,6 +83,8 @@ class AwsGroupProvider implements AwsProvider {
   /** increase, cancelRequested and decrease run one at a time: each computes from the last. */
   #capacityQueue: Promise<unknown> = Promise.resolve();
   #maxSize = 0;
+  #minSize = 0;
+  readonly #removals: GroupRemovals;
   #groupIds = new Set<string>();
   #queue: InterruptionQueue | undefined;
   #connect: ConnectInfoSource | undefined;
@@ -91,6 +94,10 @@ class AwsGroupProvider implements AwsProvider {
     this.#deps = deps;
     this.#options = options;
     this.#logger = deps.logger.child({ provider: 'aws', group: options.groupName });
+    this.#removals = new GroupRemovals(
+      { autoscaling: deps.clients.autoscaling, logger: this.#logger },
+      options.groupName,
+    );
   }
 
   async init(signal?: AbortSignal): Promise<ProviderInfo> {
@@ -108,6 +115,7 @@ class AwsGroupProvider implements AwsProvider {
     this.#adopt(group, true);
     if (this.#maxSize === 0)
       this.#logger.warn({}, 'auto scaling group has MaxSize 0: no instance can start');
+    this.#removals.checkMinSize(group.minSize);
     await this.#checkTags(group, signal);
     this.#connect = await createConnectInfoSource(
       { clock: this.#deps.clock, clients, logger: this.#logger },
@@ -128,7 +136,13 @@ class AwsGroupProvider implements AwsProvider {
       signal,
     );
     await this.#checkSpotRequests(group, signal);
-    return toInstanceInfos(group, this.#details, this.#notices);
+    // Marked before a release, so that a removal issued now is listed as under way already.
+    const infos = this.#removals.mark(
+      toInstanceInfos(group, this.#details, this.#notices),
+      group.minSize,
+    );
+    await this.#releaseHeld(signal);
+    return infos;
   }
 
   async increase(n: number, signal?: AbortSignal): Promise<number> {
@@ -182,16 +196,28 @@ class AwsGroupProvider implements AwsProvider {
     });
   }
 
+  /** Removals beyond what MinSize allows are held and issued later (group-removals.ts). */
   async decrease(ids: readonly string[], signal?: AbortSignal): Promise<string[]> {
     return this.#changeCapacity(async () => {
-      const done = await terminateInstances(
-        { autoscaling: this.#deps.clients.autoscaling, logger: this.#logger },
-        ids,
-        signal,
-      );
-      if (this.#desired !== undefined) this.#desired = Math.max(0, this.#desired - done.length);
-      return done;
+      const group = { ...this.#sizes(), ids: this.#groupIds };
+      const result = await this.#removals.remove(ids, group, signal);
+      this.#lowerDesired(result.terminated);
+      return result.accepted;
     });
+  }
+
+  #sizes = (): GroupSizes => ({ desired: this.#desired, minSize: this.#minSize });
+
+  #lowerDesired(by: number): void {
+    if (this.#desired !== undefined) this.#desired = Math.max(0, this.#desired - by);
+  }
+
+  /** Issues held removals once the group is above MinSize. */
+  async #releaseHeld(signal?: AbortSignal): Promise<void> {
+    if (!this.#removals.canRelease(this.#groupIds, this.#sizes())) return;
+    await this.#changeCapacity(async () =>
+      this.#lowerDesired(await this.#removals.release(this.#sizes(), signal)),
+    );
   }
 
   /**
@@ -289,6 +315,7 @@ class AwsGroupProvider implements AwsProvider {
       this.#desired = group.desiredCapacity;
     }
     this.#maxSize = Math.min(group.maxSize, AWS_MAX_GROUP_SIZE);
+    this.#minSize = group.minSize;
     const previous = this.#groupIds;
     this.#groupIds = new Set(group.instances.map((i) => i.id));
     this.#details.retain(this.#groupIds);

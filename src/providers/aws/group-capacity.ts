@@ -1,7 +1,7 @@
 /**
  * The two calls that change the group, as fleeting-plugin-aws makes them: SetDesiredCapacity
  * without honouring cooldowns, and TerminateInstanceInAutoScalingGroup with decrement, one
- * instance at a time, stopping at the first failure.
+ * instance at a time, stopping at the first failure (AWS refuses the decrement at MinSize).
  */
 import {
   SetDesiredCapacityCommand,
@@ -31,18 +31,29 @@ export async function changeDesiredCapacity(
   );
 }
 
+/** AWS refused to decrement desired capacity below the group's MinSize. */
+export function isBelowMinSizeRefusal(err: unknown): boolean {
+  return (
+    err instanceof SpotrunnerError &&
+    err.code === 'provider' &&
+    /violate group's min size constraint/i.test(err.message)
+  );
+}
+
 /**
  * Terminates instances in order, decrementing desired capacity for each. An instance the group
  * no longer holds is skipped (it is gone already); any other failure stops the batch. Returns
- * the ids whose termination was issued; throws when the very first termination failed.
+ * the ids whose termination was issued; throws when the very first termination failed. With
+ * `onBelowMinSize`, AWS refusing to go below MinSize instead hands it the ids not yet done.
  */
 export async function terminateInstances(
   deps: { autoscaling: AutoScalingClient; logger: Logger },
   ids: readonly string[],
   signal?: AbortSignal,
+  onBelowMinSize?: (rest: readonly string[]) => void,
 ): Promise<string[]> {
   const done: string[] = [];
-  for (const id of ids) {
+  for (const [index, id] of ids.entries()) {
     try {
       await callAws('autoscaling:TerminateInstanceInAutoScalingGroup', () =>
         deps.autoscaling.send(
@@ -56,6 +67,10 @@ export async function terminateInstances(
       done.push(id);
     } catch (err: unknown) {
       if (isAbortError(err)) throw err;
+      if (onBelowMinSize && isBelowMinSizeRefusal(err)) {
+        onBelowMinSize(ids.slice(index));
+        break;
+      }
       if (err instanceof SpotrunnerError && err.code === 'not_found') {
         deps.logger.warn(
           { instanceId: id, error: err.message },

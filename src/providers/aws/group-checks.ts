@@ -34,6 +34,8 @@ export interface GroupCheckOptions {
   maxInstances: number;
   managerName?: string;
   runnerName?: string;
+  /** `plugin_config.tag_group`: the manager writes missing ownership tags at start. */
+  tagGroup?: boolean;
 }
 
 function updateGroup(name: string, args: string): string {
@@ -129,7 +131,8 @@ function checkTags(group: GroupSnapshot, options: GroupCheckOptions): GroupProbl
       fix: `use a dedicated group, or if "${plan.otherManager}" is retired: ${tagCommand(group.name, [{ key: 'spotrunner:manager', value: options.managerName ?? '', propagateAtLaunch: true }])}`,
     });
   }
-  if (plan.missing.length > 0) {
+  // With tag_group the manager writes the missing tags itself when it starts.
+  if (plan.missing.length > 0 && !options.tagGroup) {
     problems.push({
       code: 'ownership_tags',
       severity: 'warning',

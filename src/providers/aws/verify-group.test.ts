@@ -13,12 +13,13 @@ afterEach(async () => {
 
 async function verify(
   group: Partial<AwsDoubleGroupSpec>,
-  options: { maxInstances?: number; managerName?: string } = {},
+  options: { maxInstances?: number; managerName?: string; tagGroup?: boolean } = {},
 ): Promise<VerifyGroupResult> {
   fx = await startAwsFixture({ groups: [{ name: 'ci', max: 10, ...group }] });
   return verifyGroup(fx.clients, 'ci', {
     maxInstances: options.maxInstances ?? 10,
     managerName: options.managerName,
+    tagGroup: options.tagGroup,
   });
 }
 
@@ -166,6 +167,20 @@ describe('verifyGroup', () => {
     expect(only(result, 'ownership_tags').fix).toContain(
       'aws autoscaling create-or-update-tags --tags ResourceId=ci,ResourceType=auto-scaling-group,Key=spotrunner:manager,Value=mgr-1,PropagateAtLaunch=true',
     );
+  });
+
+  it('does not warn about missing ownership tags that tag_group will write', async () => {
+    const result = await verify({}, { managerName: 'mgr-1', tagGroup: true });
+    expect(result).toEqual({ ok: true, problems: [] });
+  });
+
+  it('still fails a group tagged for another manager with tag_group on', async () => {
+    const result = await verify(
+      { tags: [{ key: 'spotrunner:manager', value: 'other', propagateAtLaunch: true }] },
+      { managerName: 'mgr-1', tagGroup: true },
+    );
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => p.code)).toEqual(['shared_group']);
   });
 
   it('fails a group tagged for another manager', async () => {

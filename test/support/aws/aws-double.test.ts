@@ -2,6 +2,7 @@ import {
   DescribeSpotPriceHistoryCommand,
   DescribeLaunchTemplateVersionsCommand,
 } from '@aws-sdk/client-ec2';
+import { TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,6 +107,30 @@ describe('AWS double through the real SDK', () => {
       )
       .catch((e: unknown) => e);
     expect((err as Error).name).toBe('InvalidArgsException');
+  });
+
+  it('refuses, as AWS does, to decrement desired capacity below MinSize', async () => {
+    fx = await startAwsFixture({ groups: [{ name: 'g', max: 2, min: 1, desired: 1 }] });
+    await fx.double.controls.settled();
+    const [instance] = fx.double.controls.instances('g');
+    const terminate = (decrement: boolean): Promise<unknown> =>
+      fx!.clients.autoscaling.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: instance!.id,
+          ShouldDecrementDesiredCapacity: decrement,
+        }),
+      );
+    const err = await terminate(true).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('ValidationError');
+    expect((err as Error).message).toBe(
+      "Currently, desiredSize equals minSize (1). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.",
+    );
+    expect(fx.double.controls.instances('g')[0]?.lifecycleState).toBe('InService');
+    // Without the decrement the group replaces the instance.
+    await terminate(false);
+    await fx.double.controls.settled();
+    expect(fx.double.controls.group('g').desired).toBe(1);
+    expect(fx.double.controls.instances('g').filter((i) => i.inGroup)).toHaveLength(1);
   });
 });
 

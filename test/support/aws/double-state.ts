@@ -221,7 +221,10 @@ export class DoubleState {
     this.launcher.launch(instance);
   }
 
-  /** Starts terminating an instance of a group; with `decrement`, lowers desired capacity. */
+  /**
+   * Starts terminating an instance of a group; with `decrement`, lowers desired capacity, which
+   * AWS refuses (ValidationError) while desired capacity equals MinSize.
+   */
   terminate(id: string, decrement: boolean, cause = 'user request'): DoubleInstance {
     const instance = this.instances.get(id);
     if (!instance || !instance.inGroup) {
@@ -232,9 +235,15 @@ export class DoubleState {
     }
     const group = this.group(instance.group);
     if (instance.lifecycleState !== 'Terminating') {
+      if (decrement && group.desired <= group.minSize) {
+        throw new AwsFault(
+          'ValidationError',
+          `Currently, desiredSize equals minSize (${group.minSize}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`,
+        );
+      }
       instance.lifecycleState = 'Terminating';
       instance.ec2State = 'shutting-down';
-      if (decrement) group.desired = Math.max(group.minSize, group.desired - 1);
+      if (decrement) group.desired -= 1;
       this.#activity(
         group.name,
         this.clock.now(),
