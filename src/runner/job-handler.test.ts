@@ -94,7 +94,7 @@ class FakeTrace implements JobTrace {
   start = () => undefined;
   finish = (o: JobOutcome) => {
     this.finished = o;
-    return Promise.resolve();
+    return Promise.resolve({ kind: 'delivered' });
   };
   discard = () => {
     this.discarded = true;
