@@ -116,7 +116,13 @@ async function accept<T>(
       const reason = describeResult('accept', r);
       log.warn({ reason }, 'job could not be accepted');
       const unavailable = r.transportError === true || (r.status ?? 0) >= 500;
-      return { kind: 'aborted', reason, value, keepAlives, ...(unavailable ? { unavailable } : {}) };
+      return {
+        kind: 'aborted',
+        reason,
+        value,
+        keepAlives,
+        ...(unavailable ? { unavailable } : {}),
+      };
     }
     await deps.clock.sleep(backoffDelayMs(attempt, 1000, 15_000), signal);
   }

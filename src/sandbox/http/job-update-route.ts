@@ -68,7 +68,7 @@ function handleAwaitingAck(
 /** Rails' `ACCEPT_TIMEOUT`: a pending state older than this is finalised regardless. */
 const ACCEPT_TIMEOUT_MS = 5 * 60_000;
 
-/** Rails `Gitlab::Ci::Runner::Backoff`: 1, 2, 4 … 64 s by the pending state's age. */
+/** Rails `Gitlab::Ci::Runner::Backoff`: 0–3 s old → 1 s, 4–7 s → 2 s, 8–15 s → 4 s … 64 s. */
 export function traceBackoffS(ageMs: number): number {
   const ageS = Math.ceil(ageMs / 1000);
   const slot = ageS < 2 ? 0 : Math.floor(Math.log2(ageS)) - 1;
