@@ -141,13 +141,13 @@ describe('settling jobs left running by a previous run', () => {
 
     const result = await t.settle(store);
 
-    expect(result.resent).toEqual([t.taken.id]);
     expect(t.h.server.job(t.taken.id)).toMatchObject({
       status: 'failed',
       failureReason: 'script_failure',
       exitCode: 3,
       acceptedFinalUpdates: 2,
     });
+    expect(result.resent).toEqual([t.taken.id]);
   });
 
   it('accepts and fails a job that was received but not yet accepted', async () => {
