@@ -10,10 +10,10 @@ import { createHostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError } from '../platform/errors.js';
-import { createGitLabClient } from '../gitlab/index.js';
+import { createGitLabClient, type RunnerApi } from '../gitlab/index.js';
 import { createManager, type Manager } from './manager.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
-import { settleLeftoverJobs } from './settle-leftovers.js';
+import { settleLeftoverJobs, type LeftoverResult } from './settle-leftovers.js';
 import { openStateStore, type StateStore } from './state/state-store.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 import {
@@ -29,6 +29,11 @@ export interface StartedManager {
   /** Present when some runner drives an aws group. */
   orphans?: OrphanReconciler;
   systemId: string;
+  /**
+   * Resolves when the jobs a previous run left are settled (undefined: there were none). Runs
+   * beside the runners, so an unreachable GitLab or a slow final update does not hold up start.
+   */
+  leftoversSettled: Promise<LeftoverResult | undefined>;
   close(graceMs: number): Promise<void>;
 }
 
@@ -64,30 +69,8 @@ export async function startManager(
       Object.values(r.jobs).flatMap((j) => (j.instanceId ? [j.instanceId] : [])),
     ),
   );
-  const leftovers = Object.values(store.state.runners).reduce(
-    (n, r) => n + Object.keys(r.jobs).length,
-    0,
-  );
-  if (leftovers > 0) {
-    deps.logger.warn({ jobs: leftovers }, 'settling jobs left running by a previous run');
-    await settleLeftoverJobs(
-      {
-        ...deps,
-        apiFor: (name) => {
-          const runner = config.runners.find((r) => r.name === name && r.url && r.token);
-          return runner
-            ? createGitLabClient(deps, {
-                url: runner.url,
-                token: runner.token,
-                systemId,
-                info: { version: options.version, executor: runner.executor },
-              })
-            : undefined;
-        },
-      },
-      store,
-    );
-  }
+  const settling = new AbortController();
+  const leftoversSettled = settleInBackground(deps, options, systemId, store, settling.signal);
   const env = options.env;
   const manager = createManager(
     { ...deps, hostKeys, journal: store.journal() },
@@ -123,8 +106,11 @@ export async function startManager(
     ...(status ? { status } : {}),
     ...(orphans ? { orphans } : {}),
     systemId,
+    leftoversSettled,
     async close(graceMs: number): Promise<void> {
       orphans?.stop();
+      settling.abort(new Error('manager stopping'));
+      await leftoversSettled;
       await manager.stop({ graceMs });
       recordTimer.stop();
       await status?.stop();
@@ -132,6 +118,38 @@ export async function startManager(
       await hostKeys.flush();
     },
   };
+}
+
+/** Settles the jobs a previous run left, beside the runners; never rejects. */
+function settleInBackground(
+  deps: { clock: Clock; logger: Logger },
+  options: StartManagerOptions,
+  systemId: string,
+  store: StateStore,
+  signal: AbortSignal,
+): Promise<LeftoverResult | undefined> {
+  const { config } = options;
+  const leftovers = Object.values(store.state.runners).reduce(
+    (n, r) => n + Object.keys(r.jobs).length,
+    0,
+  );
+  if (leftovers === 0) return Promise.resolve(undefined);
+  deps.logger.warn({ jobs: leftovers }, 'settling jobs left running by a previous run');
+  const apiFor = (name: string): RunnerApi | undefined => {
+    const runner = config.runners.find((r) => r.name === name && r.url && r.token);
+    return runner
+      ? createGitLabClient(deps, {
+          url: runner.url,
+          token: runner.token,
+          systemId,
+          info: { version: options.version, executor: runner.executor },
+        })
+      : undefined;
+  };
+  return settleLeftoverJobs({ ...deps, apiFor }, store, { signal }).catch((err: unknown) => {
+    deps.logger.error({ err: describeError(err) }, 'settling leftover jobs failed');
+    return undefined;
+  });
 }
 
 /** Orphan reconcile over every aws runner (running or not), when there is one. */

@@ -26,8 +26,11 @@ export interface AcceptJobOptions<T> {
 export type AcceptJobResult<T> =
   /** Job is ours and running; `cancelRequested` if GitLab already wants it canceled. */
   | { kind: 'accepted'; value: T; cancelRequested: boolean; keepAlives: number }
-  /** GitLab will not let us run it (canceled, token expired, ack lost); release `value`. */
-  | { kind: 'aborted'; reason: string; value?: T; keepAlives: number }
+  /**
+   * GitLab will not let us run it (canceled, token expired, ack lost); release `value`.
+   * `unavailable`: GitLab never answered the acceptance (it may still hold the job).
+   */
+  | { kind: 'aborted'; reason: string; value?: T; keepAlives: number; unavailable?: boolean }
   /**
    * Capacity could not be prepared. With `ackWindow` GitLab holds the job for acknowledgement and
    * it was left to expire (GitLab re-queues it); without, GitLab already runs it (no two-phase
@@ -72,7 +75,7 @@ export async function acceptJob<T>(
     if (!keepAlive) continue;
     const r = await deps.api.updateJob(job, { state: 'pending' }, options.signal);
     keepAlives++;
-    if (r.kind === 'abort' && !r.transportError) {
+    if (r.kind === 'abort') {
       return { kind: 'aborted', reason: describeResult('keep-alive', r), keepAlives };
     }
     if (r.status === 400 || r.status === 409) {
@@ -91,7 +94,7 @@ async function holdsForAck(
   signal?: AbortSignal,
 ): Promise<boolean> {
   const r = await deps.api.updateJob(job, { state: 'pending' }, signal);
-  return !(r.status === 400 || r.status === 409 || (r.kind === 'abort' && !r.transportError));
+  return !(r.status === 400 || r.status === 409 || r.kind === 'abort');
 }
 
 async function accept<T>(
@@ -108,11 +111,18 @@ async function accept<T>(
       log.info({ keepAlives, cancelRequested: r.cancelRequested }, 'job accepted');
       return { kind: 'accepted', value, cancelRequested: r.cancelRequested, keepAlives };
     }
-    const retryable = r.kind === 'failed' && r.status !== 400 ? true : r.transportError === true;
+    const retryable = r.kind === 'failed' && r.status !== 400;
     if (!retryable || attempt >= ACCEPT_ATTEMPTS) {
       const reason = describeResult('accept', r);
       log.warn({ reason }, 'job could not be accepted');
-      return { kind: 'aborted', reason, value, keepAlives };
+      const unavailable = r.transportError === true || (r.status ?? 0) >= 500;
+      return {
+        kind: 'aborted',
+        reason,
+        value,
+        keepAlives,
+        ...(unavailable ? { unavailable } : {}),
+      };
     }
     await deps.clock.sleep(backoffDelayMs(attempt, 1000, 15_000), signal);
   }

@@ -8,6 +8,7 @@ export * from './failure-reason.js';
 export * from './short-token.js';
 export * from './runner-health.js';
 export * from './accept-job.js';
+export * from './unreadable-job.js';
 export * from './masked-values.js';
 export { apiBaseUrl } from './http/api-url.js';
 export {
@@ -37,10 +38,16 @@ export {
   type JobTrace,
   type JobTraceDeps,
   type JobTraceOptions,
+  type TraceFinishOptions,
   type TraceFinishRequest,
   type TraceFinishResult,
 } from './trace/job-trace.js';
-export type { FinalUpdateOutcome } from './trace/final-update.js';
+export {
+  runFinalUpdate,
+  type FinalUpdateDeps,
+  type FinalUpdateOptions,
+  type FinalUpdateOutcome,
+} from './trace/final-update.js';
 export {
   TraceBuffer,
   outputLimitMessage,

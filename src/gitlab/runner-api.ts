@@ -14,8 +14,11 @@ export interface VerifyResult {
 
 export type RequestJobResult =
   | { kind: 'job'; job: JobPayload }
-  /** The payload did not validate; the job was failed upstream with this reason. */
-  | { kind: 'invalid'; id?: number; reason: string }
+  /**
+   * The payload did not validate. With `id` and `token` the job is assigned to us and must be
+   * failed upstream with this reason (`failUnreadableJob`); the token is never logged.
+   */
+  | { kind: 'invalid'; id?: number; token?: string; reason: string }
   | { kind: 'none'; healthy: boolean; retryAfterMs?: number };
 
 export type JobState = 'pending' | 'running' | 'success' | 'failed';
@@ -32,14 +35,18 @@ export interface UpdateJobRequest {
 export type RemoteJobStatus = string;
 
 export interface UpdateJobResult {
-  /** succeeded: 200; accepted: 202 (come back after intervalMs); abort: stop at once; failed: retry later. */
+  /**
+   * succeeded: 200; accepted: 202 (come back after intervalMs); abort: GitLab says the job is not
+   * ours any more (403, 404, Job-Status canceled|failed), stop at once; failed: retry later —
+   * also when no answer came at all (`transportError`).
+   */
   kind: 'succeeded' | 'accepted' | 'abort' | 'failed' | 'trace-validation-failed';
   remoteStatus?: RemoteJobStatus;
   cancelRequested: boolean;
   updateIntervalMs?: number;
   /** HTTP status, when a response arrived (400/409 matter for two-phase keep-alives). */
   status?: number;
-  /** The abort came from a transport error (no response), not from GitLab. */
+  /** No response arrived (connection refused, reset, timeout); kind is `failed`. */
   transportError?: boolean;
   /** GitLab's error message or the transport error, for logs. */
   message?: string;

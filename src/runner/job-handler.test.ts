@@ -8,7 +8,8 @@ import { jobPayloadSchema } from '../gitlab/job-payload.js';
 import type { RunnerApi, UpdateJobRequest } from '../gitlab/runner-api.js';
 import type { CompiledRunner } from '../config/types.js';
 import { handleJob } from './job-handler.js';
-import type { JobTrace } from './ports.js';
+import type { JobJournal } from './journal.js';
+import type { FinalDelivery, JobTrace } from './ports.js';
 
 const job = jobPayloadSchema.parse({
   id: 7,
@@ -92,9 +93,15 @@ class FakeTrace implements JobTrace {
   warn = (l: string) => void this.lines.push(`WARN ${l}`);
   error = (l: string) => void this.lines.push(`ERROR ${l}`);
   start = () => undefined;
-  finish = (o: JobOutcome) => {
+  /** How delivering the final state ends. */
+  delivery: FinalDelivery = { kind: 'delivered' };
+  finish = async (
+    o: JobOutcome,
+    options: { onFinalState?: (u: UpdateJobRequest) => Promise<void> } = {},
+  ) => {
     this.finished = o;
-    return Promise.resolve();
+    await options.onFinalState?.({ state: o.result, checksum: 'crc32:0000002a', bytesize: 9 });
+    return this.delivery;
   };
   discard = () => {
     this.discarded = true;
@@ -346,5 +353,73 @@ describe('handleJob', () => {
     expect(s.trace.discarded).toBe(true);
     expect(s.trace.finished).toBeUndefined();
     expect(s.fleet.released.map((r) => r.key)).toEqual(['spot/1']);
+  });
+});
+
+/** A journal that logs its events (and the fleet's acquisitions) in order. */
+function journalInto(events: string[]): JobJournal {
+  return {
+    received: (j) => {
+      events.push(`received:${j.id}`);
+      return Promise.resolve();
+    },
+    accepted: (j) => void events.push(`accepted:${j.id}`),
+    started: (j, instanceId) => void events.push(`started:${j.id}:${instanceId}`),
+    finishing: (jobId, u) => {
+      events.push(`finishing:${jobId}:${u.state}:${u.checksum ?? ''}`);
+      return Promise.resolve();
+    },
+    finished: (jobId) => void events.push(`finished:${jobId}`),
+  };
+}
+
+function journaled() {
+  const s = setup('rerun');
+  const events: string[] = [];
+  const acquire = s.fleet.acquire.bind(s.fleet);
+  s.fleet.acquire = (key, o) => {
+    events.push(`acquire:${key}`);
+    return acquire(key, o);
+  };
+  s.deps.executor = {
+    name: 'fake',
+    run: () => Promise.resolve({ result: 'success' }),
+  } as unknown as typeof s.executor;
+  return { ...s, events, deps: { ...s.deps, journal: journalInto(events) } };
+}
+
+describe('handleJob and the state journal', () => {
+  it('journals the job before asking for an instance, and the final state before sending it', async () => {
+    const s = journaled();
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    await done;
+    expect(s.events).toEqual([
+      'received:7',
+      'acquire:spot/1',
+      'accepted:7',
+      'started:7:i-1',
+      'finishing:7:success:crc32:0000002a',
+      'finished:7',
+    ]);
+  });
+
+  it('keeps the job in the journal when GitLab never answered the final state', async () => {
+    const s = journaled();
+    s.trace.delivery = { kind: 'gave-up', retryable: true };
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    await done;
+    expect(s.events.at(-1)).toBe('finishing:7:success:crc32:0000002a');
+    expect(s.events).not.toContain('finished:7');
+  });
+
+  it('forgets the job when GitLab refused the final state', async () => {
+    const s = journaled();
+    s.trace.delivery = { kind: 'gave-up', retryable: false };
+    const done = handleJob(s.deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    await done;
+    expect(s.events.at(-1)).toBe('finished:7');
   });
 });

@@ -75,6 +75,8 @@ export async function handleJob(
   let accept: ((instanceId: string) => boolean) | undefined;
   let accepted = false;
   let outcome: JobOutcome | undefined;
+  /** Set when the final state could not be delivered yet: the journal keeps it for a restart. */
+  let undelivered = false;
   const released = new Set<string>();
   const release = (key: string, healthy?: boolean): void => {
     if (released.has(key)) return;
@@ -82,7 +84,17 @@ export async function handleJob(
     deps.fleet.release(key, healthy === undefined ? {} : { healthy });
   };
 
+  const finish = async (result: JobOutcome): Promise<void> => {
+    const delivery = await trace.finish(result, {
+      onFinalState: (update) => deps.journal?.finishing(job.id, update) ?? Promise.resolve(),
+    });
+    undelivered = delivery.kind === 'gave-up' && delivery.retryable === true;
+    if (undelivered) log.error({}, 'final state not delivered; kept for the next start');
+  };
+
   try {
+    // On disk before any instance is asked for: a crash during a cold start still reports it.
+    await deps.journal?.received(job, options.runner.name);
     for (;;) {
       const placement = { avoid, accept };
       const acquired = await acquireFor(deps, options, job, attempt, placement, trace, accepted);
@@ -138,7 +150,7 @@ export async function handleJob(
         if (accept) trace.info('The rerun goes to the fallback group (rerun_on_fallback).');
       }
     }
-    await trace.finish(outcome);
+    await finish(outcome);
     log.info(
       { result: outcome.result, failureReason: outcome.failureReason, reruns },
       'job finished',
@@ -152,13 +164,13 @@ export async function handleJob(
       message: describeError(err),
     };
     trace.error(`Job failed (system failure): ${describeError(err)}`);
-    await trace.finish(failed).catch((e: unknown) => {
+    await finish(failed).catch((e: unknown) => {
       log.error({ err: describeError(e) }, 'final update failed');
     });
     return failed;
   } finally {
     release(attempt.key);
-    deps.journal?.finished(job.id);
+    if (!undelivered) deps.journal?.finished(job.id);
   }
 }
 

@@ -1,15 +1,31 @@
 /**
  * The record of in-flight jobs that lets a restarted manager finish what a crashed one left
- * (jobs with their tokens, and where they ran). Implemented by the state store in app/.
+ * (jobs with their tokens, where they ran, and the final state being delivered). Implemented by
+ * the state store in app/. The two events a crash must not lose — a job received, a final state
+ * decided — resolve once they are on disk; the caller waits before going on.
  */
-import type { JobPayload } from '../gitlab/job-payload.js';
+import type { UpdateJobRequest } from '../gitlab/runner-api.js';
 import { SpotrunnerError } from '../platform/errors.js';
 
+/** What the journal needs of a job; a JobPayload has it, and so has an unreadable payload. */
+export interface JournalJob {
+  id: number;
+  token: string;
+  job_info: { name: string };
+}
+
 export interface JobJournal {
+  /** GitLab handed us the job (before any instance): on disk when the promise resolves. */
+  received(job: JournalJob, runnerName: string): Promise<void>;
   /** GitLab accepted the job from us (state=running). */
-  accepted(job: JobPayload, runnerName: string): void;
+  accepted(job: JournalJob, runnerName: string): void;
   /** The job began on an instance. */
-  started(job: JobPayload, instanceId: string, runnerName: string): void;
+  started(job: JournalJob, instanceId: string, runnerName: string): void;
+  /**
+   * The final state is decided and about to be sent (with checksum and size of the complete
+   * log): on disk when the promise resolves, so a restart re-sends this state, not `failed`.
+   */
+  finishing(jobId: number, update: UpdateJobRequest): Promise<void>;
   /** GitLab has the final state (or the job was aborted upstream). */
   finished(jobId: number): void;
 }

@@ -6,6 +6,7 @@ import type { InstanceConnection } from '../connect/connection.js';
 import type { Acquisition } from '../fleet/fleet.js';
 import type { CacheUrls, JobOutcome, TraceSink } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
+import type { UpdateJobRequest } from '../gitlab/runner-api.js';
 
 export interface JobTrace extends TraceSink {
   /** Aborted when GitLab says `Job-Status: canceling` (graceful cancel). */
@@ -14,10 +15,25 @@ export interface JobTrace extends TraceSink {
   readonly aborted: AbortSignal;
   /** Starts streaming the log to GitLab (once the job is accepted). */
   start(): void;
-  /** Flushes the log and delivers the final state; resolves once GitLab has it (or gave up). */
-  finish(outcome: JobOutcome): Promise<unknown>;
+  /**
+   * Flushes the log and delivers the final state; resolves once GitLab has it (or gave up).
+   * `onFinalState` runs before the first PUT with the update as it will be sent.
+   */
+  finish(
+    outcome: JobOutcome,
+    options?: { onFinalState?: (update: UpdateJobRequest) => Promise<void> },
+  ): Promise<FinalDelivery>;
   /** Stops background sending without a final state (job aborted upstream). */
   discard(): Promise<void>;
+}
+
+/**
+ * How delivering the final state ended: `delivered`, `aborted` (not ours any more), `skipped`,
+ * or `gave-up` — `retryable` when GitLab never answered, so a later start may still deliver it.
+ */
+export interface FinalDelivery {
+  kind: string;
+  retryable?: boolean;
 }
 
 export type JobTraceFactory = (job: JobPayload) => JobTrace;

@@ -7,6 +7,8 @@ import { describeError } from '../platform/errors.js';
 import type { LifecycleState, StopOptions } from '../platform/lifecycle.js';
 import type { JobOutcome } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
+import type { JobRef } from '../gitlab/runner-api.js';
+import { failUnreadableJob } from '../gitlab/unreadable-job.js';
 import { handleJob, type JobHandlerDeps, type JobHandlerOptions } from './job-handler.js';
 import { ConcurrentIdPool } from './concurrent-ids.js';
 import type { ConcurrencyGate } from './ports.js';
@@ -55,6 +57,8 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
   const force = new AbortController();
   const running = new Map<number, { view: RunningJobView; done: Promise<JobOutcome> }>();
   const concurrentIds = new ConcurrentIdPool();
+  /** Jobs with an unreadable payload being failed upstream. */
+  const failing = new Set<Promise<void>>();
   const workers: Promise<void>[] = [];
   let state: LifecycleState = 'idle';
   let keySeq = 0;
@@ -88,6 +92,30 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
     running.set(job.id, { view, done });
   };
 
+  /** Fails a job whose payload cannot be read, in the background, journaled like any job. */
+  const failUnreadable = (ref: JobRef, reason: string): void => {
+    const journaled = { id: ref.id, token: ref.token, job_info: { name: '(unreadable payload)' } };
+    let keep = false;
+    const task = (async (): Promise<void> => {
+      await deps.journal?.received(journaled, options.runner.name);
+      const result = await failUnreadableJob(deps, ref, {
+        reason,
+        signal: force.signal,
+        onFinalState: (update) => deps.journal?.finishing(ref.id, update) ?? Promise.resolve(),
+      });
+      keep = result.kind === 'gave-up' && result.retryable;
+    })()
+      .catch((err: unknown) => {
+        keep = true;
+        log.error({ jobId: ref.id, err: describeError(err) }, 'failing an unreadable job failed');
+      })
+      .finally(() => {
+        if (!keep) deps.journal?.finished(ref.id);
+        failing.delete(task);
+      });
+    failing.add(task);
+  };
+
   /**
    * One request for a job. Returns how long to wait before the next one; the concurrency gate
    * and the fleet reservation are given back before that wait, so that an idle poller holds
@@ -115,6 +143,9 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
       }
       if (res.kind === 'invalid') {
         log.warn({ jobId: res.id, reason: res.reason }, 'received an invalid job payload');
+        if (res.id !== undefined && res.token !== undefined) {
+          failUnreadable({ id: res.id, token: res.token }, res.reason);
+        }
         return options.checkIntervalMs;
       }
       unhealthy = res.healthy ? 0 : unhealthy + 1;
@@ -147,7 +178,9 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
   };
 
   const allDone = async (): Promise<void> => {
-    while (running.size > 0) await Promise.allSettled([...running.values()].map((r) => r.done));
+    while (running.size > 0 || failing.size > 0) {
+      await Promise.allSettled([...[...running.values()].map((r) => r.done), ...failing]);
+    }
   };
 
   return {
@@ -167,8 +200,8 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
       state = 'draining';
       stopRequests.abort(new Error('runner stopping'));
       await Promise.allSettled(workers);
-      if (running.size > 0) {
-        log.info({ jobs: running.size, graceMs }, 'waiting for running jobs');
+      if (running.size > 0 || failing.size > 0) {
+        log.info({ jobs: running.size + failing.size, graceMs }, 'waiting for running jobs');
         const timer = deps.clock.schedule(graceMs, () =>
           force.abort(new Error('shutdown timeout')),
         );

@@ -46,6 +46,10 @@ export interface JobView {
     storedBytesize: number;
     match: boolean;
   } | null;
+  /** A final state answered 202 (trace still persisting), not applied yet. */
+  pendingFinal: { state: string; failureReason: string | null; since: string } | null;
+  /** Final updates answered 202 so far. */
+  acceptedFinalUpdates: number;
   artifacts: ArtifactView[];
   notes: string[];
 }
@@ -127,6 +131,14 @@ export function jobView(job: JobRecord, allowFailure: boolean): JobView {
           match: c.match,
         }
       : null,
+    pendingFinal: job.pendingFinal
+      ? {
+          state: job.pendingFinal.state,
+          failureReason: job.pendingFinal.failureReason ?? null,
+          since: new Date(job.pendingFinalAtMs ?? job.updatedAtMs).toISOString(),
+        }
+      : null,
+    acceptedFinalUpdates: job.acceptedFinalUpdates ?? 0,
     artifacts: job.artifacts.map((a) => ({
       type: a.type,
       format: a.format,

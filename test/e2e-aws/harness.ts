@@ -22,6 +22,7 @@ import type { AwsDoubleGroupSpec } from '../support/aws/double-model.js';
 import { writeAwsProfile, type TestAwsProfile } from '../support/aws/aws-profile.js';
 import { startLocalBacking, type LocalBacking } from '../support/aws/local-backing.js';
 import { awsE2eConfigToml, type AwsE2eConfigInput, type AwsGroupRef } from './aws-e2e-config.js';
+import { startPausableProxy, type PausableProxy } from '../protocol/pausable-proxy.js';
 import { startInProcess, startProcess, waitHealthy, type ManagerHandle } from './manager-handle.js';
 
 export const clock = new SystemClock();
@@ -45,12 +46,21 @@ export interface AwsE2eOptions {
   /** How the manager runs; `none` starts it later with `startManager`. */
   manager?: 'in-process' | 'process' | 'none';
   orphanCheckIntervalMs?: number;
+  /** How long a launched instance takes to boot; default 300 ms. */
+  bootMs?: number;
+  /**
+   * The manager reaches GitLab through a proxy the test can take down (`gitlabProxy`); the
+   * instances still clone from the server directly.
+   */
+  gitlabProxy?: boolean;
 }
 
 export type StatusDoc = ManagerStatus & { nowMs?: number };
 
 export interface AwsE2e {
   readonly server: SandboxServer;
+  /** With `gitlabProxy`: GitLab as the manager sees it, which can go down and come back. */
+  readonly gitlabProxy: PausableProxy | undefined;
   readonly double: AwsDouble;
   readonly backing: LocalBacking;
   readonly dataDir: string;
@@ -172,6 +182,8 @@ export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> 
     );
     const { url } = await server.start();
     cleanup.unshift(() => server.stop());
+    const gitlabProxy = options.gitlabProxy ? await startPausableProxy(new URL(url)) : undefined;
+    if (gitlabProxy) cleanup.unshift(() => gitlabProxy.stop());
     const sshPort = await freePort();
     const backing = await startLocalBacking({
       sshPort,
@@ -182,7 +194,7 @@ export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> 
     const double = await startAwsDouble({
       backing,
       groups: options.groups ?? [{ name: 'spot', max: 4 }],
-      bootMs: 300,
+      bootMs: options.bootMs ?? 300,
     });
     cleanup.unshift(() => double.stop());
     const profile = await writeAwsProfile({ region: double.region });
@@ -191,7 +203,7 @@ export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> 
     const listenPort = await freePort();
     const configFile = join(dataDir, 'config.toml');
     await writeConfig(configFile, options.config ?? {}, {
-      url,
+      url: gitlabProxy?.url ?? url,
       token: runner.token,
       listenAddress: `127.0.0.1:${listenPort}`,
       sshPort,
@@ -200,6 +212,7 @@ export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> 
     });
     const e2e = makeHarness({
       server,
+      gitlabProxy,
       double,
       backing,
       dataDir,
@@ -219,6 +232,7 @@ export async function startAwsE2e(options: AwsE2eOptions = {}): Promise<AwsE2e> 
 
 interface Parts {
   server: SandboxServer;
+  gitlabProxy: PausableProxy | undefined;
   double: AwsDouble;
   backing: LocalBacking;
   dataDir: string;

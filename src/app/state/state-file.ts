@@ -16,12 +16,32 @@ const instanceSchema = z.object({
   hadJobs: z.boolean().default(false),
 });
 
+/** The final update being delivered, exactly as sent (so a restart re-sends the same state). */
+const finalSchema = z.object({
+  state: z.enum(['success', 'failed']),
+  failureReason: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  checksum: z.string().optional(),
+  bytesize: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * Where a job was when last written: `received` (handed to us, not yet accepted — GitLab may
+ * hold it in its ack window), `running` (accepted), `finishing` (final state in `final` being
+ * delivered). Files written before phases existed only held accepted jobs: `running`.
+ */
+export const JOB_PHASES = ['received', 'running', 'finishing'] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];
+
 const jobSchema = z.object({
   id: z.number().int(),
   token: z.string(),
   name: z.string().default(''),
+  phase: z.enum(JOB_PHASES).default('running'),
+  /** When the job was received (the field name predates phases). */
   acceptedAtMs: z.number(),
   instanceId: z.string().optional(),
+  final: finalSchema.optional(),
   payload: z.unknown().optional(),
 });
 
@@ -41,6 +61,7 @@ export type ManagerState = z.infer<typeof stateSchema>;
 export type RunnerState = z.infer<typeof runnerSchema>;
 export type InstanceRecord = z.infer<typeof instanceSchema>;
 export type JobRecord = z.infer<typeof jobSchema>;
+export type FinalRecord = z.infer<typeof finalSchema>;
 
 export function emptyState(nowMs: number): ManagerState {
   return { version: 1, savedAtMs: nowMs, runners: {} };

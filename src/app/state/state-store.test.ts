@@ -39,6 +39,31 @@ describe('state store', () => {
     expect(after.runner('spot').jobs).toEqual({});
   });
 
+  it('has a received job on disk once received() resolves, and the final state once finishing() does', async () => {
+    const file = await tempFile();
+    const deps = { clock: new VirtualClock(1000), logger: new MemoryLogger() };
+    const journal = (await openStateStore(deps, file)).journal();
+    await journal.received(job, 'spot');
+    const onDisk = async (): Promise<unknown> =>
+      (JSON.parse(await readFile(file, 'utf8')) as { runners: { spot: { jobs: unknown } } }).runners
+        .spot.jobs;
+    expect(await onDisk()).toEqual({
+      '42': {
+        id: 42,
+        token: 'glcbt-64_secret',
+        name: 'build',
+        phase: 'received',
+        acceptedAtMs: 1000,
+      },
+    });
+    journal.accepted(job, 'spot');
+    const final = { state: 'success', checksum: 'crc32:0badf00d', bytesize: 12 } as const;
+    await journal.finishing(42, final);
+    expect(await onDisk()).toMatchObject({ '42': { phase: 'finishing', final } });
+    const reopened = await openStateStore(deps, file);
+    expect(reopened.runner('spot').jobs['42']).toMatchObject({ phase: 'finishing', final });
+  });
+
   it('writes atomically with owner-only permissions and leaves no temp files', async () => {
     const file = await tempFile();
     const store = await openStateStore(

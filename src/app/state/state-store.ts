@@ -1,17 +1,19 @@
 /**
- * Keeps ManagerState in memory and on disk. Job events (accepted, started, finished) are written
- * before the call returns control to the event loop's next turn, coalesced when several arrive
- * together; instance bookkeeping is written lazily. Implements the runner's JobJournal.
+ * Keeps ManagerState in memory and on disk. Job events are queued for writing at once, coalesced
+ * when several arrive together; `received` and `finishing` resolve once their write is done.
+ * Instance bookkeeping is written lazily. Implements the runner's JobJournal.
  */
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { describeError } from '../../platform/errors.js';
-import type { JobJournal } from '../../runner/journal.js';
-import type { JobPayload } from '../../gitlab/job-payload.js';
+import type { JobJournal, JournalJob } from '../../runner/journal.js';
+import type { UpdateJobRequest } from '../../gitlab/runner-api.js';
 import {
   readStateFile,
   writeStateFile,
   type InstanceRecord,
+  type JobPhase,
+  type JobRecord,
   type ManagerState,
   type RunnerState,
 } from './state-file.js';
@@ -61,23 +63,56 @@ export async function openStateStore(
     state,
     runner,
     journal(options = {}): JobJournal {
+      const record = (job: JournalJob, runnerName: string, phase: JobPhase): JobRecord => {
+        const rec: JobRecord = {
+          id: job.id,
+          token: job.token,
+          name: job.job_info.name,
+          phase,
+          acceptedAtMs: deps.clock.now(),
+          ...(options.keepPayload ? { payload: job } : {}),
+        };
+        runner(runnerName).jobs[String(job.id)] = rec;
+        return rec;
+      };
+      const find = (jobId: number): JobRecord | undefined => {
+        for (const r of Object.values(state.runners)) {
+          const rec = r.jobs[String(jobId)];
+          if (rec) return rec;
+        }
+        return undefined;
+      };
       return {
-        accepted(job: JobPayload, runnerName: string): void {
-          runner(runnerName).jobs[String(job.id)] = {
-            id: job.id,
-            token: job.token,
-            name: job.job_info.name,
-            acceptedAtMs: deps.clock.now(),
-            ...(options.keepPayload ? { payload: job } : {}),
-          };
+        received(job: JournalJob, runnerName: string): Promise<void> {
+          record(job, runnerName, 'received');
+          return persist();
+        },
+        accepted(job: JournalJob, runnerName: string): void {
+          const rec = runner(runnerName).jobs[String(job.id)] ?? record(job, runnerName, 'running');
+          rec.phase = 'running';
           void persist();
         },
-        started(job: JobPayload, instanceId: string, runnerName: string): void {
+        started(job: JournalJob, instanceId: string, runnerName: string): void {
           const rec = runner(runnerName).jobs[String(job.id)];
           if (rec) rec.instanceId = instanceId;
           const inst = runner(runnerName).instances[instanceId];
           if (inst) inst.hadJobs = true;
           void persist();
+        },
+        finishing(jobId: number, update: UpdateJobRequest): Promise<void> {
+          const rec = find(jobId);
+          if (!rec || (update.state !== 'success' && update.state !== 'failed')) {
+            return Promise.resolve();
+          }
+          rec.phase = 'finishing';
+          rec.final = {
+            state: update.state,
+            ...(update.failureReason !== undefined ? { failureReason: update.failureReason } : {}),
+            ...(update.exitCode !== undefined ? { exitCode: update.exitCode } : {}),
+            ...(update.checksum !== undefined ? { checksum: update.checksum } : {}),
+            ...(update.bytesize !== undefined ? { bytesize: update.bytesize } : {}),
+          };
+          return persist();
         },
         finished(jobId: number): void {
           for (const r of Object.values(state.runners)) delete r.jobs[String(jobId)];

@@ -102,11 +102,11 @@ describe('updateJob', () => {
     expect(h.logger.messages('warn')).toEqual(['job update aborted by gitlab']);
   });
 
-  it('reports a transport error as an abort marked transportError', async () => {
+  it('reports a transport error as a failure marked transportError, never as an abort', async () => {
     const h = await answering({ status: 200 });
     server!.handler = () => 'drop';
     expect(await h.run(h.client.updateJob(JOB, { state: 'running' }))).toMatchObject({
-      kind: 'abort',
+      kind: 'failed',
       transportError: true,
     });
   });

@@ -53,7 +53,8 @@ export async function updateJob(
     rethrowAbort(err, signal);
     const message = describeError(err);
     ctx.logger.warn({ jobId: job.id, state: update.state, err: message }, 'job update failed');
-    return { kind: 'abort', cancelRequested: false, transportError: true, message };
+    // No answer says nothing about the job: GitLab may be restarting. Not an abort.
+    return { kind: 'failed', cancelRequested: false, transportError: true, message };
   }
   const remote = remoteJobState(res.headers);
   const interval = updateIntervalMs(res.headers);

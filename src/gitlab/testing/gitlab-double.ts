@@ -21,7 +21,7 @@ export interface DoubleJob {
   updates: Record<string, unknown>[];
   /** Final states applied (should be exactly one). */
   finals: { state: string; failureReason?: string; checksum?: string; bytesize?: number }[];
-  /** 202 answers still to give to final PUTs. */
+  /** 202 answers still to give to final PUTs that carry a checksum (as Rails: none without). */
   accept202: number;
 }
 
@@ -71,7 +71,8 @@ function putJob(job: DoubleJob, body: Record<string, unknown>): Reply {
   if (state === 'running') return { status: 200, body: '200', headers: jobStatus() };
   if (state !== 'success' && state !== 'failed')
     return { status: 400, body: { message: 'bad state' } };
-  if (job.accept202 > 0) {
+  const output = (body.output ?? {}) as { checksum?: string; bytesize?: number };
+  if (job.accept202 > 0 && output.checksum !== undefined) {
     job.accept202--;
     return {
       status: 202,
@@ -79,7 +80,6 @@ function putJob(job: DoubleJob, body: Record<string, unknown>): Reply {
       headers: { ...jobStatus(), 'X-GitLab-Trace-Update-Interval': '2' },
     };
   }
-  const output = (body.output ?? {}) as { checksum?: string; bytesize?: number };
   job.finals.push({
     state,
     ...(typeof body.failure_reason === 'string' ? { failureReason: body.failure_reason } : {}),

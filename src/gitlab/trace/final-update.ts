@@ -1,33 +1,41 @@
 /**
- * The end of a job (gitlab-runner-protocol.md §3.4): flush the whole trace, then
- * `PUT state=success|failed` with checksum and size; 202 → wait the server's interval and ask
- * again; 412 → resend everything. A round GitLab rejects (4xx) is retried with backoff
- * 1 s … 60 min up to `attempts` rounds. A round that gets no answer (connection refused,
- * timeouts, 5xx from a proxy while GitLab restarts) is retried every ≤ 60 s until
- * `maxUnavailableMs` has passed, so an outage at the end of a job loses nothing.
+ * The one loop that delivers a job's final state (gitlab-runner-protocol.md §3.3, §3.4, §3.6),
+ * used by every path that ends a job: the normal end, failing a job whose payload cannot be read,
+ * and settling the jobs a crashed run left. Each round flushes the rest of the trace (when there
+ * is one), then sends `PUT state=success|failed`:
+ * - 200 ends it (delivered); 403, 404 or `Job-Status: canceled|failed` end it (aborted: the job
+ *   is no longer ours — finished, canceled or gone);
+ * - 202 means "trace still being persisted": wait `X-GitLab-Trace-Update-Interval` and send again;
+ * - 412 resends the whole trace, then the state;
+ * - no answer (connection refused, timeout) or 408/429/5xx is GitLab being unavailable, never
+ *   "already finished": retried every ≤ 60 s (jittered backoff) until `maxUnavailableMs`;
+ * - any other answer (400, 409, …) is a rejected round, retried with backoff 1 s … 60 min up to
+ *   `attempts` rounds.
+ * A run of 202s counts against `maxUnavailableMs` too (Rails finalises after 5 min anyway).
  */
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { backoffDelayMs } from '../../platform/retry.js';
-import type { JobRef, RunnerApi, UpdateJobRequest } from '../runner-api.js';
+import type { JobRef, RunnerApi, UpdateJobRequest, UpdateJobResult } from '../runner-api.js';
 import type { TraceBuffer } from './trace-buffer.js';
-import type { TraceSender } from './trace-sender.js';
+import { DEFAULT_UPDATE_INTERVAL_MS, type TraceSender } from './trace-sender.js';
 
 export const DEFAULT_FINAL_UPDATE_ATTEMPTS = 10;
 export const DEFAULT_FINAL_UPDATE_MAX_UNAVAILABLE_MS = 2 * 3600_000;
 export const FINAL_UPDATE_BACKOFF_BASE_MS = 1000;
 export const FINAL_UPDATE_BACKOFF_MAX_MS = 60 * 60_000;
 export const UNAVAILABLE_BACKOFF_MAX_MS = 60_000;
-/** 202 answers tolerated in one round (Rails finalises after 5 min anyway). */
-const MAX_ACCEPTED_PER_ROUND = 100;
 
 export type FinalUpdateOutcome =
   /** GitLab confirmed the final state (200). */
   | { kind: 'delivered'; rounds: number }
   /** GitLab says the job is no longer ours (403 / Job-Status canceled|failed / 404). */
   | { kind: 'aborted'; rounds: number; remoteStatus?: string }
-  /** Every round failed; the trace and state could not be delivered. */
-  | { kind: 'gave-up'; rounds: number; lastError: string };
+  /**
+   * Every round failed. `retryable`: GitLab never gave a verdict (unreachable, or still
+   * persisting the trace), so a later attempt (the next start) may still deliver the state.
+   */
+  | { kind: 'gave-up'; rounds: number; lastError: string; retryable: boolean };
 
 type RoundResult =
   | { kind: 'delivered' }
@@ -41,82 +49,155 @@ export interface FinalUpdateDeps {
   random?: () => number;
 }
 
+/**
+ * The log the final state goes with: flushed before each PUT; its checksum and size, when known,
+ * are sent with the state. A job's TraceSender over its buffer (`jobLogFinalTrace`), or a note
+ * appended to a log written by an earlier run (`createAppendedNote`).
+ */
+export interface FinalUpdateTrace extends Pick<
+  TraceSender,
+  'flushAll' | 'noteUpdate' | 'rewind' | 'resetInterval' | 'intervalMs' | 'lastPatchStatus'
+> {
+  readonly checksum: string | undefined;
+  readonly size: number | undefined;
+}
+
+/** The whole job log as kept by JobTrace. */
+export function jobLogFinalTrace(buffer: TraceBuffer, sender: TraceSender): FinalUpdateTrace {
+  return {
+    flushAll: (signal) => sender.flushAll(signal),
+    noteUpdate: (r) => sender.noteUpdate(r),
+    rewind: () => sender.rewind(),
+    resetInterval: () => sender.resetInterval(),
+    get intervalMs() {
+      return sender.intervalMs;
+    },
+    get lastPatchStatus() {
+      return sender.lastPatchStatus;
+    },
+    get checksum() {
+      return buffer.checksum;
+    },
+    get size() {
+      return buffer.size;
+    },
+  };
+}
+
 export interface FinalUpdateOptions {
   job: JobRef;
-  buffer: TraceBuffer;
-  sender: TraceSender;
+  /** The state to deliver; `checksum`/`bytesize` are taken from `trace` when there is one. */
   update: UpdateJobRequest;
+  /** Absent when the log is not ours to send (recovery after a restart). */
+  trace?: FinalUpdateTrace;
   /** Rounds GitLab may reject before giving up. */
-  attempts: number;
-  /** How long to keep trying while GitLab does not answer. */
-  maxUnavailableMs: number;
+  attempts?: number;
+  /** How long to keep trying while GitLab does not give a verdict. */
+  maxUnavailableMs?: number;
   signal?: AbortSignal;
 }
 
 /** No answer, or a gateway/server error: GitLab is (re)starting or unreachable. */
-function isUnavailable(status: number | undefined): boolean {
-  return status === undefined || status >= 500 || status === 408 || status === 429;
+function isUnavailable(r: { status?: number | undefined; transportError?: boolean }): boolean {
+  const s = r.status;
+  return r.transportError === true || s === undefined || s >= 500 || s === 408 || s === 429;
 }
 
-async function round(deps: FinalUpdateDeps, o: FinalUpdateOptions): Promise<RoundResult> {
-  let accepted = 0;
+/** The update as sent: with the trace's checksum and size when the trace knows them. */
+function finalRequest(o: FinalUpdateOptions): UpdateJobRequest {
+  const checksum = o.trace?.checksum;
+  const size = o.trace?.size;
+  return {
+    ...o.update,
+    ...(checksum !== undefined ? { checksum } : {}),
+    ...(size !== undefined ? { bytesize: size } : {}),
+  };
+}
+
+async function flush(o: FinalUpdateOptions): Promise<RoundResult | undefined> {
+  if (!o.trace) return undefined;
+  const flushed = await o.trace.flushAll(o.signal);
+  if (flushed === 'abort') return { kind: 'aborted' };
+  if (flushed === 'failed') {
+    const status = o.trace.lastPatchStatus;
+    return {
+      kind: 'failed',
+      error: `trace patch: ${status ?? 'no answer'}`,
+      unavailable: isUnavailable({ status }),
+    };
+  }
+  return undefined;
+}
+
+/** How long to wait before sending again after a 202 or 412. */
+function intervalAfter(o: FinalUpdateOptions, r: UpdateJobResult): number {
+  if (o.trace) return o.trace.intervalMs;
+  return r.updateIntervalMs ?? DEFAULT_UPDATE_INTERVAL_MS;
+}
+
+interface LoopState {
+  startedAtMs: number;
+  accepted: number;
+}
+
+async function round(
+  deps: FinalUpdateDeps,
+  o: FinalUpdateOptions,
+  loop: LoopState,
+  maxUnavailableMs: number,
+): Promise<RoundResult> {
   for (;;) {
-    const flushed = await o.sender.flushAll(o.signal);
-    if (flushed === 'abort') return { kind: 'aborted' };
-    if (flushed === 'failed') {
-      const status = o.sender.lastPatchStatus;
-      return {
-        kind: 'failed',
-        error: `trace patch: ${status ?? 'no answer'}`,
-        unavailable: isUnavailable(status),
-      };
-    }
-    const r = await deps.api.updateJob(
-      o.job,
-      { ...o.update, checksum: o.buffer.checksum, bytesize: o.buffer.size },
-      o.signal,
-    );
+    const flushFailed = await flush(o);
+    if (flushFailed) return flushFailed;
+    const r = await deps.api.updateJob(o.job, finalRequest(o), o.signal);
     // Rails answers 200 with `Job-Status: failed` to our own `state=failed`: that is delivery.
     if (r.status === 200) return { kind: 'delivered' };
-    o.sender.noteUpdate(r);
+    o.trace?.noteUpdate(r);
     switch (r.kind) {
       case 'succeeded':
         return { kind: 'delivered' };
       case 'abort':
-        if (r.transportError)
-          return { kind: 'failed', error: r.message ?? 'no answer', unavailable: true };
         return { kind: 'aborted', ...(r.remoteStatus ? { remoteStatus: r.remoteStatus } : {}) };
       case 'accepted':
-        if (++accepted > MAX_ACCEPTED_PER_ROUND) {
-          return { kind: 'failed', error: 'too many 202 answers', unavailable: false };
+        loop.accepted++;
+        if (deps.clock.now() - loop.startedAtMs >= maxUnavailableMs) {
+          return { kind: 'failed', error: 'still 202 Accepted', unavailable: true };
         }
-        await deps.clock.sleep(o.sender.intervalMs, o.signal);
+        deps.logger.debug(
+          { jobId: o.job.id, accepted: loop.accepted },
+          'final job update accepted; sending again',
+        );
+        await deps.clock.sleep(intervalAfter(o, r), o.signal);
         break;
       case 'trace-validation-failed':
-        o.sender.rewind();
-        await deps.clock.sleep(o.sender.intervalMs, o.signal);
+        o.trace?.rewind();
+        await deps.clock.sleep(intervalAfter(o, r), o.signal);
         break;
       case 'failed': {
-        const error = `HTTP ${r.status ?? '?'}${r.message ? `: ${r.message}` : ''}`;
-        return { kind: 'failed', error, unavailable: isUnavailable(r.status) };
+        const what = r.transportError ? 'no answer' : `HTTP ${r.status ?? '?'}`;
+        const error = `${what}${r.message ? `: ${r.message}` : ''}`;
+        return { kind: 'failed', error, unavailable: isUnavailable(r) };
       }
     }
   }
 }
 
+/** Delivers the final state; resolves once GitLab has it, refused it, or it gave up. */
 export async function runFinalUpdate(
   deps: FinalUpdateDeps,
   o: FinalUpdateOptions,
 ): Promise<FinalUpdateOutcome> {
-  o.sender.resetInterval();
-  const startedAtMs = deps.clock.now();
+  o.trace?.resetInterval();
+  const attempts = o.attempts ?? DEFAULT_FINAL_UPDATE_ATTEMPTS;
+  const maxUnavailableMs = o.maxUnavailableMs ?? DEFAULT_FINAL_UPDATE_MAX_UNAVAILABLE_MS;
+  const loop: LoopState = { startedAtMs: deps.clock.now(), accepted: 0 };
   let rejected = 0;
   let unavailable = 0;
   for (let rounds = 1; ; rounds++) {
-    const r = await round(deps, o);
-    const fields = { jobId: o.job.id, state: o.update.state, rounds };
+    const r = await round(deps, o, loop, maxUnavailableMs);
+    const fields = { jobId: o.job.id, state: o.update.state, rounds, accepted: loop.accepted };
     if (r.kind === 'delivered') {
-      deps.logger.info({ ...fields, bytes: o.buffer.size }, 'final job update delivered');
+      deps.logger.info({ ...fields, bytes: o.trace?.size }, 'final job update delivered');
       return { kind: 'delivered', rounds };
     }
     if (r.kind === 'aborted') {
@@ -131,11 +212,11 @@ export async function runFinalUpdate(
       };
     }
     const exhausted = r.unavailable
-      ? deps.clock.now() - startedAtMs >= o.maxUnavailableMs
-      : ++rejected >= o.attempts;
+      ? deps.clock.now() - loop.startedAtMs >= maxUnavailableMs
+      : ++rejected >= attempts;
     if (exhausted) {
       deps.logger.error({ ...fields, err: r.error }, 'final job update gave up');
-      return { kind: 'gave-up', rounds, lastError: r.error };
+      return { kind: 'gave-up', rounds, lastError: r.error, retryable: r.unavailable };
     }
     const delayMs = r.unavailable
       ? backoffDelayMs(

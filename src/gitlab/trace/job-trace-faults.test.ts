@@ -114,7 +114,12 @@ describe('JobTrace when GitLab fails mid-job', () => {
       return { status: 409, body: { message: 'conflict' } };
     };
     const result = await h.run(h.trace.finish({ result: 'success' }));
-    expect(result).toEqual({ kind: 'gave-up', rounds: 3, lastError: 'HTTP 409: conflict' });
+    expect(result).toEqual({
+      kind: 'gave-up',
+      rounds: 3,
+      lastError: 'HTTP 409: conflict',
+      retryable: false,
+    });
     expect(seen.slice(1).map((t, i) => t - seen[i]!)).toEqual([750, 1500]);
   });
 
@@ -124,7 +129,7 @@ describe('JobTrace when GitLab fails mid-job', () => {
     outage(h, 'drop', Number.POSITIVE_INFINITY);
     const start = h.clock.now();
     const result = await h.run(h.trace.finish({ result: 'success' }));
-    expect(result).toMatchObject({ kind: 'gave-up' });
+    expect(result).toMatchObject({ kind: 'gave-up', retryable: true });
     expect(h.clock.now() - start).toBeGreaterThanOrEqual(15 * 60_000);
     expect(h.clock.now() - start).toBeLessThan(17 * 60_000);
   });

@@ -9,10 +9,11 @@ import type { Logger } from '../../platform/logger.js';
 import { describeError } from '../../platform/errors.js';
 import type { TraceSink } from '../../executors/executor.js';
 import { mapFailureReason } from '../failure-reason.js';
-import type { JobRef, RunnerApi } from '../runner-api.js';
+import type { JobRef, RunnerApi, UpdateJobRequest } from '../runner-api.js';
 import {
   DEFAULT_FINAL_UPDATE_ATTEMPTS,
   DEFAULT_FINAL_UPDATE_MAX_UNAVAILABLE_MS,
+  jobLogFinalTrace,
   runFinalUpdate,
   type FinalUpdateOutcome,
 } from './final-update.js';
@@ -72,6 +73,16 @@ export interface TraceFinishRequest {
 
 export type TraceFinishResult = FinalUpdateOutcome | { kind: 'skipped'; reason: string };
 
+export interface TraceFinishOptions {
+  signal?: AbortSignal;
+  /**
+   * Called once, before the first PUT, with the final update as it will be sent (state, reason,
+   * exit code, checksum and size of the complete log): lets the caller record it durably so a
+   * restarted manager re-sends this very state.
+   */
+  onFinalState?: (update: UpdateJobRequest) => Promise<void>;
+}
+
 export interface JobTrace extends TraceSink {
   write(chunk: string | Buffer): void;
   println(message: string): void;
@@ -92,7 +103,7 @@ export interface JobTrace extends TraceSink {
   /** Starts streaming to GitLab (call after the job is accepted, i.e. `state=running`). */
   start(): void;
   /** Flushes everything and reports the final state; retries until delivered or given up. */
-  finish(outcome: TraceFinishRequest, signal?: AbortSignal): Promise<TraceFinishResult>;
+  finish(outcome: TraceFinishRequest, options?: TraceFinishOptions): Promise<TraceFinishResult>;
   /** Stops streaming and frees the buffer without a final update (job handed elsewhere). */
   discard(): Promise<void>;
   readonly cancelRequested: AbortSignal;
@@ -211,7 +222,10 @@ class JobTraceWriter implements JobTrace {
     this.#loop = this.#runLoop();
   }
 
-  async finish(outcome: TraceFinishRequest, signal?: AbortSignal): Promise<TraceFinishResult> {
+  async finish(
+    outcome: TraceFinishRequest,
+    options: TraceFinishOptions = {},
+  ): Promise<TraceFinishResult> {
     if (this.#finished) return { kind: 'skipped', reason: 'already finished' };
     this.#finished = true;
     await this.#halt();
@@ -220,6 +234,17 @@ class JobTraceWriter implements JobTrace {
       if (this.#abort.signal.aborted) return { kind: 'skipped', reason: 'job aborted by GitLab' };
       const failed = outcome.result === 'failed';
       const reason = mapFailureReason(outcome.failureReason, this.#options.failureReasons);
+      const update: UpdateJobRequest = {
+        state: outcome.result,
+        ...(failed ? { failureReason: reason } : {}),
+        ...(outcome.exitCode ? { exitCode: outcome.exitCode } : {}),
+      };
+      // The log is complete from here on: what is recorded is exactly what every PUT sends.
+      await options.onFinalState?.({
+        ...update,
+        checksum: this.#buffer.checksum,
+        bytesize: this.#buffer.size,
+      });
       return await runFinalUpdate(
         {
           clock: this.#deps.clock,
@@ -229,17 +254,12 @@ class JobTraceWriter implements JobTrace {
         },
         {
           job: this.#options.job,
-          buffer: this.#buffer,
-          sender: this.#sender,
-          update: {
-            state: outcome.result,
-            ...(failed ? { failureReason: reason } : {}),
-            ...(outcome.exitCode ? { exitCode: outcome.exitCode } : {}),
-          },
+          trace: jobLogFinalTrace(this.#buffer, this.#sender),
+          update,
           attempts: this.#options.finalUpdateAttempts ?? DEFAULT_FINAL_UPDATE_ATTEMPTS,
           maxUnavailableMs:
             this.#options.finalUpdateMaxUnavailableMs ?? DEFAULT_FINAL_UPDATE_MAX_UNAVAILABLE_MS,
-          ...(signal ? { signal } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
         },
       );
     } finally {

@@ -93,7 +93,7 @@ class PatchSender implements TraceSender {
 
   noteUpdate(r: UpdateJobResult): void {
     this.#note(r);
-    if (r.kind === 'abort' && !r.transportError) this.#o.onAbort(r.remoteStatus);
+    if (r.kind === 'abort') this.#o.onAbort(r.remoteStatus);
   }
 
   rewind(): void {

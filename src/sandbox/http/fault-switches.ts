@@ -30,6 +30,13 @@ export interface FaultSwitches {
   /** "Trace is persisting": the next `times` final updates with a checksum get 202 + interval. */
   tracePersisting(times: number, intervalS?: number): void;
   /**
+   * As GitLab with live trace: after a job's first final update with a checksum, its trace
+   * chunks take `delayMs` to persist, and every final update with a checksum until then is
+   * answered 202 with Rails' backoff interval (1, 2, 4 … 64 s by the age of the pending state;
+   * never past Rails' 5-min accept timeout). 0 turns it off (the default).
+   */
+  traceProcessing(delayMs: number): void;
+  /**
    * The next `times` jobs handed out get a payload a runner cannot read (`steps` is not a
    * list); the job itself is assigned as usual, so the runner has to fail it.
    */
@@ -41,6 +48,7 @@ export interface FaultSwitches {
 export class FaultState implements FaultSwitches {
   readonly #faults = new Map<FaultEndpoint, { spec: FaultSpec; left: number }>();
   #persisting = { left: 0, intervalS: 1 };
+  #processingMs = 0;
   #malformed = 0;
 
   inject(endpoint: FaultEndpoint, fault: FaultSpec): void {
@@ -51,6 +59,15 @@ export class FaultState implements FaultSwitches {
     this.#persisting = { left: times, intervalS };
   }
 
+  traceProcessing(delayMs: number): void {
+    this.#processingMs = Math.max(0, delayMs);
+  }
+
+  /** How long traces take to persist after the first final update (0: at once). */
+  get traceProcessingMs(): number {
+    return this.#processingMs;
+  }
+
   malformedPayload(times: number): void {
     this.#malformed = times;
   }
@@ -58,6 +75,7 @@ export class FaultState implements FaultSwitches {
   clear(): void {
     this.#faults.clear();
     this.#persisting = { left: 0, intervalS: 1 };
+    this.#processingMs = 0;
     this.#malformed = 0;
   }
 

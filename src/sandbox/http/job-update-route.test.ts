@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../platform/clock.js';
 import {
   featureMap,
   patchTrace,
@@ -111,6 +112,45 @@ describe('PUT /jobs/:id', () => {
     }
     expect((await putJob(h.url, job.id, job.token, final)).status).toBe(200);
     expect(h.server.job(job.id)?.status).toBe('success');
+  });
+});
+
+describe('final updates while the live trace is being persisted (traceProcessing)', () => {
+  it('answers 202 with Rails backoff intervals until the trace is persisted, then applies the state', async () => {
+    const clock = new VirtualClock();
+    h = await startHarness({ ci: CI, clock });
+    const job = await takeJob(h);
+    await putJob(h.url, job.id, job.token, { state: 'running' });
+    await patchTrace(h.url, job.id, job.token, 0, 'done\n');
+    h.server.faults.traceProcessing(30_000);
+    const final = { state: 'success', output: { checksum: checksumOf('done\n'), bytesize: 5 } };
+    const intervals: string[] = [];
+    for (const waitS of [0, 4, 4, 8]) {
+      await clock.advance(waitS * 1000);
+      const res = await putJob(h.url, job.id, job.token, final);
+      expect(res.status).toBe(202);
+      intervals.push(res.headers.get('x-gitlab-trace-update-interval') ?? '');
+    }
+    expect(intervals).toEqual(['1', '2', '4', '8']); // pending state 0, 4, 8, 16 s old
+    expect(h.server.job(job.id)).toMatchObject({
+      status: 'running',
+      pendingFinal: { state: 'success' },
+      acceptedFinalUpdates: 4,
+    });
+    await clock.advance(16_000);
+    expect((await putJob(h.url, job.id, job.token, final)).status).toBe(200);
+    expect(h.server.job(job.id)).toMatchObject({
+      status: 'success',
+      pendingFinal: null,
+      checksum: { match: true },
+    });
+  });
+
+  it('applies a final update without a checksum at once, as Rails does', async () => {
+    const { h, job } = await running();
+    h.server.faults.traceProcessing(60_000);
+    expect((await putJob(h.url, job.id, job.token, { state: 'failed' })).status).toBe(200);
+    expect(h.server.job(job.id)?.status).toBe('failed');
   });
 });
 

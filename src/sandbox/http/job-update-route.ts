@@ -65,16 +65,45 @@ function handleAwaitingAck(
   return errorResponse(400, '400 Bad request - job is waiting for the runner to accept it');
 }
 
+/** Rails' `ACCEPT_TIMEOUT`: a pending state older than this is finalised regardless. */
+const ACCEPT_TIMEOUT_MS = 5 * 60_000;
+
+/** Rails `Gitlab::Ci::Runner::Backoff`: 0–3 s old → 1 s, 4–7 s → 2 s, 8–15 s → 4 s … 64 s. */
+export function traceBackoffS(ageMs: number): number {
+  const ageS = Math.ceil(ageMs / 1000);
+  const slot = ageS < 2 ? 0 : Math.floor(Math.log2(ageS)) - 1;
+  return 2 ** Math.min(6, Math.max(0, slot));
+}
+
+/**
+ * 202 while the trace is "being persisted" (protocol §3.2, §3.6): only for a final update that
+ * carries a checksum; returns the interval in seconds, or undefined to finalise now.
+ */
+function persistingIntervalS(
+  ctx: SandboxContext,
+  job: JobRecord,
+  final: FinalState,
+): number | undefined {
+  if (final.checksum === undefined) return undefined;
+  const counted = ctx.faults.takePersisting();
+  if (counted !== undefined) return counted;
+  const delayMs = ctx.faults.traceProcessingMs;
+  if (delayMs <= 0) return undefined;
+  const ageMs = ctx.clock.now() - (job.pendingFinalAtMs ?? ctx.clock.now());
+  if (ageMs >= Math.min(delayMs, ACCEPT_TIMEOUT_MS)) return undefined;
+  return traceBackoffS(ageMs);
+}
+
 function handleFinal(ctx: SandboxContext, job: JobRecord, final: FinalState): Response {
-  if (final.checksum !== undefined) {
-    const intervalS = ctx.faults.takePersisting();
-    if (intervalS !== undefined) {
-      job.pendingFinal = final;
-      return textResponse(202, '202', {
-        'Job-Status': job.status,
-        'X-GitLab-Trace-Update-Interval': String(intervalS),
-      });
-    }
+  const intervalS = persistingIntervalS(ctx, job, final);
+  if (intervalS !== undefined) {
+    job.pendingFinal = final;
+    job.pendingFinalAtMs ??= ctx.clock.now();
+    job.acceptedFinalUpdates = (job.acceptedFinalUpdates ?? 0) + 1;
+    return textResponse(202, '202', {
+      'Job-Status': job.status,
+      'X-GitLab-Trace-Update-Interval': String(intervalS),
+    });
   }
   recordChecksum(job, final);
   ctx.engine.finish(job, final);

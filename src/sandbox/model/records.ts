@@ -108,8 +108,12 @@ export interface JobRecord {
   updatedAtMs: number;
   trace: TraceLog;
   checksum?: ChecksumRecord;
-  /** Final state held back while the "trace is persisting" fault answers 202. */
+  /** Final state held back while the trace is being persisted (final updates answered 202). */
   pendingFinal?: FinalState;
+  /** When the first final update answered 202 arrived (Rails' pending state `created_at`). */
+  pendingFinalAtMs?: number;
+  /** Final updates answered 202 so far. */
+  acceptedFinalUpdates?: number;
   artifacts: ArtifactRecord[];
   /** Variables of its `artifacts:reports:dotenv`, in file order (a repeated key keeps the last value). */
   dotenv?: DotenvVariable[];

@@ -186,6 +186,7 @@ export class SandboxEngine {
     job.finishedAtMs = this.#now();
     job.updatedAtMs = job.finishedAtMs;
     job.pendingFinal = undefined;
+    job.pendingFinalAtMs = undefined;
     this.#timers.clear(job.id);
     if (status === 'failed') {
       job.failureReason = reason ?? 'unknown_failure';

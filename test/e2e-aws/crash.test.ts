@@ -1,0 +1,213 @@
+/**
+ * The real manager process killed with SIGKILL at five moments of a job's life, and started
+ * again: every job must reach a final state in GitLab, and the right one — a job that had
+ * finished with `success` stays `success`; a job cut off before it finished fails as a runner
+ * system failure (so `retry:` runs it again).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobView, PipelineView } from '../../src/sandbox/index.js';
+import { clock, startAwsE2e, type AwsE2e, type AwsE2eOptions } from './harness.js';
+
+let e2e: AwsE2e | undefined;
+
+afterEach(async () => {
+  await e2e?.close();
+  e2e = undefined;
+});
+
+const job = (name: string, sleepS: number): string => `${name}:
+  retry:
+    max: 1
+    when: [runner_system_failure]
+  script:
+    - echo "${name} started"
+    - sleep ${sleepS}
+    - echo "${name} finished"
+`;
+
+const FINAL_STATUSES: readonly string[] = ['success', 'failed', 'canceled', 'skipped'];
+
+interface JournaledJob {
+  phase?: string;
+  final?: { state: string };
+}
+
+/** The jobs the manager's state file holds (none when there is no file yet). */
+async function journaled(h: AwsE2e): Promise<Record<string, JournaledJob>> {
+  let text: string;
+  try {
+    text = await readFile(join(h.dataDir, '.spotrunner', 'state.json'), 'utf8');
+  } catch {
+    return {};
+  }
+  const state = JSON.parse(text) as {
+    runners: Record<string, { jobs: Record<string, JournaledJob> }>;
+  };
+  return state.runners['aws-spot']?.jobs ?? {};
+}
+
+async function start(options: AwsE2eOptions = {}): Promise<AwsE2e> {
+  e2e = await startAwsE2e({
+    manager: 'process',
+    ...options,
+    config: { capacityPerInstance: 1, maxInstances: 3, idleTime: '60s', ...options.config },
+  });
+  return e2e;
+}
+
+/** Starts a pipeline of `ci`; returns it and a view of its first job as it changes. */
+async function pipelineOf(
+  h: AwsE2e,
+  ci: string,
+  name: string,
+): Promise<{ id: number; job: () => JobView }> {
+  const id = await h.startPipeline(await h.createProject(ci));
+  return { id, job: () => h.job(id, name) };
+}
+
+/** Waits until the state file has job `id` in `phase`. */
+async function journaledAs(h: AwsE2e, id: number, phase: string): Promise<JournaledJob> {
+  return h.waitFor(`job ${id} journaled as ${phase}`, async () => {
+    const rec = (await journaled(h))[String(id)];
+    return rec?.phase === phase && rec;
+  });
+}
+
+async function kill(h: AwsE2e): Promise<void> {
+  await h.manager!.stop('SIGKILL');
+}
+
+/**
+ * After the last restart: the pipeline ends, every job in it is final in GitLab, and the
+ * manager holds no job any more. This is the place for more checks of what a SIGKILL may leave
+ * behind (instance directories and job processes of the `local` backing, `h.backing`), once
+ * the provider cleans those up.
+ */
+async function expectRecovered(h: AwsE2e, pipelineId: number): Promise<PipelineView> {
+  const pipeline = await h.waitPipeline(pipelineId, 120_000);
+  for (const j of pipeline.jobs)
+    expect(FINAL_STATUSES, `job ${j.id} ${j.name}`).toContain(j.status);
+  await h.waitFor('no job left in the state file', async () => {
+    return Object.keys(await journaled(h)).length === 0;
+  });
+  return pipeline;
+}
+
+/** The one attempt of `name`: no retry was needed, and GitLab got exactly its final state. */
+function onlyAttempt(pipeline: PipelineView, name: string): JobView {
+  const attempts = pipeline.jobs.filter((j) => j.name === name);
+  expect(attempts).toHaveLength(1);
+  return attempts[0]!;
+}
+
+describe('a manager killed with SIGKILL and started again', { timeout: 180_000 }, () => {
+  it('reports a job it had received while its instance was still booting', async () => {
+    const h = await start({ bootMs: 6_000 });
+    const p = await pipelineOf(h, job('cold', 1), 'cold');
+    await journaledAs(h, p.job().id, 'received');
+    const first = p.job();
+    expect(first).toMatchObject({ status: 'pending', awaitingAck: true });
+    await kill(h);
+
+    await h.startManager('process');
+    const pipeline = await expectRecovered(h, p.id);
+
+    expect(pipeline.jobs.find((j) => j.id === first.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'runner_system_failure',
+    });
+    expect(h.trace(first.id)).toContain('stopped unexpectedly before this job started');
+    expect(p.job()).toMatchObject({ status: 'success', retryOf: first.id });
+  });
+
+  it('fails a job that was running, so retry: runs it again', async () => {
+    const h = await start();
+    const p = await pipelineOf(h, job('long', 6), 'long');
+    await h.waitFor('the job under way', () => h.trace(p.job().id).includes('long started'));
+    const first = p.job();
+    await kill(h);
+
+    await h.startManager('process');
+    const pipeline = await expectRecovered(h, p.id);
+
+    expect(pipeline.jobs.find((j) => j.id === first.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'runner_system_failure',
+    });
+    expect(h.trace(first.id)).toContain('stopped unexpectedly while this job ran');
+    expect(p.job()).toMatchObject({ status: 'success', retryOf: first.id });
+  });
+
+  it('keeps a success GitLab was answering 202 to a success', async () => {
+    const h = await start();
+    h.server.faults.traceProcessing(15_000);
+    const p = await pipelineOf(h, job('quick', 0), 'quick');
+    await h.waitFor(
+      'the final update answered 202',
+      () => p.job().pendingFinal?.state === 'success',
+    );
+    expect((await journaledAs(h, p.job().id, 'finishing')).final).toMatchObject({
+      state: 'success',
+    });
+    const acceptedBefore = p.job().acceptedFinalUpdates;
+    await kill(h);
+
+    await h.startManager('process');
+    const pipeline = await expectRecovered(h, p.id);
+
+    const only = onlyAttempt(pipeline, 'quick');
+    expect(only).toMatchObject({ status: 'success', checksum: { match: true } });
+    expect(only.acceptedFinalUpdates).toBeGreaterThan(acceptedBefore);
+    expect(h.trace(only.id)).toContain('quick finished');
+  });
+
+  it('keeps a success when killed again while the restarted manager was settling it', async () => {
+    const h = await start();
+    h.server.faults.traceProcessing(30_000);
+    const p = await pipelineOf(h, job('quick', 0), 'quick');
+    await h.waitFor(
+      'the final update answered 202',
+      () => p.job().pendingFinal?.state === 'success',
+    );
+    await journaledAs(h, p.job().id, 'finishing');
+    await kill(h);
+
+    const acceptedAtFirstKill = p.job().acceptedFinalUpdates;
+    await h.startManager('process');
+    await h.waitFor(
+      'the restarted manager sending the final state again',
+      () => p.job().acceptedFinalUpdates > acceptedAtFirstKill,
+    );
+    expect(p.job().status).toBe('running');
+    await kill(h);
+    expect((await journaled(h))[String(p.job().id)]).toMatchObject({
+      phase: 'finishing',
+      final: { state: 'success' },
+    });
+
+    await h.startManager('process');
+    const pipeline = await expectRecovered(h, p.id);
+
+    expect(onlyAttempt(pipeline, 'quick')).toMatchObject({ status: 'success' });
+  });
+
+  it('delivers the success of a job that ended while GitLab was unreachable', async () => {
+    const h = await start({ gitlabProxy: true });
+    const p = await pipelineOf(h, job('outage', 6), 'outage');
+    await h.waitFor('the job under way', () => h.trace(p.job().id).includes('outage started'));
+    await h.gitlabProxy!.down();
+    const rec = await journaledAs(h, p.job().id, 'finishing');
+    expect(rec.final).toMatchObject({ state: 'success' });
+    await kill(h);
+
+    await h.startManager('process');
+    await clock.sleep(2_000); // the restarted manager finds GitLab still down
+    expect(p.job().status).toBe('running');
+    await h.gitlabProxy!.up();
+    const pipeline = await expectRecovered(h, p.id);
+
+    expect(onlyAttempt(pipeline, 'outage')).toMatchObject({ status: 'success' });
+  });
+});
