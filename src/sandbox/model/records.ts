@@ -112,6 +112,8 @@ export interface JobRecord {
   pendingFinal?: FinalState;
   artifacts: ArtifactRecord[];
   notes: string[];
+  /** GitLab's stuck message, kept when a stuck pending job was dropped. */
+  stuckMessage?: string;
 }
 
 export interface PipelineRecord {
