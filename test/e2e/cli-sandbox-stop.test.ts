@@ -10,7 +10,10 @@ import { NOBODY, privateDir, startCli, waitUntil, type CliProcess } from './cli-
 import { PROJECTS_DIR, processesUnder } from './harness.js';
 
 let home: string | undefined;
+let running: CliProcess | undefined;
 afterEach(async () => {
+  running?.kill('SIGKILL'); // a test that failed early leaves no sandbox behind
+  running = undefined;
   const dir = home;
   home = undefined;
   if (!dir) return;
@@ -34,6 +37,7 @@ async function startSandbox(project: string): Promise<Sandbox> {
     ['sandbox', join(PROJECTS_DIR, project), '--boot-delay', '0s', '--data-dir', dataDir],
     { user: NOBODY, home, timeoutMs: 90_000 },
   );
+  running = cli;
   const url = await waitUntil(
     'the server URL',
     () => /server at (http:\S+)/.exec(cli.stdout())?.[1],
