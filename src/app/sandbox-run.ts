@@ -8,13 +8,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { SystemClock, type Clock } from '../platform/clock.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger, type Logger } from '../platform/logger.js';
 import { formatDurationMs } from '../platform/durations.js';
 import {
   createSandboxServer,
   formatPipeline,
   isPipelineFinished,
-  type PipelineView,
+  type ProjectView,
   type SandboxServer,
 } from '../sandbox/index.js';
 import { println, type CliContext } from '../cli/cli-context.js';
@@ -45,9 +45,7 @@ export interface SandboxRunOptions {
 }
 
 /** After the first signal, jobs have this long to cancel before they are cut off. */
-export const INTERRUPT_GRACE_MS = 7_000;
-/** Longest wait for a pipeline: jobs have their own timeouts, this only bounds a wait. */
-const PIPELINE_WAIT_MS = 24 * 60 * 60_000;
+export const INTERRUPT_GRACE_MS = 6_000;
 
 interface Parts {
   relay?: ContainerRelay;
@@ -59,6 +57,7 @@ interface Parts {
 interface RunDeps {
   ctx: CliContext;
   clock: Clock;
+  logger: Logger;
   out: (line: string) => void;
   interrupt: SandboxInterrupt;
 }
@@ -72,7 +71,8 @@ export async function runSandbox(ctx: CliContext, o: SandboxRunOptions): Promise
   );
   const parts: Parts = {};
   try {
-    await run({ ctx, clock, out, interrupt }, o, parts);
+    const logger = createLogger({ level: o.verbose ? 'info' : 'warn', format: 'text' });
+    await run({ ctx, clock, logger, out, interrupt }, o, parts);
   } finally {
     await stopParts(parts, interrupt);
     if (o.removeDataDir) {
@@ -86,15 +86,60 @@ export async function runSandbox(ctx: CliContext, o: SandboxRunOptions): Promise
 }
 
 async function run(deps: RunDeps, o: SandboxRunOptions, parts: Parts): Promise<void> {
-  const { ctx, clock, out, interrupt } = deps;
+  const { ctx, out, interrupt } = deps;
   await mkdir(o.dataDir, { recursive: true });
-  const logger = createLogger({ level: o.verbose ? 'info' : 'warn', format: 'text' });
+  const { server, url, project, runnerToken } = await startServer(deps, o, parts);
+  if (interrupt.requested.aborted) return;
+  const started = await startFleet(deps, o, parts, { server, url, runnerToken });
+  if (interrupt.requested.aborted) return;
+
+  const pipeline = await server.createPipeline(project.id);
+  if (interrupt.requested.aborted) cancelPipelines(server, false); // signal while creating it
+  out(
+    `sandbox: project ${project.path}, pipeline #${pipeline.id} with ${pipeline.jobs.length} job(s)`,
+  );
+  await waitForPipelines(server, pipeline.id, interrupt.forced);
+  if (interrupt.forced.aborted) await settleCutOffJobs(server, started);
+  const done = server.pipeline(pipeline.id) ?? pipeline;
+  parts.progress?.flush();
+  out('');
+  out(formatPipeline(done));
+  for (const line of [...failedJobTails(server, done), ...stuckHint(done, o.tagList)]) out(line);
+  if (!o.removeDataDir)
+    out(`\ntraces: ${await writeTraces(server, done, join(o.dataDir, 'traces'))}`);
+  if (interrupt.requested.aborted) {
+    out(`sandbox: pipeline ${done.status} (interrupted)`);
+    return;
+  }
+  if (o.waitScaleDown) {
+    out(`sandbox: waiting for instances to go after idle_time ${formatDurationMs(o.idleMs)}…`);
+    await parts.progress?.waitForNoInstances(o.idleMs + 60_000, interrupt.requested);
+  }
+  ctx.setExitCode(done.status === 'success' ? 0 : 1);
+  out(`sandbox: pipeline ${done.status}${done.status === 'success' ? '' : ' (exit code 1)'}`);
+  if (o.keep && !interrupt.requested.aborted) {
+    out(
+      `sandbox: still running; e.g. \`spotrunner sandbox-ctl --url ${url} run ${project.id}\`. Ctrl-C stops.`,
+    );
+    await new Promise<void>((resolve) => whenAborted(interrupt.requested, resolve));
+    await waitForPipelines(server, undefined, interrupt.forced);
+    if (interrupt.forced.aborted) await settleCutOffJobs(server, started);
+  }
+}
+
+/** The embedded server (behind a relay for containers), the project and the runner. */
+async function startServer(
+  deps: RunDeps,
+  o: SandboxRunOptions,
+  parts: Parts,
+): Promise<{ server: SandboxServer; url: string; project: ProjectView; runnerToken: string }> {
+  const { clock, out } = deps;
   const executor = o.choice.executor;
   // Jobs in containers reach the embedded GitLab through the Docker bridge, not 127.0.0.1.
   const relay = executor === 'docker-autoscaler' ? await startContainerRelay() : undefined;
   parts.relay = relay;
   const server = createSandboxServer(
-    { clock, logger: logger.child({ component: 'sandbox' }) },
+    { clock, logger: deps.logger.child({ component: 'sandbox' }) },
     {
       dataDir: join(o.dataDir, 'gitlab'),
       port: o.port,
@@ -110,20 +155,33 @@ async function run(deps: RunDeps, o: SandboxRunOptions, parts: Parts): Promise<v
   out(
     `sandbox: GitLab-compatible server at ${url}${relay ? ` (containers use ${relay.url})` : ''} (data in ${o.dataDir})`,
   );
+  out(`sandbox: executor ${executor} (${o.choice.reason})`);
   const project = await server.createProject({ sourceDir: o.projectDir });
   const runner = server.createRunner({
     description: `spotrunner sandbox (${executor})`,
     runUntagged: true,
     tags: [...o.tagList],
   });
+  return { server, url, project, runnerToken: runner.token };
+}
+
+/** config.toml for the runner, the manager with its local fleet, and the progress lines. */
+async function startFleet(
+  deps: RunDeps,
+  o: SandboxRunOptions,
+  parts: Parts,
+  gitlab: { server: SandboxServer; url: string; runnerToken: string },
+): Promise<StartedManager> {
+  const { ctx, clock, out, interrupt, logger } = deps;
+  const { server } = gitlab;
   const configFile = join(o.dataDir, 'config.toml');
   await writeFile(
     configFile,
     sandboxConfigToml({
-      url,
-      token: runner.token,
-      executor,
-      ...(relay ? { cloneUrl: relay.url } : {}),
+      url: gitlab.url,
+      token: gitlab.runnerToken,
+      executor: o.choice.executor,
+      ...(parts.relay ? { cloneUrl: parts.relay.url } : {}),
       instancesDir: join(o.dataDir, 'instances'),
       cacheDir: join(o.dataDir, 'cache'),
       maxInstances: o.maxInstances,
@@ -133,53 +191,18 @@ async function run(deps: RunDeps, o: SandboxRunOptions, parts: Parts): Promise<v
     { mode: 0o600 },
   );
   const { config } = await loadConfig(configFile, { env: ctx.env });
-  out(`sandbox: executor ${executor} (${o.choice.reason})`);
   out(
     `sandbox: runner "${config.runners[0]?.name ?? ''}" on local instances (config: ${configFile})`,
   );
-  if (interrupt.requested.aborted) return;
   const started = await startManager(
     { clock, logger },
     { config, version: ctx.version, env: ctx.env, stateDir: join(o.dataDir, 'state') },
   );
   parts.started = started;
   whenAborted(interrupt.requested, () => cancelPipelines(server, false));
-  whenAborted(interrupt.forced, () => {
-    started.manager.abortJobs('sandbox stopped');
-    cancelPipelines(server, true);
-  });
+  whenAborted(interrupt.forced, () => started.manager.abortJobs('sandbox stopped'));
   parts.progress = createSandboxProgress({ clock, server, manager: started.manager, out });
-  if (interrupt.requested.aborted) return;
-
-  const pipeline = await server.createPipeline(project.id);
-  if (interrupt.requested.aborted) cancelPipelines(server, false); // signal while creating it
-  out(
-    `sandbox: project ${project.path}, pipeline #${pipeline.id} with ${pipeline.jobs.length} job(s)`,
-  );
-  const done = await waitForPipeline(server, pipeline.id, interrupt.forced);
-  parts.progress.flush();
-  out('');
-  out(formatPipeline(done));
-  for (const line of [...failedJobTails(server, done), ...stuckHint(done, o.tagList)]) out(line);
-  if (!o.removeDataDir)
-    out(`\ntraces: ${await writeTraces(server, done, join(o.dataDir, 'traces'))}`);
-  if (interrupt.requested.aborted) {
-    out(`sandbox: pipeline ${done.status} (interrupted)`);
-    return;
-  }
-  if (o.waitScaleDown) {
-    out(`sandbox: waiting for instances to go after idle_time ${formatDurationMs(o.idleMs)}…`);
-    await parts.progress.waitForNoInstances(o.idleMs + 60_000, interrupt.requested);
-  }
-  ctx.setExitCode(done.status === 'success' ? 0 : 1);
-  out(`sandbox: pipeline ${done.status}${done.status === 'success' ? '' : ' (exit code 1)'}`);
-  if (o.keep && !interrupt.requested.aborted) {
-    out(
-      `sandbox: still running; e.g. \`spotrunner sandbox-ctl --url ${url} run ${project.id}\`. Ctrl-C stops.`,
-    );
-    await new Promise<void>((resolve) => whenAborted(interrupt.requested, resolve));
-    await waitForAllPipelines(server, interrupt.forced);
-  }
+  return started;
 }
 
 /**
@@ -191,25 +214,26 @@ function cancelPipelines(server: SandboxServer, force: boolean): void {
     if (!isPipelineFinished(p.status)) server.cancelPipeline(p.id, { force });
 }
 
-/** The pipeline once finished, or as it is when `forced` aborts first. */
-async function waitForPipeline(
-  server: SandboxServer,
-  id: number,
-  forced: AbortSignal,
-): Promise<PipelineView> {
-  try {
-    return await server.waitForPipeline(id, { timeoutMs: PIPELINE_WAIT_MS, signal: forced });
-  } catch (err: unknown) {
-    const now = server.pipeline(id);
-    if (forced.aborted && now) return now;
-    throw err;
-  }
+/**
+ * After a forced stop: the manager stops (the cut-off jobs report what they can), then whatever
+ * is still unfinished is canceled on the server, so the summary shows where everything ended.
+ */
+async function settleCutOffJobs(server: SandboxServer, started: StartedManager): Promise<void> {
+  await started.manager.stop({ graceMs: 0 });
+  cancelPipelines(server, true);
 }
 
-/** Resolves when no pipeline is unfinished, or when `signal` aborts. */
-function waitForAllPipelines(server: SandboxServer, signal: AbortSignal): Promise<void> {
+/** Resolves when the pipeline (or, without an id, every pipeline) has finished, or on abort. */
+function waitForPipelines(
+  server: SandboxServer,
+  id: number | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   const settled = (): boolean =>
-    signal.aborted || server.pipelines().every((p) => isPipelineFinished(p.status));
+    signal.aborted ||
+    server
+      .pipelines()
+      .every((p) => (id !== undefined && p.id !== id) || isPipelineFinished(p.status));
   return new Promise((resolve) => {
     if (settled()) return resolve();
     const check = (): void => {

@@ -61,6 +61,7 @@ describe('spotrunner sandbox stopped by a signal', () => {
     const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
     console.log(`sandbox exited ${run.exitedAtMs - sentAtMs} ms after SIGINT`);
     expect(run.code, output).toBe(130);
+    expect(run.stderr, output).not.toMatch(/ERROR|Error:/);
     expect(run.stdout).toContain('job long #1: canceling');
     expect(run.stdout).toMatch(/#1 long +canceled/);
     expect(run.stdout).toContain('sandbox: pipeline canceled (interrupted)');
@@ -81,6 +82,7 @@ describe('spotrunner sandbox stopped by a signal', () => {
     const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
     console.log(`sandbox exited ${run.exitedAtMs - secondAtMs} ms after the second signal`);
     expect(run.code, output).toBe(143);
+    expect(run.stderr, output).not.toMatch(/ERROR|Error:/);
     expect(run.stdout).toContain('sandbox: second signal (SIGINT): stopping now');
     expect(run.stdout).toMatch(/#1 long +canceled/);
     expect(run.stdout).toMatch(/stopped \d+\.\ds after SIGTERM, \d+\.\ds after the second\n$/);
