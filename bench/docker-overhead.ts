@@ -54,6 +54,7 @@ async function runOnce(
     runner: dockerRunner(),
     connection: createProcessConnection({ instanceId: 'bench', cwd: dir }),
     instance: { id: 'bench', slot: 0, os: 'linux', arch: 'amd64' },
+    concurrency: { id: 0, projectId: 0 },
     trace: new MemoryTrace(),
     abortSignal: new AbortController().signal,
     cancelSignal: new AbortController().signal,

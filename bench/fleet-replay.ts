@@ -8,6 +8,7 @@ import { VirtualClock } from '../src/platform/clock.js';
 import { silentLogger } from '../src/platform/logger.js';
 import { SeededRandom } from '../src/platform/random.js';
 import { createFleet, type FleetOptions } from '../src/fleet/index.js';
+import { testFleetOptions } from '../src/fleet/testing/test-options.js';
 import { createSimProvider } from '../src/providers/sim/sim-provider.js';
 import type { BenchResult } from './bench-types.js';
 
@@ -114,13 +115,13 @@ export async function benchFleetReplay(): Promise<BenchResult> {
   const jobs = 200_000;
   const perHour = 1_500;
   const durationMs = 8 * 60_000;
-  const options: FleetOptions = {
+  const options: FleetOptions = testFleetOptions({
     capacityPerInstance: 2,
     maxInstances: 400,
     policies: [
       { periods: ['* * * * *'], idleCount: 4, idleTimeMs: 10 * 60_000, preemptiveMode: false },
     ],
-  };
+  });
   await replaySynthetic(20_000, perHour, durationMs, options); // JIT warm-up
   const run = await replaySynthetic(jobs, perHour, durationMs, options);
   const baselineMs = await replayBaselineCpuMs(jobs, perHour, durationMs);

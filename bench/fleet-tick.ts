@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { VirtualClock } from '../src/platform/clock.js';
 import { silentLogger } from '../src/platform/logger.js';
 import { createFleet, type Acquisition } from '../src/fleet/index.js';
+import { testFleetOptions } from '../src/fleet/testing/test-options.js';
 import { createSimProvider } from '../src/providers/sim/sim-provider.js';
 import type { BenchResult } from './bench-types.js';
 
@@ -35,13 +36,13 @@ export async function benchFleetTick(): Promise<BenchResult> {
   );
   const fleet = createFleet(
     { clock, logger: silentLogger, provider: sim },
-    {
+    testFleetOptions({
       capacityPerInstance: CAPACITY,
       maxInstances: INSTANCES,
       updateIntervalMs: UPDATE_INTERVAL_MS,
       scaleThrottleLimitPerSec: -1,
       policies: [{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: 30 * 60_000 }],
-    },
+    }),
   );
   await fleet.start();
 

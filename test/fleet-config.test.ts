@@ -1,6 +1,6 @@
 /**
- * A compiled `[runners.autoscaler]` section is the fleet's options as-is: the engine's option
- * names mirror CompiledAutoscaler (checked by the compiler here) and keep their meaning.
+ * A compiled runner's `fleet` is the engine's options as-is (all defaults applied by the config):
+ * the engine's option names mirror CompiledAutoscaler and keep their meaning.
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load-config.js';
@@ -35,7 +35,7 @@ concurrent = 8
 describe('fleet options from config.toml', () => {
   it('runs on a compiled autoscaler section passed directly', async () => {
     const { config } = parseConfig(TOML, 'config.toml', {});
-    const options: FleetOptions = config.runners[0]!.autoscaler!;
+    const options: FleetOptions = { ...config.runners[0]!.fleet, preexistingInstances: 'remove' };
     // Monday 2026-01-05 00:00 UTC: the weekday policy (idle_count 4 = two instances of 2 slots).
     const clock = new VirtualClock(Date.UTC(2026, 0, 5));
     const sim = createSimProvider(

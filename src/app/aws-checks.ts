@@ -6,7 +6,7 @@
  * tags. Each problem is printed with the exact `aws` command that fixes it; an error fails verify.
  */
 import { loadOrCreateSystemId } from '../config/index.js';
-import type { CompiledConfig, CompiledRunner } from '../config/types.js';
+import type { CompiledAwsPlugin, CompiledConfig, CompiledRunner } from '../config/types.js';
 import type { ExtraCheckResult, RunnerCheck } from '../cli/verify-command.js';
 import { describeError } from '../platform/errors.js';
 import {
@@ -24,16 +24,16 @@ export interface AwsCheckOptions {
 
 interface GroupToCheck {
   role: 'primary' | 'fallback';
-  pluginConfig: Readonly<Record<string, unknown>>;
+  plugin: CompiledAwsPlugin;
 }
 
 function groupsOf(runner: CompiledRunner): GroupToCheck[] {
   const groups: GroupToCheck[] = [];
-  if (runner.autoscaler?.providerKind === 'aws')
-    groups.push({ role: 'primary', pluginConfig: runner.autoscaler.pluginConfig });
-  const fallback = runner.spotrunner.fallback;
-  if (runner.autoscaler && fallback?.providerKind === 'aws')
-    groups.push({ role: 'fallback', pluginConfig: fallback.pluginConfig });
+  const primary = runner.autoscaler?.provider;
+  if (primary?.kind === 'aws') groups.push({ role: 'primary', plugin: primary.aws });
+  const fallback = runner.spotrunner.fallback?.provider;
+  if (runner.autoscaler && fallback?.kind === 'aws')
+    groups.push({ role: 'fallback', plugin: fallback.aws });
   return groups;
 }
 
@@ -48,15 +48,10 @@ async function checkGroup(
   options: AwsCheckOptions,
 ): Promise<ExtraCheckResult> {
   const scaler = runner.autoscaler!;
-  let parsed;
-  try {
-    parsed = awsOptionsFromConfig(group.pluginConfig, scaler.connector, {
-      managerName,
-      runnerName: runner.name,
-    });
-  } catch (err: unknown) {
-    return { ok: false, lines: [`✗ aws ${group.role} group: ${describeError(err)}`] };
-  }
+  const parsed = awsOptionsFromConfig(group.plugin, scaler.connector, {
+    managerName,
+    runnerName: runner.name,
+  });
   const name = parsed.provider.groupName;
   const label = `aws ${group.role} group "${name}"`;
   const clients = createAwsClients({

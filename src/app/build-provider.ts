@@ -3,7 +3,13 @@
  * `aws`, or the manager itself for the non-autoscaled `shell`/`docker` executors. SDK clients
  * are made here, in the composition root, never inside provider logic.
  */
-import type { CompiledAutoscaler, CompiledConfig, CompiledRunner } from '../config/types.js';
+import type {
+  CompiledAutoscaler,
+  CompiledAwsPlugin,
+  CompiledConfig,
+  CompiledProvider,
+  CompiledRunner,
+} from '../config/types.js';
 import type { Provider } from '../providers/provider.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -72,25 +78,14 @@ export function buildProvider(
       dispose: () => undefined,
     };
   }
-  const primary = providerFor(
-    deps,
-    config,
-    runner,
-    scaler.providerKind,
-    scaler.plugin,
-    scaler.pluginConfig,
-    log,
-    'primary',
-  );
+  const primary = providerFor(deps, config, runner, scaler.provider, log, 'primary');
   const fallback = runner.spotrunner.fallback;
   if (!fallback) return primary;
   const secondary = providerFor(
     deps,
     config,
     runner,
-    fallback.providerKind,
-    fallback.plugin,
-    fallback.pluginConfig,
+    fallback.provider,
     log.child({ group: 'fallback' }),
     'fallback',
   );
@@ -117,20 +112,18 @@ function providerFor(
   deps: ProviderDeps,
   config: CompiledConfig,
   runner: CompiledRunner,
-  kind: CompiledAutoscaler['providerKind'],
-  plugin: string,
-  pluginConfig: Readonly<Record<string, unknown>>,
+  compiled: CompiledProvider,
   log: Logger,
   role: AwsGroupHandle['role'],
 ): BuiltProvider {
   const connector = runner.autoscaler!.connector;
-  switch (kind) {
+  switch (compiled.kind) {
     case 'local':
       return {
         provider: createLocalProvider(
           { clock: deps.clock, logger: log },
           {
-            ...localOptionsFromConfig(pluginConfig, connector, config.dir),
+            ...localOptionsFromConfig(compiled.local, connector),
             ...(deps.localEnv ? { env: deps.localEnv } : {}),
           },
         ),
@@ -142,27 +135,17 @@ function providerFor(
       return {
         provider: createStaticProvider(
           { clock: deps.clock, logger: log },
-          staticOptionsFromConfig(pluginConfig, connector, config.dir),
+          staticOptionsFromConfig(compiled.static, connector, config.dir),
         ),
         self: false,
         awsGroups: [],
         dispose: () => undefined,
       };
     case 'aws':
-      return awsProviderFor(deps, runner, pluginConfig, connector, log, role);
+      return awsProviderFor(deps, runner, compiled.aws, connector, log, role);
     case 'sim':
       throw new UserError(
         `runner "${runner.name}": plugin "sim" is a simulated cloud for \`spotrunner plan\`; it cannot run jobs`,
-        'config_invalid',
-      );
-    case 'unknown':
-      throw new UserError(
-        `runner "${runner.name}": plugin "${plugin}" is not one spotrunner drives (aws, static or local)`,
-        'config_invalid',
-      );
-    default:
-      throw new UserError(
-        `runner "${runner.name}": unsupported plugin "${plugin}"`,
         'config_invalid',
       );
   }
@@ -171,12 +154,12 @@ function providerFor(
 function awsProviderFor(
   deps: ProviderDeps,
   runner: CompiledRunner,
-  pluginConfig: Readonly<Record<string, unknown>>,
+  plugin: CompiledAwsPlugin,
   connector: CompiledAutoscaler['connector'],
   log: Logger,
   role: AwsGroupHandle['role'],
 ): BuiltProvider {
-  const options = awsOptionsFromConfig(pluginConfig, connector, {
+  const options = awsOptionsFromConfig(plugin, connector, {
     managerName: deps.managerName,
     runnerName: runner.name,
   });

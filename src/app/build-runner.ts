@@ -119,20 +119,10 @@ export function buildRunnerStack(
         }
       },
     },
-    scaler
-      ? {
-          ...scaler,
-          preexistingInstances: deps.preexistingInstances ?? 'remove',
-          instanceStartTimeoutMs: runner.spotrunner.instanceStartTimeoutMs,
-        }
-      : {
-          capacityPerInstance: runner.limit > 0 ? runner.limit : config.concurrent,
-          maxInstances: 1,
-          preexistingInstances: 'adopt',
-          policies: [
-            { periods: ['* * * * *'], idleCount: 1, idleTimeMs: 3_600_000, preemptiveMode: false },
-          ],
-        },
+    {
+      ...runner.fleet,
+      preexistingInstances: scaler ? (deps.preexistingInstances ?? 'remove') : 'adopt',
+    },
   );
   onNotice = () => {
     fleet

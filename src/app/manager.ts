@@ -192,9 +192,9 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       for (const slot of slots) {
         const runner = next.runners.find((r) => r.name === slot.name);
         if (slot.stack && runner?.autoscaler) {
-          slot.stack.fleet.configurePolicies(runner.autoscaler.policies);
+          slot.stack.fleet.configurePolicies(runner.fleet.policies);
           log.info(
-            { runner: slot.name, policies: runner.autoscaler.policies.length },
+            { runner: slot.name, policies: runner.fleet.policies.length },
             'policies reloaded',
           );
         }

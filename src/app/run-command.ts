@@ -7,10 +7,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, NO_RUNNERS } from '../config/index.js';
 import { SystemClock } from '../platform/clock.js';
 import { createLogger, type Logger, type LogLevel } from '../platform/logger.js';
-import { describeError, formatConfigIssue } from '../platform/errors.js';
+import { ConfigError, describeError, formatConfigIssue } from '../platform/errors.js';
 import type { CliContext } from '../cli/cli-context.js';
 import { startManager, type StartedManager } from './start-manager.js';
 import { startTokenRotation } from './token-rotation.js';
@@ -24,6 +24,9 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: { config: string; logLevel?: string }) => {
       const file = resolve(ctx.cwd, opts.config);
       const { config, warnings } = await loadConfig(file, { env: ctx.env });
+      if (config.runners.length === 0) {
+        throw new ConfigError([{ file, message: NO_RUNNERS }]);
+      }
       const level = (opts.logLevel ?? config.logLevel) as LogLevel;
       const logger = createLogger({ level, format: config.logFormat === 'json' ? 'json' : 'text' });
       for (const w of warnings) logger.warn({ where: formatConfigIssue(w) }, 'config key ignored');

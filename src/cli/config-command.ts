@@ -19,10 +19,11 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       });
       println(ctx.stdout, describeConfig(compiled, { nowMs: new SystemClock().now() }));
       for (const w of warnings) println(ctx.stderr, `warning: ${formatConfigIssue(w)}`);
-      println(
-        ctx.stdout,
-        `\n${file}: OK (${compiled.runners.length} runner(s), ${warnings.length} warning(s))`,
-      );
+      const verdict =
+        compiled.runners.length === 0
+          ? 'valid, but it has no [[runners]] entries: `spotrunner run` refuses it'
+          : `OK (${compiled.runners.length} runner(s), ${warnings.length} warning(s))`;
+      println(ctx.stdout, `\n${file}: ${verdict}`);
       if (opts.strict && warnings.length > 0) ctx.setExitCode(2);
     });
 }

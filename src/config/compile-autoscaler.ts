@@ -13,8 +13,10 @@ import {
 } from './compile-context.js';
 import { checkPeriod, isValidTimezone, normalizeTimezone } from './cron-periods.js';
 import { providerKindOf } from './provider-kind.js';
+import { compileProvider, reportUnknownPlugin } from './compile-provider.js';
 import { shortenToken } from './short-token.js';
 import { didYouMean } from './suggest.js';
+import { whyPolicyCannotServe } from './policy-rules.js';
 import { parseDurationMs } from '../platform/durations.js';
 
 export function compileConnector(raw: RawConnector | undefined): CompiledConnector {
@@ -71,6 +73,9 @@ export function compilePolicy(
     );
   }
   const idleCount = raw.idle_count ?? 0;
+  const preemptiveMode = raw.preemptive_mode ?? idleCount > 0;
+  const unserved = whyPolicyCannotServe({ idleCount, preemptiveMode });
+  if (unserved !== undefined) reportError(ctx, [...path, 'preemptive_mode'], unserved);
   return {
     periods,
     timezone,
@@ -78,7 +83,7 @@ export function compilePolicy(
     idleTimeMs,
     scaleFactor: raw.scale_factor ?? 0,
     scaleFactorLimit: raw.scale_factor_limit ?? 0,
-    preemptiveMode: raw.preemptive_mode ?? idleCount > 0,
+    preemptiveMode,
     line: ctx.index.exactLine(path),
   };
 }
@@ -108,23 +113,17 @@ export function compileAutoscaler(
     return undefined;
   }
   const providerKind = providerKindOf(plugin);
-  const pluginConfig = raw.plugin_config ?? {};
   if (providerKind === 'unknown') {
-    reportWarning(
-      ctx,
-      [...path, 'plugin'],
-      `plugin "${plugin}" is not one spotrunner can drive (aws, static, local, sim): this runner will not start`,
-    );
-  } else if (
-    providerKind === 'aws' &&
-    nonEmpty(pluginConfig.name as string | undefined) === undefined
-  ) {
-    reportError(
-      ctx,
-      [...path, 'plugin_config'],
-      'name is required by the aws plugin: the Auto Scaling group name',
-    );
+    reportUnknownPlugin(ctx, [...path, 'plugin'], plugin);
+    return undefined;
   }
+  const pluginConfig = raw.plugin_config ?? {};
+  const connector = compileConnector(raw.connector_config);
+  const provider = compileProvider(ctx, providerKind, pluginConfig, connector, {
+    pluginConfig: [...path, 'plugin_config'],
+    connector: [...path, 'connector_config'],
+  });
+  if (provider === undefined) return undefined;
   const maxInstances = raw.max_instances ?? 0;
   const throttle = compileThrottle(raw.scale_throttle, maxInstances);
   const storage = raw.state_storage ?? {};
@@ -132,7 +131,8 @@ export function compileAutoscaler(
     plugin,
     providerKind,
     pluginConfig,
-    connector: compileConnector(raw.connector_config),
+    provider,
+    connector,
     capacityPerInstance: positiveOr(raw.capacity_per_instance, DEFAULTS.capacityPerInstance),
     maxUseCount: raw.max_use_count ?? 0,
     maxInstances,

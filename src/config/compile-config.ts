@@ -11,6 +11,10 @@ import {
 } from './compile-context.js';
 import { compileRunner } from './compile-runner.js';
 
+/** What `config check` warns and `run` refuses for a file without [[runners]]. */
+export const NO_RUNNERS =
+  'no [[runners]] entries: nothing to run (`spotrunner run` refuses such a file); add one with "spotrunner register"';
+
 const LOG_LEVELS: Record<NonNullable<RawConfig['log_level']>, LogLevel> = {
   debug: 'debug',
   info: 'info',
@@ -39,20 +43,17 @@ export function compileConfig(
   }
   const rawRunners = raw.runners ?? [];
   if (rawRunners.length === 0) {
-    reportWarning(
-      ctx,
-      [],
-      'no [[runners]] entries: nothing to run; add one with "spotrunner register"',
-    );
+    reportWarning(ctx, [], NO_RUNNERS);
   }
+  const concurrent =
+    raw.concurrent === undefined || raw.concurrent === 0 ? DEFAULTS.concurrent : raw.concurrent;
   const runners = rawRunners
-    .map((r, i) => compileRunner(ctx, r, i))
+    .map((r, i) => compileRunner(ctx, r, i, concurrent))
     .filter((r): r is CompiledRunner => r !== undefined);
   return {
     file: absoluteFile,
     dir: ctx.dir,
-    concurrent:
-      raw.concurrent === undefined || raw.concurrent === 0 ? DEFAULTS.concurrent : raw.concurrent,
+    concurrent,
     checkIntervalMs:
       raw.check_interval !== undefined && raw.check_interval > 0
         ? raw.check_interval * 1000

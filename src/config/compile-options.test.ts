@@ -55,6 +55,10 @@ name = "on-demand"
         plugin: 'fleeting-plugin-aws',
         providerKind: 'aws',
         pluginConfig: { name: 'on-demand' },
+        provider: {
+          kind: 'aws',
+          aws: expect.objectContaining({ groupName: 'on-demand' }) as unknown,
+        },
         afterMs: 180_000,
         probeIntervalMs: 180_000,
       },
@@ -67,8 +71,12 @@ name = "on-demand"
 
   it('probes the primary every `after` by default, never more often than once a minute', () => {
     const fallbackOf = (keys: string) =>
-      load(base(`[runners.spotrunner.fallback]\nplugin = "aws"\n${keys}`)).config.runners[0]!
-        .spotrunner.fallback;
+      load(
+        base(
+          `[runners.spotrunner.fallback]\nplugin = "aws"\n${keys}` +
+            '[runners.spotrunner.fallback.plugin_config]\nname = "od"\n',
+        ),
+      ).config.runners[0]!.spotrunner.fallback;
     expect(fallbackOf('after = "30s"\n')).toMatchObject({
       afterMs: 30_000,
       probeIntervalMs: 60_000,
@@ -131,11 +139,14 @@ describe('[runners.autoscaler] details', () => {
   });
 
   it('defaults the connector to winrm and the shell to pwsh for Windows instances', () => {
+    // (the sim plugin: aws and static instances are reached over ssh only)
     const runner = load(
       base(
         '[runners.autoscaler.connector_config]\nos = "windows"\nprotocol_port = 5986\n',
         'instance',
-      ),
+      )
+        .replace('plugin = "aws"', 'plugin = "sim"')
+        .replace('[runners.autoscaler.plugin_config]\nname = "asg"\n', ''),
     ).config.runners[0]!;
     expect(runner.autoscaler!.connector).toMatchObject({
       os: 'windows',
@@ -155,7 +166,7 @@ describe('[runners.autoscaler] details', () => {
 
   it('needs the Auto Scaling group name for the aws plugin', () => {
     expect(() => load(base('').replace('name = "asg"', 'region = "x"'))).toThrow(
-      /plugin_config: name is required by the aws plugin/,
+      /plugin_config\.name: required by the aws plugin: the Auto Scaling group name/,
     );
   });
 

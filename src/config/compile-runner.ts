@@ -10,9 +10,10 @@ import {
   reportWarning,
   type CompileContext,
 } from './compile-context.js';
-import { compileAutoscaler } from './compile-autoscaler.js';
+import { compileAutoscaler, compileConnector } from './compile-autoscaler.js';
 import { compileCache, compileDocker } from './compile-docker-cache.js';
 import { compileSpotrunner } from './compile-spotrunner.js';
+import { compileAutoscaledFleet, compileSelfFleet } from './compile-fleet.js';
 import { didYouMean } from './suggest.js';
 
 /** A TOML date-time (or RFC 3339 string) in ms; Go's zero time `0001-01-01T00:00:00Z` is "none". */
@@ -69,6 +70,13 @@ function script(
   return nonEmpty(raw[key]) ?? old;
 }
 
+/** Whether `text` is an http(s) URL with a host, as GitLab's address must be. */
+export function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
 function checkCredentials(ctx: CompileContext, raw: RawRunner, path: PathSegment[]): void {
   for (const key of ['url', 'token'] as const) {
     if (nonEmpty(raw[key]) === undefined) {
@@ -77,6 +85,16 @@ function checkCredentials(ctx: CompileContext, raw: RawRunner, path: PathSegment
         [...path, key],
         'missing: gitlab-runner loads such an entry but cannot request jobs with it; ' +
           'set it, or run "spotrunner register"',
+      );
+    }
+  }
+  for (const key of ['url', 'clone_url'] as const) {
+    const url = nonEmpty(raw[key]);
+    if (url !== undefined && !isHttpUrl(url)) {
+      reportError(
+        ctx,
+        [...path, key],
+        `expected an http:// or https:// URL such as "https://gitlab.com", got "${url}"`,
       );
     }
   }
@@ -96,6 +114,7 @@ export function compileRunner(
   ctx: CompileContext,
   raw: RawRunner,
   index: number,
+  concurrent: number,
 ): CompiledRunner | undefined {
   const path: PathSegment[] = ['runners', index];
   const executor = checkExecutor(ctx, raw.executor, [...path, 'executor']);
@@ -124,9 +143,18 @@ export function compileRunner(
     autoscaled && raw.autoscaler ? compileAutoscaler(ctx, raw.autoscaler, path, token) : undefined;
   const docker = usesDocker ? compileDocker(ctx, raw.docker, path) : undefined;
   const cache = compileCache(ctx, raw.cache, path);
-  const spotrunner = compileSpotrunner(ctx, raw.spotrunner, path);
+  const spotrunner = compileSpotrunner(
+    ctx,
+    raw.spotrunner,
+    path,
+    autoscaler?.connector ?? compileConnector(raw.autoscaler?.connector_config),
+  );
   if (executor === undefined || (autoscaled && autoscaler === undefined)) return undefined;
   const windows = autoscaler?.connector.os === 'windows';
+  const limit = raw.limit ?? 0;
+  const fleet = autoscaler
+    ? compileAutoscaledFleet(autoscaler, spotrunner.instanceStartTimeoutMs)
+    : compileSelfFleet(limit > 0 ? limit : concurrent, spotrunner.instanceStartTimeoutMs);
   return {
     index,
     line: ctx.index.exactLine(path),
@@ -140,7 +168,7 @@ export function compileRunner(
     tokenObtainedAtMs: toTimeMs(raw.token_obtained_at),
     tokenExpiresAtMs: toTimeMs(raw.token_expires_at),
     executor,
-    limit: raw.limit ?? 0,
+    limit,
     requestConcurrency: positiveOr(raw.request_concurrency, DEFAULTS.requestConcurrency),
     unhealthyRequestsLimit: positiveOr(
       raw.unhealthy_requests_limit,
@@ -158,9 +186,13 @@ export function compileRunner(
     postBuildScript: nonEmpty(raw.post_build_script),
     cloneUrl: nonEmpty(raw.clone_url),
     debugTraceDisabled: raw.debug_trace_disabled ?? false,
+    ...(raw.custom_build_dir?.enabled !== undefined
+      ? { customBuildDirEnabled: raw.custom_build_dir.enabled }
+      : {}),
     cache,
     docker,
     autoscaler,
+    fleet,
     spotrunner,
   };
 }

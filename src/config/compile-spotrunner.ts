@@ -1,6 +1,6 @@
 import type { PathSegment } from './line-index.js';
 import type { RawSpotrunner } from './schema.js';
-import type { CompiledSpotrunnerOptions } from './types.js';
+import type { CompiledConnector, CompiledSpotrunnerOptions } from './types.js';
 import { DEFAULTS } from './defaults.js';
 import {
   durationOr,
@@ -10,13 +10,16 @@ import {
   type CompileContext,
 } from './compile-context.js';
 import { providerKindOf } from './provider-kind.js';
+import { compileProvider, reportUnknownPlugin } from './compile-provider.js';
 
 /** `[runners.spotrunner]` (documented in schema.ts) → CompiledSpotrunnerOptions with defaults. */
 export function compileSpotrunner(
   ctx: CompileContext,
   raw: RawSpotrunner | undefined,
   runnerPath: PathSegment[],
+  connector: CompiledConnector,
 ): CompiledSpotrunnerOptions {
+  const connectorPath = [...runnerPath, 'autoscaler', 'connector_config'];
   const r = raw ?? {};
   const path = [...runnerPath, 'spotrunner'];
   let fallback: CompiledSpotrunnerOptions['fallback'];
@@ -30,18 +33,20 @@ export function compileSpotrunner(
       );
     } else {
       const providerKind = providerKindOf(plugin);
-      if (providerKind === 'unknown') {
-        reportWarning(
-          ctx,
-          [...path, 'fallback', 'plugin'],
-          `plugin "${plugin}" is not one spotrunner can drive (aws, static, local, sim): no fallback`,
-        );
-      }
+      const pluginConfig = r.fallback.plugin_config ?? {};
+      const provider =
+        providerKind === 'unknown'
+          ? reportUnknownPlugin(ctx, [...path, 'fallback', 'plugin'], plugin)
+          : compileProvider(ctx, providerKind, pluginConfig, connector, {
+              pluginConfig: [...path, 'fallback', 'plugin_config'],
+              connector: [...connectorPath],
+            });
       const afterMs = durationOr(r.fallback.after, DEFAULTS.fallbackAfterMs);
-      fallback = {
+      fallback = provider && {
         plugin,
-        providerKind,
-        pluginConfig: r.fallback.plugin_config ?? {},
+        providerKind: provider.kind,
+        pluginConfig,
+        provider,
         afterMs,
         probeIntervalMs: durationOr(
           r.fallback.probe_interval,

@@ -29,6 +29,11 @@ export const DEFAULTS = {
   connectorKeepaliveMs: 30_000,
   connectorTimeoutMs: 10 * 60_000,
   policyPeriods: ['* * * * *'],
+  /** idle_time of the catch-all policy used when a runner has no [[runners.autoscaler.policy]]. */
+  policyIdleTimeMs: 5 * 60_000,
+  /** Scale-up backoff after failed ready-ups (taskscaler, gitlab-runner 17.0): base and cap. */
+  readyUpBackoffBaseMs: 5_000,
+  readyUpBackoffMaxMs: 5 * 60_000,
   s3ServerAddress: 's3.amazonaws.com',
   s3BucketLocation: 'us-east-1',
   pullPolicy: 'always',
@@ -41,6 +46,14 @@ export const DEFAULTS = {
   orphanGraceMs: 10 * 60_000,
   instanceStartTimeoutMs: 20 * 60_000,
 } as const;
+
+/**
+ * The longest duration any setting takes: 7 days. Go accepts far more ("10000h"), but no
+ * interval, timeout or idle time of a runner manager is meant to be longer than a week; such a
+ * value is a typo (an extra zero, hours meant as minutes).
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+export const MAX_DURATION_TEXT = '168h (7 days)';
 
 /** Supported by spotrunner. */
 export const SUPPORTED_EXECUTORS = ['instance', 'docker-autoscaler', 'shell', 'docker'] as const;

@@ -30,16 +30,14 @@ function safeUrl(url: string): string {
 }
 
 function describeGroup(a: CompiledAutoscaler): string {
-  const cfg = a.pluginConfig;
-  const text = (k: string): string | undefined => (typeof cfg[k] === 'string' ? cfg[k] : undefined);
-  if (a.providerKind === 'aws') {
-    const parts = [`Auto Scaling group ${text('name') ?? '(no name)'}`];
-    parts.push(`region ${text('region') ?? 'from the AWS SDK defaults'}`);
-    if (text('profile') !== undefined) parts.push(`profile ${text('profile')}`);
+  const p = a.provider;
+  if (p.kind === 'aws') {
+    const parts = [`Auto Scaling group ${p.aws.groupName}`];
+    parts.push(`region ${p.aws.region ?? 'from the AWS SDK defaults'}`);
+    if (p.aws.profile !== undefined) parts.push(`profile ${p.aws.profile}`);
     return `aws: ${parts.join(', ')} (plugin "${a.plugin}")`;
   }
-  if (a.providerKind === 'unknown') return `plugin "${a.plugin}": not one spotrunner can drive`;
-  const keys = Object.keys(cfg);
+  const keys = Object.keys(a.pluginConfig);
   return `${a.providerKind} (plugin "${a.plugin}")${keys.length > 0 ? `, plugin_config: ${keys.join(', ')}` : ''}`;
 }
 

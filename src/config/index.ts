@@ -41,6 +41,8 @@ export {
 export { upsertRunnerEntry, tomlDateTime, type RunnerEntryInput } from './upsert-runner.js';
 export { DEFAULTS, SUPPORTED_EXECUTORS, OTHER_GITLAB_EXECUTORS } from './defaults.js';
 export { NOT_IMPLEMENTED } from './check-keys.js';
+export { NO_RUNNERS } from './compile-config.js';
+export { whyPolicyCannotServe, type PolicyServiceInput } from './policy-rules.js';
 export { CONFIG_CATALOG, type TableSpec } from './key-catalog.js';
 export { shortenToken } from './short-token.js';
 export { parseMemoryBytes, parseCpus } from './compile-docker-cache.js';

@@ -9,6 +9,7 @@ import {
   autoscalerSchema,
   cacheSchema,
   connectorSchema,
+  customBuildDirSchema,
   dockerSchema,
   fallbackSchema,
   policySchema,
@@ -166,7 +167,6 @@ const runner: TableSpec = {
       'clean_git_config',
       'job_status_final_update_retry_limit',
       'referees',
-      'custom_build_dir',
       'instance',
       'ssh',
       'parallels',
@@ -178,7 +178,13 @@ const runner: TableSpec = {
     ]),
     feature_flags: {},
   },
-  tables: { cache, docker, autoscaler, spotrunner },
+  tables: {
+    cache,
+    docker,
+    autoscaler,
+    spotrunner,
+    custom_build_dir: { label: '[runners.custom_build_dir]', schema: customBuildDirSchema },
+  },
 };
 
 /** The whole file, from the global section down. */

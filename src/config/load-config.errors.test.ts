@@ -209,16 +209,6 @@ describe('warnings for gitlab-runner keys spotrunner ignores', () => {
     expect(config.runners[0]!.docker!.image).toBe('alpine');
   });
 
-  it('warns about an unsupported plugin without failing', () => {
-    const text = `concurrent = 4${RUNNER}`.replace(
-      'plugin = "aws"',
-      'plugin = "googlecloud:latest"',
-    );
-    const { config, warnings } = parseConfig(text, 'config.toml', {});
-    expect(config.runners[0]!.autoscaler!.providerKind).toBe('unknown');
-    expect(warnings.map((w) => w.key)).toContain('runners[0].autoscaler.plugin');
-  });
-
   it('treats the deprecated pre_clone_script as pre_get_sources_script, with a warning', () => {
     const text = `concurrent = 4${RUNNER}`.replace(
       'name = "r"',

@@ -10,6 +10,7 @@ import { rootSchema } from './schema.js';
 import { zodIssuesToConfigIssues } from './zod-issues.js';
 import { createCompileContext } from './compile-context.js';
 import { compileConfig } from './compile-config.js';
+import { decodeUtf8 } from './decode-utf8.js';
 
 export interface LoadedConfig {
   config: CompiledConfig;
@@ -81,14 +82,14 @@ export function parseConfig(text: string, file: string, env: EnvMap): LoadedConf
 
 /** Reads and parses a config.toml file (see `parseConfig`). */
 export async function loadConfig(path: string, options: LoadConfigOptions): Promise<LoadedConfig> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err: unknown) {
     throw new ConfigError(
       [{ file: path, message: `cannot read the config file: ${describeError(err)}` }],
       'not_found',
     );
   }
-  return parseConfig(text, path, options.env);
+  return parseConfig(decodeUtf8(bytes, path), path, options.env);
 }

@@ -1,6 +1,6 @@
-import type { CompiledAutoscaler } from './types.js';
+import type { ProviderKind } from './provider-types.js';
 
-export type ProviderKind = CompiledAutoscaler['providerKind'];
+export type { ProviderKind };
 
 const KINDS = ['aws', 'static', 'local', 'sim'] as const;
 
@@ -9,7 +9,7 @@ const KINDS = ['aws', 'static', 'local', 'sim'] as const;
  * `aws`, `aws:latest`, `aws:1`, a binary name `fleeting-plugin-aws` (or a path to it), and an OCI
  * reference `registry.gitlab.com/gitlab-org/fleeting/plugins/aws:0.5`. Anything else is `unknown`.
  */
-export function providerKindOf(plugin: string): ProviderKind {
+export function providerKindOf(plugin: string): ProviderKind | 'unknown' {
   let name = plugin.trim().toLowerCase();
   name = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
   name = name

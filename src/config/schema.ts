@@ -47,6 +47,7 @@
  */
 import { z } from 'zod';
 import { parseDurationMs } from '../platform/durations.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from './defaults.js';
 
 const STRING = 'expected a string';
 const str = (): z.ZodString => z.string({ error: STRING });
@@ -101,6 +102,11 @@ const duration = () =>
         ctx.addIssue({
           code: 'custom',
           message: 'expected a duration ≥ 0 such as "20m", "1h30m" or "45s"',
+        });
+      } else if (typeof v === 'string' && parseDurationMs(v) > MAX_DURATION_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration of at most ${MAX_DURATION_TEXT}; a longer one is surely a mistake`,
         });
       }
     })
@@ -243,6 +249,11 @@ export const spotrunnerSchema = z.object({
   instance_start_timeout: duration(),
 });
 
+/** `[runners.custom_build_dir]`: whether jobs may set GIT_CLONE_PATH. */
+export const customBuildDirSchema = z.object({
+  enabled: bool().optional(),
+});
+
 export const runnerSchema = z.object({
   name: str().optional(),
   id: whole(0).optional(),
@@ -271,6 +282,7 @@ export const runnerSchema = z.object({
   pre_build_script: str().optional(),
   post_build_script: str().optional(),
   debug_trace_disabled: bool().optional(),
+  custom_build_dir: customBuildDirSchema.optional(),
   cache: cacheSchema.optional(),
   docker: dockerSchema.optional(),
   autoscaler: autoscalerSchema.optional(),
@@ -279,11 +291,12 @@ export const runnerSchema = z.object({
 
 export const rootSchema = z.object({
   concurrent: whole(0).optional(),
-  check_interval: anyInt().optional(),
+  // Seconds; 0 means the default. Negative is no interval at all.
+  check_interval: whole(0, MAX_DURATION_MS / 1000).optional(),
   log_level: oneOf(['debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic']).optional(),
   log_format: oneOf(['runner', 'text', 'json']).optional(),
   listen_address: str().optional(),
-  shutdown_timeout: anyInt().optional(),
+  shutdown_timeout: whole(0, MAX_DURATION_MS / 1000).optional(),
   connection_max_age: duration(),
   runners: z.array(runnerSchema, { error: 'expected [[runners]] tables' }).optional(),
 });

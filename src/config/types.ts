@@ -4,6 +4,9 @@
  */
 import type { ConfigIssue } from '../platform/errors.js';
 import type { LogLevel } from '../platform/logger.js';
+import type { CompiledProvider, ProviderKind } from './provider-types.js';
+
+export type * from './provider-types.js';
 
 export type ExecutorName = 'instance' | 'docker-autoscaler' | 'shell' | 'docker';
 
@@ -64,10 +67,14 @@ export interface CompiledRunner {
   postBuildScript?: string;
   cloneUrl?: string;
   debugTraceDisabled: boolean;
+  /** `[runners.custom_build_dir] enabled`; unset = the executor's default (docker on, shell off). */
+  customBuildDirEnabled?: boolean;
   cache?: CompiledCache;
   docker?: CompiledDocker;
   autoscaler?: CompiledAutoscaler;
   spotrunner: CompiledSpotrunnerOptions;
+  /** The fleet engine's options (from `autoscaler`, or the manager itself for shell/docker). */
+  fleet: CompiledFleet;
 }
 
 export interface CompiledCache {
@@ -142,9 +149,11 @@ export interface CompiledPolicy {
 
 export interface CompiledAutoscaler {
   plugin: string;
-  /** `aws`, `static`, `local` or `sim`, derived from `plugin`. */
-  providerKind: 'aws' | 'static' | 'local' | 'sim' | 'unknown';
+  /** `aws`, `static`, `local` or `sim`, derived from `plugin` (same as `provider.kind`). */
+  providerKind: ProviderKind;
+  /** `plugin_config` as written (for display); `provider` holds it validated. */
   pluginConfig: Readonly<Record<string, unknown>>;
+  provider: CompiledProvider;
   connector: CompiledConnector;
   capacityPerInstance: number;
   maxUseCount: number;
@@ -168,6 +177,32 @@ export interface CompiledAutoscaler {
   policies: readonly CompiledPolicy[];
 }
 
+/**
+ * Everything the fleet engine takes, defaults applied (it keeps none of its own); `run` adds
+ * what to do with instances found at start.
+ */
+export interface CompiledFleet {
+  capacityPerInstance: number;
+  maxUseCount: number;
+  maxInstances: number;
+  instanceAcquireTimeoutMs: number;
+  updateIntervalMs: number;
+  updateIntervalWhenExpectingMs: number;
+  deletionRetryIntervalMs: number;
+  shutdownDeletionIntervalMs: number;
+  shutdownDeletionRetries: number;
+  failureThreshold: number;
+  deleteInstancesOnShutdown: boolean;
+  reservationThrottling: boolean;
+  scaleThrottleLimitPerSec: number;
+  scaleThrottleBurst: number;
+  /** Never empty: the catch-all default when the file has no policy. */
+  policies: readonly CompiledPolicy[];
+  readyUpBackoffBaseMs: number;
+  readyUpBackoffMaxMs: number;
+  instanceStartTimeoutMs: number;
+}
+
 /** spotrunner's own additions, from `[runners.spotrunner]`. */
 export interface CompiledSpotrunnerOptions {
   /** What to do with a job whose instance is taken back: rerun it elsewhere, or fail it. */
@@ -179,8 +214,9 @@ export interface CompiledSpotrunnerOptions {
   /** A secondary group used when the primary cannot launch capacity. */
   fallback?: {
     plugin: string;
-    providerKind: CompiledAutoscaler['providerKind'];
+    providerKind: ProviderKind;
     pluginConfig: Readonly<Record<string, unknown>>;
+    provider: CompiledProvider;
     afterMs: number;
     /** While on the fallback, how often the primary is probed with one instance. */
     probeIntervalMs: number;

@@ -59,6 +59,12 @@ export interface ExecutionContext {
   runner: CompiledRunner;
   connection: InstanceConnection;
   instance: { id: string; slot: number; os: string; arch: string };
+  /**
+   * gitlab-runner's concurrent ids, unique among the runner's running jobs (not per instance):
+   * `id` is CI_CONCURRENT_ID, `projectId` is CI_CONCURRENT_PROJECT_ID and names the job's dir
+   * in a shared builds dir (`<builds_dir>/<short token>/<projectId>/<namespace>/<project>`).
+   */
+  concurrency: { id: number; projectId: number };
   trace: TraceSink;
   /** Hard abort: kill everything, skip after_script (job canceled, instance lost). */
   abortSignal: AbortSignal;

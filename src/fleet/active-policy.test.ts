@@ -2,20 +2,20 @@ import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../platform/random.js';
 import { activePolicy, ActivePolicyCache, compilePolicySchedule } from './active-policy.js';
-import { resolvePolicy, type FleetPolicy } from './options.js';
+import { testPolicy, type TestPolicy } from './testing/test-options.js';
 import { compilePeriod } from './period-matcher.js';
 
-const schedule = (...policies: FleetPolicy[]) => compilePolicySchedule(policies.map(resolvePolicy));
+const schedule = (...policies: TestPolicy[]) => compilePolicySchedule(policies.map(testPolicy));
 const at = (iso: string) => Date.parse(iso);
 
 describe('activePolicy', () => {
-  const weekdays = (idleCount: number, timezone = 'Europe/Berlin'): FleetPolicy => ({
+  const weekdays = (idleCount: number, timezone = 'Europe/Berlin'): TestPolicy => ({
     periods: ['* 8-17 * * mon-fri'],
     timezone,
     idleCount,
     idleTimeMs: 600_000,
   });
-  const always: FleetPolicy = { periods: ['* * * * *'], idleCount: 1, idleTimeMs: 300_000 };
+  const always: TestPolicy = { periods: ['* * * * *'], idleCount: 1, idleTimeMs: 300_000 };
 
   it('picks the last policy whose period contains now', () => {
     const s = schedule(always, weekdays(10));

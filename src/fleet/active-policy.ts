@@ -1,8 +1,8 @@
 import { compilePeriod, type PeriodMatcher } from './period-matcher.js';
-import type { ResolvedPolicy } from './options.js';
+import type { FleetPolicy } from './options.js';
 
 /** The policy used when no period contains "now" (the K8s port of taskscaler's policy code). */
-export const FALLBACK_POLICY: ResolvedPolicy = Object.freeze({
+export const FALLBACK_POLICY: FleetPolicy = Object.freeze({
   periods: Object.freeze([]),
   idleCount: 0,
   idleTimeMs: 5 * 60_000,
@@ -12,20 +12,20 @@ export const FALLBACK_POLICY: ResolvedPolicy = Object.freeze({
 });
 
 export interface PolicySchedule {
-  readonly policies: readonly ResolvedPolicy[];
+  readonly policies: readonly FleetPolicy[];
   readonly matchers: readonly (readonly PeriodMatcher[])[];
 }
 
 export interface ActivePolicy {
   /** Index in the configured list; -1 for the fallback. */
   index: number;
-  policy: ResolvedPolicy;
+  policy: FleetPolicy;
   /** True when no period matched and FALLBACK_POLICY applies. */
   fallback: boolean;
 }
 
 /** Parses every period once; throws SpotrunnerError('config_invalid') on a bad pattern or zone. */
-export function compilePolicySchedule(policies: readonly ResolvedPolicy[]): PolicySchedule {
+export function compilePolicySchedule(policies: readonly FleetPolicy[]): PolicySchedule {
   return {
     policies,
     matchers: policies.map((p) => p.periods.map((period) => compilePeriod(period, p.timezone))),

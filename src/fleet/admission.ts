@@ -5,7 +5,7 @@ import type { FleetAcquisition } from './acquisition.js';
 import type { AcquireOptions, ReserveResult } from './fleet.js';
 import type { FleetCore, Waiter } from './fleet-core.js';
 import { computeIdleTarget } from './idle-target.js';
-import type { ResolvedPolicy } from './options.js';
+import type { FleetPolicy } from './options.js';
 import { decidePreemptiveReserve } from './reservation-throttle.js';
 
 /**
@@ -13,7 +13,7 @@ import { decidePreemptiveReserve } from './reservation-throttle.js';
  * unreserved slot on a ready instance is free (and reservation throttling allows); otherwise
  * while the claimed slots stay under max_instances × capacity_per_instance.
  */
-export function decideReserve(core: FleetCore, policy: ResolvedPolicy): ReserveResult {
+export function decideReserve(core: FleetCore, policy: FleetPolicy): ReserveResult {
   const b = core.book;
   const reserved = core.reservations.size;
   if (policy.preemptiveMode) {

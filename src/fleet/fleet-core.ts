@@ -6,7 +6,7 @@ import { FleetAcquisition, InstanceLostError } from './acquisition.js';
 import { ActivePolicyCache, compilePolicySchedule } from './active-policy.js';
 import { FleetBook } from './fleet-book.js';
 import type { FleetInstance } from './fleet-instance.js';
-import type { ReadyUpFn, ResolvedFleetOptions } from './options.js';
+import type { ReadyUpFn, FleetOptions } from './options.js';
 
 export interface Waiter {
   key: string;
@@ -53,7 +53,7 @@ export class FleetCore {
   readonly logger: Logger;
   readonly provider: Provider;
   readonly readyUp: ReadyUpFn | undefined;
-  readonly opts: ResolvedFleetOptions;
+  readonly opts: FleetOptions;
   readonly book: FleetBook;
   readonly reservations = new Set<string>();
   readonly acquisitions = new Map<string, FleetAcquisition>();
@@ -85,7 +85,7 @@ export class FleetCore {
   readonly #connect = (id: string, signal?: AbortSignal): Promise<ConnectInfo> =>
     this.connectInfo(id, signal);
 
-  constructor(deps: FleetCoreDeps, opts: ResolvedFleetOptions) {
+  constructor(deps: FleetCoreDeps, opts: FleetOptions) {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.provider = deps.provider;

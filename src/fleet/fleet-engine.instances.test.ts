@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpotrunnerError } from '../platform/errors.js';
 import { InstanceInterruptedError } from './acquisition.js';
-import type { FleetOptions } from './options.js';
+import { testPolicies, type TestFleetOptions } from './testing/test-options.js';
 import { startScriptedFleet } from './testing/fleet-harness.js';
 
 const MIN = 60_000;
@@ -13,7 +13,7 @@ const always = (idleCount: number, idleTimeMs = 5 * MIN) => ({
  * A fleet of `n` ready instances on the scripted provider, grown with idle_count n; `then`
  * replaces the policies once they are ready.
  */
-async function readyFleet(n: number, fleet: FleetOptions = {}, then?: FleetOptions) {
+async function readyFleet(n: number, fleet: TestFleetOptions = {}, then?: TestFleetOptions) {
   const h = await startScriptedFleet({
     fleet: { ...fleet, ...always(n * (fleet.capacityPerInstance ?? 1)) },
   });
@@ -21,7 +21,7 @@ async function readyFleet(n: number, fleet: FleetOptions = {}, then?: FleetOptio
   h.provider.runAll();
   await h.advance(2_000);
   expect(h.count('ready')).toBe(n);
-  if (then?.policies) h.fleet.configurePolicies(then.policies);
+  if (then?.policies) h.fleet.configurePolicies(testPolicies(then.policies));
   return h;
 }
 
@@ -200,7 +200,9 @@ describe('fleet instances', () => {
 
   it('does not count an instance twice while its removal is in flight', async () => {
     const h = await readyFleet(3, {}, always(3, MIN));
-    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 1, idleTimeMs: MIN }]);
+    h.fleet.configurePolicies(
+      testPolicies([{ periods: ['* * * * *'], idleCount: 1, idleTimeMs: MIN }]),
+    );
     h.provider.stickyDecrease = true;
     await h.advance(5 * MIN);
     const removed = new Set(h.provider.decreases.flat());

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SpotrunnerError } from '../platform/errors.js';
 import type { ReadyUpFn } from './options.js';
 import { startScriptedFleet, startSimFleet } from './testing/fleet-harness.js';
+import { testFleetOptions, testPolicies } from './testing/test-options.js';
+import { ScriptedProvider } from './testing/scripted-provider.js';
+import { createFleet } from './fleet-engine.js';
+import { VirtualClock } from '../platform/clock.js';
+import { MemoryLogger } from '../platform/logger.js';
 
 const MIN = 60_000;
 const always = (idleCount: number, idleTimeMs = 5 * MIN) => ({
@@ -69,7 +74,9 @@ describe('instance start timeout', () => {
     await h.advance(10_000);
     expect(h.count('ready')).toBe(1);
     // Idle target 0 now: the healthy instance goes after idle_time, the fleet is empty.
-    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
+    h.fleet.configurePolicies(
+      testPolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]),
+    );
     await h.advance(3 * MIN);
     h.provider.reap();
     await h.advance(MIN);
@@ -133,7 +140,9 @@ describe('instance start timeout', () => {
     });
     h.provider.enableCancel();
     await h.advance(10_000);
-    h.fleet.configurePolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]);
+    h.fleet.configurePolicies(
+      testPolicies([{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: MIN }]),
+    );
     await h.advance(6 * MIN);
     expect(h.provider.held).toBe(0);
     expect(h.fleet.status().requested).toBeUndefined();
@@ -243,5 +252,23 @@ describe('fleet lifecycle', () => {
     await h.fleet.stop({ graceMs: 0 });
     expect(h.provider.size).toBe(2);
     expect(h.fleet.state).toBe('stopped');
+  });
+});
+
+describe('fleet options', () => {
+  it('are taken whole: the engine refuses options it cannot run with instead of defaulting', () => {
+    const deps = {
+      clock: new VirtualClock(0),
+      logger: new MemoryLogger(),
+      provider: new ScriptedProvider(() => 0),
+    };
+    expect(() => createFleet(deps, testFleetOptions({ capacityPerInstance: 0 }))).toThrow(
+      /capacityPerInstance must be a whole number ≥ 1, got 0/,
+    );
+    expect(() => createFleet(deps, { ...testFleetOptions(), policies: [] })).toThrow(
+      /at least one policy/,
+    );
+    const fleet = createFleet(deps, testFleetOptions());
+    expect(() => fleet.configurePolicies([])).toThrow(/at least one policy/);
   });
 });

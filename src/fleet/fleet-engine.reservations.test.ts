@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetPolicy } from './options.js';
 import { startScriptedFleet, startSimFleet } from './testing/fleet-harness.js';
+import { testPolicy } from './testing/test-options.js';
 
 const MIN = 60_000;
-const policy = (idleCount: number, extra: Partial<FleetPolicy> = {}): FleetPolicy => ({
-  periods: ['* * * * *'],
-  idleCount,
-  idleTimeMs: 5 * MIN,
-  ...extra,
-});
+const policy = (idleCount: number, extra: Partial<FleetPolicy> = {}): FleetPolicy =>
+  testPolicy({ periods: ['* * * * *'], idleCount, idleTimeMs: 5 * MIN, ...extra });
 
 describe('fleet reservations', () => {
   it('in preemptive mode reserves only while a ready slot is free', async () => {

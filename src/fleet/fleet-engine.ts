@@ -16,8 +16,7 @@ import type {
 import { FleetCore, type FleetCounters } from './fleet-core.js';
 import { viewInstance } from './fleet-status.js';
 import {
-  resolveFleetOptions,
-  resolvePolicies,
+  checkFleetOptions,
   type FleetOptions,
   type FleetPolicy,
   type ReadyUpFn,
@@ -52,7 +51,9 @@ export interface FleetEngine extends Fleet, Lifecycle<FleetStatus> {
   refresh(): Promise<void>;
 }
 
-export function createFleet(deps: FleetDeps, options: FleetOptions = {}): FleetEngine {
+/** A fleet engine; `options` come whole from the compiled config (`CompiledRunner.fleet`). */
+export function createFleet(deps: FleetDeps, options: FleetOptions): FleetEngine {
+  checkFleetOptions(options);
   return new FleetEngineImpl(deps, options);
 }
 
@@ -66,7 +67,7 @@ class FleetEngineImpl implements FleetEngine {
   constructor(deps: FleetDeps, options: FleetOptions) {
     const core = new FleetCore(
       { ...deps, logger: deps.logger.child({ component: 'fleet' }) },
-      resolveFleetOptions(options),
+      options,
     );
     const readiness = new Readiness(core);
     this.#core = core;
@@ -185,7 +186,8 @@ class FleetEngineImpl implements FleetEngine {
   }
 
   configurePolicies(policies: readonly FleetPolicy[]): void {
-    this.#core.policies.schedule = compilePolicySchedule(resolvePolicies(policies));
+    checkFleetOptions({ ...this.#core.opts, policies });
+    this.#core.policies.schedule = compilePolicySchedule(policies);
     this.#core.requestEvaluate();
   }
 

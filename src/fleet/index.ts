@@ -12,15 +12,11 @@ export type {
 export { createFleet, type FleetDeps, type FleetEngine } from './fleet-engine.js';
 export type { FleetCounters } from './fleet-core.js';
 export {
-  resolveFleetOptions,
-  resolvePolicies,
-  DEFAULT_POLICY,
+  checkFleetOptions,
   type FleetOptions,
   type FleetPolicy,
   type PreexistingPolicy,
   type ReadyUpFn,
-  type ResolvedFleetOptions,
-  type ResolvedPolicy,
 } from './options.js';
 export { InstanceInterruptedError, InstanceLostError } from './acquisition.js';
 export { computeIdleTarget, type IdleTargetInput } from './idle-target.js';

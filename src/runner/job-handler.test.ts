@@ -155,6 +155,7 @@ function setup(mode: 'rerun' | 'fail', maxReruns = 2) {
     runner: runner(mode, maxReruns),
     gitlabUrl: 'http://gitlab.test',
     forceSignal: new AbortController().signal,
+    concurrency: { id: 0, projectId: 0 },
   };
   return { clock, fleet, trace, updates, executor, deps, options };
 }

@@ -15,6 +15,7 @@ import type { JobPayload } from '../gitlab/job-payload.js';
 import type { RunnerApi } from '../gitlab/runner-api.js';
 import { acceptJob } from '../gitlab/accept-job.js';
 import type { CacheUrlsFactory, ConnectionSource, JobTrace, JobTraceFactory } from './ports.js';
+import type { ConcurrentIds } from './concurrent-ids.js';
 import { describeLoss, type JobJournal } from './journal.js';
 
 export interface JobHandlerDeps {
@@ -49,6 +50,8 @@ export interface JobHandlerOptions {
   forceSignal: AbortSignal;
   /** Attempts to prepare a job on an instance that cannot be reached. */
   prepareAttempts?: number;
+  /** The job's concurrent ids among the runner's running jobs (ConcurrentIdPool). */
+  concurrency: ConcurrentIds;
 }
 
 interface Attempt {
@@ -276,6 +279,7 @@ async function executeOn(
       os: info?.os ?? 'linux',
       arch: info?.arch ?? 'amd64',
     },
+    concurrency: options.concurrency,
     trace,
     abortSignal,
     cancelSignal: trace.cancelRequested,

@@ -8,13 +8,14 @@ import type { LifecycleState, StopOptions } from '../platform/lifecycle.js';
 import type { JobOutcome } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
 import { handleJob, type JobHandlerDeps, type JobHandlerOptions } from './job-handler.js';
+import { ConcurrentIdPool } from './concurrent-ids.js';
 import type { ConcurrencyGate } from './ports.js';
 
 export interface RunnerLoopDeps extends JobHandlerDeps {
   gate: ConcurrencyGate;
 }
 
-export interface RunnerLoopOptions extends Omit<JobHandlerOptions, 'forceSignal'> {
+export interface RunnerLoopOptions extends Omit<JobHandlerOptions, 'forceSignal' | 'concurrency'> {
   checkIntervalMs: number;
   unhealthyRequestsLimit?: number;
   unhealthyIntervalMs?: number;
@@ -53,6 +54,7 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
   const stopRequests = new AbortController();
   const force = new AbortController();
   const running = new Map<number, { view: RunningJobView; done: Promise<JobOutcome> }>();
+  const concurrentIds = new ConcurrentIdPool();
   const workers: Promise<void>[] = [];
   let state: LifecycleState = 'idle';
   let keySeq = 0;
@@ -75,13 +77,14 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
       project: job.job_info.project_full_path ?? job.job_info.project_name,
       startedAtMs: deps.clock.now(),
     };
-    const done = handleJob(deps, { ...options, forceSignal: force.signal }, job, key).finally(
-      () => {
-        running.delete(job.id);
-        finished++;
-        deps.gate.give();
-      },
-    );
+    const concurrency = concurrentIds.acquire(job.id, job.job_info.project_id);
+    const jobOptions = { ...options, forceSignal: force.signal, concurrency };
+    const done = handleJob(deps, jobOptions, job, key).finally(() => {
+      concurrentIds.release(job.id);
+      running.delete(job.id);
+      finished++;
+      deps.gate.give();
+    });
     running.set(job.id, { view, done });
   };
 

@@ -7,6 +7,7 @@ import type { CiJob } from './ci/ci-config.js';
 import { parseCiConfig } from './ci/parse-ci-config.js';
 import type { RuleContext } from './ci/ci-rules.js';
 import {
+  commitDetails,
   commitMessage,
   createPipelineRef,
   filesCacheKey,
@@ -15,6 +16,7 @@ import {
   parentSha,
   readFileAt,
   resolveRef,
+  tagMessage,
 } from './git/project-repo.js';
 import type { GitEnv } from './git/run-git.js';
 import { newJobRecord } from './model/job-factory.js';
@@ -97,9 +99,18 @@ export class ProjectService {
     const read = (path: string): Promise<string | undefined> =>
       readFileAt(git, project.repoDir, resolved.sha, path);
     const text = await read('.gitlab-ci.yml');
-    const message = await commitMessage(git, project.repoDir, resolved.sha);
+    const details = await commitDetails(git, project.repoDir, resolved.sha);
+    const commit = {
+      ...resolved,
+      commitMessage: await commitMessage(git, project.repoDir, resolved.sha),
+      commitAuthor: details.author,
+      commitTimestamp: details.timestamp,
+      ...(resolved.refType === 'tag'
+        ? { tagMessage: await tagMessage(git, project.repoDir, resolved.ref) }
+        : {}),
+    };
     const rules: RuleContext = {
-      predefined: ruleVariables(project, { ...resolved, commitMessage: message }),
+      predefined: ruleVariables(project, commit),
       overrides: {
         ...Object.fromEntries(project.variables.map((v) => [v.key, v.value])),
         ...options.variables,
@@ -112,11 +123,11 @@ export class ProjectService {
       id: store.nextId('pipeline'),
       iid: [...store.pipelines.values()].filter((p) => p.projectId === projectId).length + 1,
       projectId,
-      ...resolved,
+      ...commit,
       beforeSha: await parentSha(git, project.repoDir, resolved.sha),
-      commitMessage: message,
       status: 'created',
       withWarnings: false,
+      autoCancelOnJobFailure: config?.autoCancel.onJobFailure ?? 'none',
       variables: Object.entries(options.variables ?? {}).map(([key, value]) => ({
         key,
         value,
@@ -134,13 +145,16 @@ export class ProjectService {
       pipeline.finishedAtMs = clock.now();
       return pipeline;
     }
-    for (const spec of config.jobs) {
+    // GitLab creates a pipeline's jobs stage by stage, in `stages:` order.
+    const stageIndex = (spec: CiJob): number => config.stages.indexOf(spec.stage);
+    const ordered = [...config.jobs].sort((a, b) => stageIndex(a) - stageIndex(b));
+    for (const spec of ordered) {
       const job = newJobRecord({
         id: store.nextId('job'),
         pipelineId: pipeline.id,
         projectId,
         spec: await this.#resolveCacheKeys(project, pipeline.sha, spec),
-        stageIndex: config.stages.indexOf(spec.stage),
+        stageIndex: stageIndex(spec),
         nowMs: clock.now(),
         traceSecrets: [this.#deps.settings.registrationToken],
       });

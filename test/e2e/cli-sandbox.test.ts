@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ensureTestImages } from '../support/docker.js';
 import { runCli } from './cli-process.js';
-import { PROJECTS_DIR, processesUnder } from './harness.js';
+import { PROJECTS_DIR, REPO_ROOT, processesUnder } from './harness.js';
 
 let dataDir: string | undefined;
 afterEach(async () => {
@@ -76,5 +77,33 @@ describe('spotrunner sandbox (the CLI)', () => {
     expect(run.stdout, output).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
     expect(run.stdout).toContain('sandbox: pipeline failed (exit code 1)');
     expect(await readdir(join(dataDir, 'instances'))).toEqual([]);
+  });
+
+  it('runs a project whose rules come from an included file through !reference, jobs in Docker', async () => {
+    await ensureTestImages();
+    dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-cli-e2e-'));
+    const project = join(REPO_ROOT, 'src/sandbox/testdata-yaml/real-world-reference-rules');
+    const run = await runCli([
+      'sandbox',
+      project,
+      '--executor',
+      'docker-autoscaler',
+      '--boot-delay',
+      '0s',
+      '--no-wait-scale-down',
+      '--data-dir',
+      dataDir,
+    ]);
+
+    const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    expect(run.code, output).toBe(0);
+    expect(run.stdout, output).toMatch(
+      /: success\n {2}build\n {4}#1 build +success\n {2}test\n {4}#2 unit-tests +success\n {2}deploy\n {4}#3 deploy +success\n/,
+    );
+    expect(run.stdout).not.toContain('docs-preview');
+    const deploy = await readFile(join(dataDir, 'traces', '3-deploy.log'), 'utf8');
+    expect(deploy).toContain('pipeline for main');
+    expect(deploy).toContain('deploying to production');
+    expect(deploy).toContain('notify deploy done');
   });
 });

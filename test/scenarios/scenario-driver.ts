@@ -8,14 +8,10 @@ import { VirtualClock } from '../../src/platform/clock.js';
 import { parseDurationMs } from '../../src/platform/durations.js';
 import { SpotrunnerError } from '../../src/platform/errors.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
-import {
-  createFleet,
-  type FleetEngine,
-  type FleetOptions,
-  type ReadyUpFn,
-} from '../../src/fleet/index.js';
+import { createFleet, type FleetEngine, type ReadyUpFn } from '../../src/fleet/index.js';
 import { createSimProvider, type SimProvider } from '../../src/providers/sim/sim-provider.js';
 import type { SimProviderOptions } from '../../src/providers/sim/sim-options.js';
+import { testFleetOptions, type TestFleetOptions } from '../../src/fleet/testing/test-options.js';
 
 export interface ScenarioJob {
   at: number;
@@ -36,7 +32,8 @@ export interface ScenarioSpec {
   startAt?: string;
   runFor: number;
   checkIntervalMs?: number;
-  fleet: FleetOptions;
+  /** Only what differs from the config defaults (filled in as `loadConfig` would). */
+  fleet: TestFleetOptions;
   sim: SimProviderOptions;
   readyUp?: { failFirst?: number; delayMs?: number };
   jobs: ScenarioJob[];
@@ -128,7 +125,7 @@ class ScenarioRun {
         provider: this.sim,
         ...(readyUp ? { readyUp } : {}),
       },
-      spec.fleet,
+      testFleetOptions(spec.fleet),
     );
     this.#check = spec.checkIntervalMs ?? 3_000;
   }

@@ -12,7 +12,7 @@ const id: JobIdentity = {
   prefix: 'spotrunner-job-42-abcd1234',
   shortToken: 't9Wkyj-HG',
   projectId: 17,
-  slot: 2,
+  concurrentProjectId: 2,
 };
 
 describe('job mounts', () => {

@@ -2,7 +2,7 @@
  * Names, labels, mounts and HostConfig of the containers, network and volumes one job
  * creates. Every job resource carries `spotrunner.job=<id>` and `spotrunner.run=<run id>`
  * so cleanup can find leftovers. `[runners.docker] volumes`: a container path alone
- * (`/cache`) is a volume kept per runner, project and slot (gitlab-runner's cache volume;
+ * (`/cache`) is a volume kept per runner, project and concurrent project id (gitlab-runner's cache volume;
  * per job when `disable_cache = true`); `host:container[:mode]` and `name:container[:mode]`
  * are binds.
  */
@@ -26,7 +26,8 @@ export interface JobIdentity {
   prefix: string;
   shortToken: string;
   projectId: number;
-  slot: number;
+  /** CI_CONCURRENT_PROJECT_ID (unique among the runner's running jobs of the project). */
+  concurrentProjectId: number;
 }
 
 export function jobLabels(id: JobIdentity, role: ResourceRole): Record<string, string> {
@@ -92,7 +93,7 @@ function cacheVolume(id: JobIdentity, target: string, disableCache: boolean): Vo
     };
   }
   return {
-    name: `spotrunner-${id.shortToken || 'runner'}-project-${id.projectId}-concurrent-${id.slot}-cache-${hash}`,
+    name: `spotrunner-${id.shortToken || 'runner'}-project-${id.projectId}-concurrent-${id.concurrentProjectId}-cache-${hash}`,
     labels: { [LABEL_RUNNER]: id.shortToken, [LABEL_CACHE]: 'true' },
     perJob: false,
   };

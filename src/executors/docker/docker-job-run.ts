@@ -20,7 +20,7 @@ import {
   type JobFlow,
   type StagePlace,
 } from '../job-flow.js';
-import { finishJob, type JobFailure } from '../shell/job-failure.js';
+import { finishJob, setupFailure, type JobFailure } from '../shell/job-failure.js';
 import { readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
 import {
   createDockerScriptContext,
@@ -125,6 +125,7 @@ export class DockerJobRun {
     trace.sectionStart('prepare_executor', header);
     this.#options.onPhase?.('prepare', 'start');
     try {
+      if (this.#sc.buildDirError !== undefined) return setupFailure(this.#sc.buildDirError);
       const setup = planDockerEnvironment(this.#ctx, this.#sc, this.#options);
       for (const w of setup.warnings) trace.warn(w);
       trace.write(`Using Docker executor with image ${setup.environment.images.build.name} ...\n`);

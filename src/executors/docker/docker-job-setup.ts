@@ -5,6 +5,7 @@
  * credentials, services, mounts, user, entrypoint — for DockerJobEnvironment.
  */
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import type { CompiledDocker } from '../../config/types.js';
 import type { ExecutionContext } from '../executor.js';
 import { shortenToken } from '../script/build-layout.js';
@@ -42,21 +43,41 @@ export function dockerConfigOf(ctx: ExecutionContext): CompiledDocker {
   return ctx.runner.docker ?? defaultDockerConfig();
 }
 
+/**
+ * gitlab-runner's IsHostMountedVolume: a `source:destination` entry of `[runners.docker]
+ * volumes` at the builds dir or above it makes the builds dir outlive the job and be shared by
+ * concurrent jobs, so it gets the shared layout (`<short token>/<concurrent project id>/…`).
+ */
+export function isSharedBuildsDir(buildsDir: string, volumes: readonly string[]): boolean {
+  const dir = posix.normalize(buildsDir);
+  return volumes.some((raw) => {
+    const parts = raw.trim().split(':');
+    const target = parts.length >= 2 ? parts[1] : undefined;
+    if (!target?.startsWith('/')) return false;
+    const mount = posix.normalize(target).replace(/\/+$/, '') || '/';
+    return dir === mount || dir.startsWith(mount === '/' ? '/' : `${mount}/`);
+  });
+}
+
 export function createDockerScriptContext(
   ctx: ExecutionContext,
   options: Pick<DockerSetupOptions, 'version' | 'revision'>,
 ): ScriptContext {
+  const buildsDir = containerPath(ctx.runner.buildsDir, CONTAINER_BUILDS_DIR);
   return createScriptContext({
     job: ctx.job,
     runner: ctx.runner,
     gitlabUrl: ctx.gitlabUrl,
     layout: {
-      buildsDir: containerPath(ctx.runner.buildsDir, CONTAINER_BUILDS_DIR),
+      buildsDir,
       cacheDir: containerPath(ctx.runner.cacheDir, CONTAINER_CACHE_DIR),
-      sharedBuildsDir: false,
+      sharedBuildsDir: isSharedBuildsDir(buildsDir, dockerConfigOf(ctx).volumes),
       shortToken: shortenToken(ctx.runner.token),
-      slot: ctx.instance.slot,
+      concurrentId: ctx.concurrency.id,
+      concurrentProjectId: ctx.concurrency.projectId,
     },
+    // gitlab-runner enables custom build dirs by default for the docker executors.
+    customBuildDir: ctx.runner.customBuildDirEnabled ?? true,
     predefined: {
       jobTimeoutSeconds: ctx.job.runner_info.timeout,
       sharedEnvironment: false,
@@ -82,7 +103,7 @@ export function planDockerEnvironment(
     prefix: `spotrunner-job-${ctx.job.id}-${runId}`,
     shortToken: sc.layout.shortToken,
     projectId: ctx.job.job_info.project_id,
-    slot: ctx.instance.slot,
+    concurrentProjectId: ctx.concurrency.projectId,
   };
   const warnings = [...images.warnings];
   const entrypoint = ctx.job.image?.entrypoint;

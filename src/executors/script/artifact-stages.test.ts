@@ -247,6 +247,22 @@ describe('download_artifacts', () => {
     expect(run.output).not.toContain(JOB_TOKEN);
   });
 
+  it('unpacks into the runner project dir even when the payload carries CI_PROJECT_DIR', async () => {
+    const elsewhere = join(tmp.dir, 'builds/group/x');
+    const { ctx, project } = await setup({
+      dependencies: [dep(4240)],
+      variables: [
+        { key: 'CI_PROJECT_DIR', value: elsewhere },
+        { key: 'CI_BUILDS_DIR', value: join(tmp.dir, 'elsewhere') },
+      ],
+    });
+    const run = await runScript(conn, generateDownloadArtifactsScript(ctx)!);
+    expect(run.exitCode).toBe(0);
+    expect(readFileSync(join(project, 'dist/app.js'), 'utf8')).toBe('console.log(1)\n');
+    expect(existsSync(elsewhere)).toBe(false);
+    expect(ctx.vars.value('CI_PROJECT_DIR')).toBe(ctx.layout.projectDir);
+  });
+
   it('fails the stage when a dependency has no archive (404)', async () => {
     const { ctx, project } = await setup({ dependencies: [dep(4100)] });
     const run = await runScript(conn, generateDownloadArtifactsScript(ctx)!);

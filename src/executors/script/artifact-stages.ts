@@ -26,7 +26,7 @@ const DOWNLOAD_FUNCTION = [
   '    401|403) rm -f "$__file"; __sr_error "Downloading artifacts from coordinator... forbidden  id=$1 responseStatus=$__code"; return 1 ;;',
   '    *) __sr_error "Downloading artifacts from coordinator... error  id=$1 responseStatus=$__code"; __sr_body; rm -f "$__file"; return 1 ;;',
   '  esac',
-  '  if ! { unzip -o -q "$__file" -d "$CI_PROJECT_DIR" || [ "$?" -eq 1 ]; }; then',
+  '  if ! { unzip -o -q "$__file" -d "$__sr_project" || [ "$?" -eq 1 ]; }; then',
   '    __sr_error "cannot extract the artifacts of job $1"; rm -f "$__file"; return 1',
   '  fi',
   '  rm -f "$__file"',

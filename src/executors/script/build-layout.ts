@@ -1,8 +1,11 @@
 /**
- * Where a job lives on the instance, laid out as gitlab-runner does it:
- * shared builds dirs (shell, instance) use `<builds_dir>/<short token>/<slot>/<namespace>/<project>`,
- * disposable ones (docker) use `<builds_dir>/<namespace>/<project>`. Temporary files (file
- * variables, archives, the stage pid file) go to `<project dir>.tmp`.
+ * Where a job lives on the instance, laid out as gitlab-runner does it: shared builds dirs
+ * (shell, instance, docker with a builds dir mounted from the host) use
+ * `<builds_dir>/<short token>/<concurrent project id>/<namespace>/<project>`, disposable ones
+ * (docker) use `<builds_dir>/<namespace>/<project>`. The concurrent ids are unique among the
+ * runner's running jobs, not per instance, so two instances on one host (local instances, a
+ * shared absolute builds_dir) never share a directory. Temporary files (file variables,
+ * archives, the stage pid file) go to `<project dir>.tmp`.
  */
 import { posix } from 'node:path';
 import type { JobPayload } from '../../gitlab/job-payload.js';
@@ -13,12 +16,14 @@ export interface BuildLayoutOptions {
   buildsDir: string;
   /** Root of local cache archives. */
   cacheDir: string;
-  /** Shared builds dir (several runners/slots on one host) adds `<short token>/<slot>`. */
+  /** Shared builds dir (several jobs on one host) adds `<short token>/<concurrent project id>`. */
   sharedBuildsDir: boolean;
   /** The runner's short token (see `shortenToken`). */
   shortToken: string;
-  /** Concurrency slot on this instance (CI_CONCURRENT_ID). */
-  slot: number;
+  /** CI_CONCURRENT_ID: unique among the runner's running jobs. */
+  concurrentId: number;
+  /** CI_CONCURRENT_PROJECT_ID: unique among the runner's running jobs of this project. */
+  concurrentProjectId: number;
 }
 
 export interface BuildLayout {
@@ -32,7 +37,8 @@ export interface BuildLayout {
   cacheDir: string;
   /** Pid (= process group id) of the running stage. */
   pidFile: string;
-  slot: number;
+  concurrentId: number;
+  concurrentProjectId: number;
   shortToken: string;
 }
 
@@ -40,19 +46,27 @@ export function computeBuildLayout(job: JobPayload, options: BuildLayoutOptions)
   const slug = projectSlug(job);
   const buildsDir = absolutePath(options.buildsDir);
   const unique = options.sharedBuildsDir
-    ? posix.join(options.shortToken || 'runner', String(options.slot), slug)
+    ? posix.join(options.shortToken || 'runner', String(options.concurrentProjectId), slug)
     : slug;
-  const projectDir = `${buildsDir}/${unique}`;
+  return withProjectDir(
+    {
+      buildsDir,
+      projectDir: '',
+      tmpDir: '',
+      cacheDir: `${absolutePath(options.cacheDir)}/${slug}`,
+      pidFile: '',
+      concurrentId: options.concurrentId,
+      concurrentProjectId: options.concurrentProjectId,
+      shortToken: options.shortToken,
+    },
+    buildsDir === '/' ? `/${unique}` : `${buildsDir}/${unique}`,
+  );
+}
+
+/** The layout with the project in `projectDir` (GIT_CLONE_PATH); tmp dir and pid file follow. */
+export function withProjectDir(layout: BuildLayout, projectDir: string): BuildLayout {
   const tmpDir = `${projectDir}.tmp`;
-  return {
-    buildsDir,
-    projectDir,
-    tmpDir,
-    cacheDir: `${absolutePath(options.cacheDir)}/${slug}`,
-    pidFile: `${tmpDir}/stage.pid`,
-    slot: options.slot,
-    shortToken: options.shortToken,
-  };
+  return { ...layout, projectDir, tmpDir, pidFile: `${tmpDir}/stage.pid` };
 }
 
 /**

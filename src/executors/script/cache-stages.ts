@@ -35,7 +35,7 @@ const RESTORE_FUNCTION = [
   '  elif [ ! -f "$2" ]; then',
   '    __sr_warn "file does not exist"; return 1',
   '  fi',
-  '  unzip -o -q "$2" -d "$CI_PROJECT_DIR" || [ "$?" -eq 1 ]',
+  '  unzip -o -q "$2" -d "$__sr_project" || [ "$?" -eq 1 ]',
   '}',
 ];
 

@@ -13,6 +13,7 @@ import {
   scriptSteps,
 } from './index.js';
 import { collectJobVariables, VariableSet } from './job-variables.js';
+import { createScriptContext } from './script-context.js';
 import { computeBuildLayout, shortenToken } from './build-layout.js';
 
 let tmp: { dir: string; remove: () => void };
@@ -87,6 +88,99 @@ describe('job variables in generated scripts', () => {
     expect(plain).toContain('a=r1 b=from-job c=' + join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget'));
   });
 
+  it('keeps the runner directories when the payload carries CI_PROJECT_DIR and CI_BUILDS_DIR', async () => {
+    const job = makeJob({
+      script: [
+        'pwd',
+        'echo "dir=$CI_PROJECT_DIR builds=$CI_BUILDS_DIR out=$OUT id=$CI_CONCURRENT_ID"',
+      ],
+      variables: [
+        { key: 'CI_PROJECT_DIR', value: '/builds/group/x' },
+        { key: 'CI_BUILDS_DIR', value: '/builds' },
+        { key: 'CI_CONCURRENT_ID', value: '99' },
+        { key: 'OUT', value: '$CI_PROJECT_DIR/out' },
+      ],
+    });
+    const { run, plain } = await runJobScript(job);
+    expect(run.exitCode).toBe(0);
+    const project = join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget');
+    expect(plain).toContain(`${project}\n`);
+    expect(plain).toContain(
+      `dir=${project} builds=${join(tmp.dir, 'builds')} out=${project}/out id=0`,
+    );
+  });
+
+  it('expands like gitlab-runner: $$ is a literal $, and the instance environment is not used', async () => {
+    const job = makeJob({
+      script: [
+        'echo "price=$PRICE"',
+        'echo "env=[$FROM_ENV]"',
+        'echo "chain=$CHAIN"',
+        'echo "file=$FILE_REF"',
+      ],
+      variables: [
+        { key: 'PRICE', value: 'costs $$5, not $${NAME} or $$NAME' },
+        { key: 'NAME', value: 'world' },
+        { key: 'FROM_ENV', value: '$HOME|${PATH}|$USER|$PWD' },
+        { key: 'CHAIN', value: '$GREETING' },
+        { key: 'GREETING', value: 'hello $NAME' },
+        { key: 'CONFIG', value: 'x', file: true },
+        { key: 'FILE_REF', value: '$CONFIG' },
+      ],
+    });
+    const { run, plain } = await runJobScript(job);
+    expect(run.exitCode).toBe(0);
+    expect(plain).toContain('price=costs $5, not ${NAME} or $NAME\n');
+    expect(plain).toContain('env=[|||]\n');
+    // One pass, as gitlab-runner: a reference takes the other value as written.
+    expect(plain).toContain('chain=hello $NAME\n');
+    expect(plain).toContain(`file=${join(tmp.dir, 'builds/t9Wkyj-HG/0/acme/widget.tmp/CONFIG')}\n`);
+  });
+
+  it('resolves a builds_dir under ~ from the login HOME, not from a HOME the job defines', async () => {
+    const home = join(tmp.dir, 'home');
+    const login = createProcessConnection({
+      instanceId: 'local-1',
+      cwd: tmp.dir,
+      env: { HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    const ctx = createScriptContext({
+      job: makeJob({
+        script: ['echo "dir=$CI_PROJECT_DIR out=$OUT home=$HOME"'],
+        variables: [
+          { key: 'HOME', value: '/nonexistent' },
+          { key: 'OUT', value: '$CI_PROJECT_DIR/out' },
+          { key: 'GIT_STRATEGY', value: 'none' },
+        ],
+      }),
+      runner: makeRunner(),
+      gitlabUrl: 'https://gitlab.example.com',
+      layout: {
+        buildsDir: '~/builds',
+        cacheDir: '~/cache',
+        sharedBuildsDir: false,
+        shortToken: 'abc',
+        concurrentId: 0,
+        concurrentProjectId: 0,
+      },
+      customBuildDir: false,
+      predefined: {
+        jobTimeoutSeconds: 60,
+        sharedEnvironment: true,
+        runnerVersion: '1.0',
+        runnerRevision: 'r',
+        arch: 'amd64',
+      },
+    });
+    expect((await runScript(login, generateGetSourcesScript(ctx, 'test'))).exitCode).toBe(0);
+    const run = await runScript(login, generateStepScript(ctx, scriptSteps(ctx)[0]!));
+    expect(run.exitCode).toBe(0);
+    const project = join(home, 'builds/acme/widget');
+    expect(stripAnsi(run.output)).toContain(
+      `dir=${project} out=${project}/out home=/nonexistent\n`,
+    );
+  });
+
   it('echoes each command like gitlab-runner, without printing variable values', async () => {
     const job = makeJob({
       script: ['echo start', 'test -n "$SECRET_TOKEN"', 'for i in 1 2; do\n  echo "line $i"\ndone'],
@@ -155,7 +249,8 @@ describe('collectJobVariables', () => {
       cacheDir: '/cache',
       sharedBuildsDir: false,
       shortToken: 'abc',
-      slot: 2,
+      concurrentId: 2,
+      concurrentProjectId: 1,
     });
     const vars = new VariableSet(
       collectJobVariables(job, ['ENV_A=a', 'bad entry', 'X=runner'], layout, {
@@ -169,6 +264,7 @@ describe('collectJobVariables', () => {
     expect(layout.projectDir).toBe('/builds/acme/widget');
     expect(vars.value('CI_PROJECT_DIR')).toBe('/builds/acme/widget');
     expect(vars.value('CI_CONCURRENT_ID')).toBe('2');
+    expect(vars.value('CI_CONCURRENT_PROJECT_ID')).toBe('1');
     expect(vars.value('X')).toBe('1');
     expect(vars.value('ENV_A')).toBe('a');
     expect(vars.value('CI_DISPOSABLE_ENVIRONMENT')).toBe('true');

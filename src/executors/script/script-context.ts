@@ -5,7 +5,13 @@
  */
 import type { CompiledRunner } from '../../config/types.js';
 import type { JobPayload } from '../../gitlab/job-payload.js';
-import { computeBuildLayout, type BuildLayout, type BuildLayoutOptions } from './build-layout.js';
+import {
+  computeBuildLayout,
+  withProjectDir,
+  type BuildLayout,
+  type BuildLayoutOptions,
+} from './build-layout.js';
+import { resolveCloneDir } from './custom-build-dir.js';
 import {
   collectJobVariables,
   renderExports,
@@ -35,6 +41,11 @@ export interface ScriptContext {
   debugTrace: boolean;
   /** The result so far, for after_script (`CI_JOB_STATUS`). */
   jobStatus?: 'success' | 'failed' | 'canceled' | 'timedout';
+  /**
+   * Why the job cannot run here (a GIT_CLONE_PATH that is not allowed or outside the builds
+   * dir): the executor fails the job with it before any stage, as gitlab-runner does.
+   */
+  buildDirError?: string;
 }
 
 export interface ScriptContextInput {
@@ -44,13 +55,28 @@ export interface ScriptContextInput {
   predefined: PredefinedVariablesOptions;
   /** GitLab base URL as instances reach it (trailing `/` and `/ci` are dropped). */
   gitlabUrl: string;
+  /** `[runners.custom_build_dir] enabled`, or the executor's default: GIT_CLONE_PATH allowed. */
+  customBuildDir: boolean;
 }
 
 export function createScriptContext(input: ScriptContextInput): ScriptContext {
-  const layout = computeBuildLayout(input.job, input.layout);
-  const vars = new VariableSet(
-    collectJobVariables(input.job, input.runner.environment, layout, input.predefined),
+  const variablesFor = (layout: BuildLayout): VariableSet =>
+    new VariableSet(
+      collectJobVariables(input.job, input.runner.environment, layout, input.predefined),
+      layout.tmpDir,
+    );
+  let layout = computeBuildLayout(input.job, input.layout);
+  let vars = variablesFor(layout);
+  // GIT_CLONE_PATH expands with CI_BUILDS_DIR known (gitlab-runner's StartBuild).
+  const clone = resolveCloneDir(
+    vars.expandedValue('GIT_CLONE_PATH'),
+    layout.buildsDir,
+    input.customBuildDir,
   );
+  if (clone.kind === 'custom') {
+    layout = withProjectDir(layout, clone.projectDir);
+    vars = variablesFor(layout);
+  }
   const debugTrace = isTrue(vars.value('CI_DEBUG_TRACE')) && !input.runner.debugTraceDisabled;
   return {
     job: input.job,
@@ -59,6 +85,7 @@ export function createScriptContext(input: ScriptContextInput): ScriptContext {
     apiUrl: `${gitlabBaseUrl(input.gitlabUrl)}/api/v4`,
     runner: input.runner,
     debugTrace,
+    ...(clone.kind === 'error' ? { buildDirError: clone.message } : {}),
   };
 }
 

@@ -43,13 +43,14 @@ export function expandableWord(value: string): string {
 /**
  * Renders a directory path for a script. A leading `$PWD`, `$HOME` or `~` expands on the
  * instance (so a relative builds_dir means "below where commands start"); a relative path is
- * taken below that directory. `$PWD` means the directory the stage started in, which stage
- * scripts keep in `$__sr_base` (they `cd` around). Everything else is literal.
+ * taken below that directory. `$PWD` and `$HOME` mean the directories the stage started with,
+ * which stage scripts keep in `$__sr_base` and `$__sr_home` (they `cd` around, and a job may
+ * export its own HOME). Everything else is literal.
  */
 export function shellPath(path: string): string {
   const m = /^(\$PWD|\$\{PWD\}|\$HOME|\$\{HOME\}|~)(\/.*)?$/.exec(path);
   if (m) {
-    const base = m[1]!.includes('PWD') ? '"$__sr_base"' : '"$HOME"';
+    const base = m[1]!.includes('PWD') ? '"$__sr_base"' : '"$__sr_home"';
     return m[2] ? base + shellQuote(m[2]) : base;
   }
   if (!path.startsWith('/')) return `"$__sr_base"${shellQuote('/' + path)}`;

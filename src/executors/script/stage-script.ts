@@ -28,6 +28,8 @@ export function renderStageScript(
   const inner = [...prologue, ...(options.debugTrace ? ['set -o xtrace'] : []), ...body].join('\n');
   return [
     '__sr_base=$PWD',
+    '__sr_home=$HOME',
+    `__sr_project=${shellPath(options.layout.projectDir)}`,
     `__sr_tmp=${shellPath(options.layout.tmpDir)}`,
     'mkdir -p "$__sr_tmp" || exit 1',
     `__sr_pidfile=${shellPath(options.layout.pidFile)}`,
@@ -63,6 +65,7 @@ export function renderKillScript(layout: BuildLayout, graceMs: number): string {
   const rounds = Math.max(1, Math.ceil(graceMs / 100));
   return [
     '__sr_base=$PWD',
+    '__sr_home=$HOME',
     `__sr_pidfile=${shellPath(layout.pidFile)}`,
     '{ read -r __sr_pgid < "$__sr_pidfile"; } 2>/dev/null || exit 0',
     'case "$__sr_pgid" in ""|*[!0-9]*) exit 0 ;; esac',

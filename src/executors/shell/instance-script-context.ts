@@ -1,7 +1,8 @@
 /**
  * The script context of a job on an instance: a shared builds dir
- * (`<builds_dir>/<short token>/<slot>/<namespace>/<project>`) and a shared environment, as
- * gitlab-runner's shell executor lays them out.
+ * (`<builds_dir>/<short token>/<concurrent project id>/<namespace>/<project>`) and a shared
+ * environment, as gitlab-runner's shell executor lays them out. GIT_CLONE_PATH is allowed only
+ * with `[runners.custom_build_dir] enabled = true` (gitlab-runner's default for these executors).
  */
 import type { ExecutionContext } from '../executor.js';
 import { shortenToken } from '../script/build-layout.js';
@@ -27,8 +28,10 @@ export function createInstanceScriptContext(
       cacheDir: options.cacheDir,
       sharedBuildsDir: true,
       shortToken: shortenToken(ctx.runner.token),
-      slot: ctx.instance.slot,
+      concurrentId: ctx.concurrency.id,
+      concurrentProjectId: ctx.concurrency.projectId,
     },
+    customBuildDir: ctx.runner.customBuildDirEnabled ?? false,
     predefined: {
       jobTimeoutSeconds: ctx.job.runner_info.timeout,
       sharedEnvironment: true,

@@ -133,3 +133,11 @@ export function pickFailure(...failures: (JobFailure | undefined)[]): JobFailure
 export function attemptsFailure(message: string): JobFailure {
   return { reason: 'script_failure', message, terminal: true, status: 'failed' };
 }
+
+/**
+ * The job cannot start as asked (a GIT_CLONE_PATH that is not allowed): gitlab-runner's
+ * BuildError from preparing the executor, reported as a script failure.
+ */
+export function setupFailure(message: string): JobFailure {
+  return { reason: 'script_failure', message, terminal: true, status: 'failed' };
+}

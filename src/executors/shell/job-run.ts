@@ -17,7 +17,13 @@ import {
   type FlowStageOptions,
   type JobFlow,
 } from '../job-flow.js';
-import { finishJob, stageFailure, systemFailure, type JobFailure } from './job-failure.js';
+import {
+  finishJob,
+  setupFailure,
+  stageFailure,
+  systemFailure,
+  type JobFailure,
+} from './job-failure.js';
 import { createInstanceScriptContext } from './instance-script-context.js';
 import { readJobTimeouts, type JobTimeouts } from './job-timeouts.js';
 import { runStage, type StageRunnerDeps } from './stage-runner.js';
@@ -117,7 +123,9 @@ export class JobRun {
     for (const note of this.#ctx.notes ?? []) trace.info(note);
     const failure = connection.closed
       ? systemFailure(`the connection to instance ${instance.id} is closed`)
-      : undefined;
+      : this.#sc.buildDirError !== undefined
+        ? setupFailure(this.#sc.buildDirError)
+        : undefined;
     trace.sectionEnd('prepare_executor');
     return failure;
   }

@@ -10,7 +10,7 @@ import { silentLogger } from '../../platform/logger.js';
 import { describeExecutorContract } from '../executor.contract.js';
 import { startHttpDouble, type HttpDouble } from '../testing/http-double.js';
 import { liveProcesses, runJob } from '../testing/executor-harness.js';
-import { makeJob, makeTempDir } from '../testing/job-fixture.js';
+import { makeJob, makeRunner, makeTempDir } from '../testing/job-fixture.js';
 import { createShellExecutor } from './shell-executor.js';
 
 describeExecutorContract('shell over local processes', {
@@ -119,6 +119,50 @@ describe('instance executor', () => {
       'cleanup_file_variables',
     ]);
     expect(trace.plain).not.toContain('should-not-run\n');
+  });
+
+  it('runs in GIT_CLONE_PATH when custom_build_dir is enabled, and the concurrent project dir otherwise', async () => {
+    const job = (value: string) =>
+      makeJob({
+        script: ['echo "dir=$CI_PROJECT_DIR id=$CI_CONCURRENT_ID/$CI_CONCURRENT_PROJECT_ID"'],
+        variables: [
+          { key: 'GIT_STRATEGY', value: 'none' },
+          { key: 'GIT_CLONE_PATH', value },
+        ],
+      });
+    const custom = await runJob(job('$CI_BUILDS_DIR/custom/widget'), {
+      dir: tmp.dir,
+      runner: makeRunner({ customBuildDirEnabled: true }),
+      concurrency: { id: 3, projectId: 1 },
+    });
+    expect(custom.outcome.result).toBe('success');
+    expect(custom.trace.plain).toContain(`dir=${join(tmp.dir, 'builds/custom/widget')} id=3/1`);
+    const plain = await runJob(job(''), { dir: tmp.dir, concurrency: { id: 3, projectId: 1 } });
+    expect(plain.trace.plain).toContain(`dir=${join(tmp.dir, 'builds/t9Wkyj-HG/1/acme/widget')}`);
+  });
+
+  it('fails the job before any stage when GIT_CLONE_PATH is not allowed or outside the builds dir', async () => {
+    const job = (value: string) =>
+      makeJob({ script: ['echo should-not-run'], variables: [{ key: 'GIT_CLONE_PATH', value }] });
+    const refused = await runJob(job('$CI_BUILDS_DIR/custom'), { dir: tmp.dir });
+    expect(refused.outcome).toEqual({
+      result: 'failed',
+      failureReason: 'script_failure',
+      message:
+        'Job failed: setting GIT_CLONE_PATH is not allowed, enable `custom_build_dir` feature',
+    });
+    expect(refused.trace.sectionNames()).toEqual(['prepare_executor']);
+    const outside = await runJob(job('/tmp/elsewhere'), {
+      dir: tmp.dir,
+      runner: makeRunner({ customBuildDirEnabled: true, buildsDir: '/tmp/spotrunner-builds' }),
+    });
+    expect(outside.outcome.message).toBe(
+      'Job failed: the GIT_CLONE_PATH="/tmp/elsewhere" has to be within "/tmp/spotrunner-builds"',
+    );
+    expect(outside.trace.plain).toContain(
+      'ERROR: Job failed: the GIT_CLONE_PATH="/tmp/elsewhere" has to be within "/tmp/spotrunner-builds"',
+    );
+    expect(outside.trace.plain).not.toContain('should-not-run\n');
   });
 
   it('reports a lost connection as a runner system failure', async () => {

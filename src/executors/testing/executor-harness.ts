@@ -51,6 +51,8 @@ export interface HarnessOptions {
   shellOptions?: ShellExecutorOptions;
   /** Called with the trace before the job starts (to arm watchers). */
   arm?: (trace: WatchedTrace) => void;
+  /** The job's concurrent ids (default 0 and 0). */
+  concurrency?: { id: number; projectId: number };
 }
 
 export async function runJob(job: JobPayload, options: HarnessOptions): Promise<HarnessRun> {
@@ -76,6 +78,7 @@ export async function runJob(job: JobPayload, options: HarnessOptions): Promise<
     connection:
       options.connection ?? createProcessConnection({ instanceId: 'local-1', cwd: options.dir }),
     instance: { id: 'local-1', slot: 0, os: 'linux', arch: 'amd64' },
+    concurrency: options.concurrency ?? { id: 0, projectId: 0 },
     trace,
     abortSignal: (options.abort ?? new AbortController()).signal,
     cancelSignal: (options.cancel ?? new AbortController()).signal,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { CompiledRunner } from '../../config/types.js';
 import { jobPayloadSchema, type JobPayload } from '../../gitlab/job-payload.js';
 import { createScriptContext, type ScriptContext } from '../script/script-context.js';
+import { compileSelfFleet } from '../../config/compile-fleet.js';
 
 export const JOB_TOKEN = 'glcbt-64_TESTjobTOKEN0123456789';
 
@@ -104,13 +105,19 @@ export function makeRunner(overrides: Partial<CompiledRunner> = {}): CompiledRun
       orphanGraceMs: 0,
       instanceStartTimeoutMs: 1_200_000,
     },
+    fleet: compileSelfFleet(1, 1_200_000),
     ...overrides,
   };
 }
 
 export function makeScriptContext(
   job: JobPayload,
-  options: { runner?: CompiledRunner; gitlabUrl?: string; slot?: number } = {},
+  options: {
+    runner?: CompiledRunner;
+    gitlabUrl?: string;
+    slot?: number;
+    customBuildDir?: boolean;
+  } = {},
 ): ScriptContext {
   return createScriptContext({
     job,
@@ -121,8 +128,10 @@ export function makeScriptContext(
       cacheDir: 'cache',
       sharedBuildsDir: true,
       shortToken: 't9Wkyj-HG',
-      slot: options.slot ?? 0,
+      concurrentId: options.slot ?? 0,
+      concurrentProjectId: options.slot ?? 0,
     },
+    customBuildDir: options.customBuildDir ?? false,
     predefined: {
       jobTimeoutSeconds: job.runner_info.timeout,
       sharedEnvironment: true,

@@ -5,7 +5,8 @@ import { createSimProvider, type SimProvider } from '../../providers/sim/sim-pro
 import type { SimProviderOptions } from '../../providers/sim/sim-options.js';
 import type { FleetInstanceStatus } from '../fleet.js';
 import { createFleet, type FleetEngine } from '../fleet-engine.js';
-import type { FleetOptions, ReadyUpFn } from '../options.js';
+import type { ReadyUpFn } from '../options.js';
+import { testFleetOptions, type TestFleetOptions } from './test-options.js';
 import { ScriptedProvider } from './scripted-provider.js';
 
 export interface FleetHarness<P extends Provider> {
@@ -21,7 +22,7 @@ export interface FleetHarness<P extends Provider> {
 }
 
 export interface HarnessOptions {
-  fleet?: FleetOptions;
+  fleet?: TestFleetOptions;
   readyUp?: ReadyUpFn;
   startMs?: number;
   start?: boolean;
@@ -42,7 +43,7 @@ async function harness<P extends Provider>(
   const logger = new MemoryLogger();
   const fleet = createFleet(
     { clock, logger, provider, ...(o.readyUp ? { readyUp: o.readyUp } : {}) },
-    o.fleet ?? {},
+    testFleetOptions(o.fleet),
   );
   if (o.start !== false) await fleet.start();
   return {

@@ -6,6 +6,7 @@
 import type { CompiledConfig, CompiledRunner } from '../../config/types.js';
 import type { FleetOptions, FleetPolicy } from '../../fleet/index.js';
 import { UserError } from '../../platform/errors.js';
+import { whyPolicyCannotServe } from '../../config/policy-rules.js';
 import type { SimBootTime } from '../../providers/sim/sim-options.js';
 import {
   DEFAULT_REGION,
@@ -72,11 +73,7 @@ function pickRunner(config: CompiledConfig, name: string | undefined): CompiledR
 }
 
 function applyPolicyOverrides(policies: readonly FleetPolicy[], o: PlanOverrides): FleetPolicy[] {
-  const base: readonly FleetPolicy[] =
-    policies.length > 0
-      ? policies
-      : [{ periods: ['* * * * *'], idleCount: 0, idleTimeMs: 5 * 60_000 }];
-  return base.map((p) => {
+  return policies.map((p) => {
     const next: FleetPolicy = { ...p };
     if (o.idleTimeMs !== undefined) next.idleTimeMs = o.idleTimeMs;
     if (o.idleCount !== undefined) {
@@ -88,11 +85,33 @@ function applyPolicyOverrides(policies: readonly FleetPolicy[], o: PlanOverrides
   });
 }
 
+/** Why one of these policies can never serve a job (so a replay would show $0 and no wait). */
+function unservedPolicy(policies: readonly FleetPolicy[]): string | undefined {
+  for (const [i, p] of policies.entries()) {
+    const why = whyPolicyCannotServe(p);
+    if (why !== undefined) return policies.length > 1 ? `policy ${i + 1}: ${why}` : why;
+  }
+  return undefined;
+}
+
+/**
+ * Why the runner's policies with these overrides can never serve a job, or undefined: a sweep
+ * leaves such settings out, a single plan refuses them.
+ */
+export function whyPlanCannotServe(
+  config: CompiledConfig,
+  flags: PlanFlags,
+  overrides: PlanOverrides = {},
+): string | undefined {
+  const { runner } = resolvePlanTarget(config, flags, overrides);
+  return unservedPolicy(applyPolicyOverrides(runner.fleet.policies, overrides));
+}
+
 function regionOf(runner: CompiledRunner, flag: string | undefined): string {
-  const fromPlugin = runner.autoscaler?.pluginConfig['region'];
-  return (
-    flag ?? (typeof fromPlugin === 'string' && fromPlugin !== '' ? fromPlugin : DEFAULT_REGION)
-  );
+  const p = runner.autoscaler?.provider;
+  const fromPlugin =
+    p?.kind === 'aws' ? p.aws.region : p?.kind === 'sim' ? p.sim.region : undefined;
+  return flag ?? fromPlugin ?? DEFAULT_REGION;
 }
 
 /**
@@ -125,12 +144,15 @@ export function resolvePlanSetup(
   const { runner, region, instanceType } = resolvePlanTarget(config, flags, overrides);
   const a = runner.autoscaler!;
   const price = lookupInstancePrice(prices, instanceType, region);
-  const policies = applyPolicyOverrides(a.policies, overrides);
+  const policies = applyPolicyOverrides(runner.fleet.policies, overrides);
+  const unserved = unservedPolicy(policies);
+  if (unserved !== undefined) throw new UserError(`runner "${runner.name}": ${unserved}`);
   const fleet: FleetOptions = {
-    ...a,
-    capacityPerInstance: overrides.capacityPerInstance ?? a.capacityPerInstance,
-    maxInstances: overrides.maxInstances ?? a.maxInstances,
+    ...runner.fleet,
+    capacityPerInstance: overrides.capacityPerInstance ?? runner.fleet.capacityPerInstance,
+    maxInstances: overrides.maxInstances ?? runner.fleet.maxInstances,
     policies,
+    preexistingInstances: 'remove',
   };
   const limit = runner.limit > 0 ? runner.limit : Number.POSITIVE_INFINITY;
   const maxConcurrent = Math.min(config.concurrent > 0 ? config.concurrent : 1, limit);
@@ -142,12 +164,12 @@ export function resolvePlanSetup(
     instanceType,
     region,
     lifecycle,
-    capacityPerInstance: Math.max(1, fleet.capacityPerInstance ?? 1),
-    maxInstances: fleet.maxInstances ?? 0,
+    capacityPerInstance: fleet.capacityPerInstance,
+    maxInstances: fleet.maxInstances,
     maxUseCount: a.maxUseCount,
     idleCount: first.idleCount,
     idleTimeMs: first.idleTimeMs,
-    preemptiveMode: first.preemptiveMode ?? first.idleCount > 0,
+    preemptiveMode: first.preemptiveMode,
     concurrent: config.concurrent,
     limit: runner.limit,
     checkIntervalMs: config.checkIntervalMs,

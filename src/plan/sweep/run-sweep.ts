@@ -1,6 +1,7 @@
 /** `--sweep`: replays every combination (one after the other: it is CPU bound) and ranks them. */
 import { runPlan, type PlanInput } from '../replay/run-plan.js';
 import type { PlanResult } from '../replay/plan-result.js';
+import { whyPlanCannotServe } from '../replay/plan-setup.js';
 import { paretoFront } from './pareto.js';
 import { recommend, type Recommendation } from './recommend.js';
 import { sweepCombinations, type SweepDimension, type SweepKey } from './sweep-spec.js';
@@ -14,9 +15,17 @@ export interface SweepRow {
   pareto: boolean;
 }
 
+/** A combination left out: its policy could never serve a job (its replay would show $0). */
+export interface SweepExclusion {
+  label: string;
+  values: Partial<Record<SweepKey, string>>;
+  reason: string;
+}
+
 export interface SweepResult {
   dimensions: SweepKey[];
   rows: SweepRow[];
+  excluded: SweepExclusion[];
   waitTargetSeconds: number;
   recommendation: Recommendation;
 }
@@ -35,12 +44,16 @@ export async function runSweep(
 ): Promise<SweepResult> {
   const combos = sweepCombinations(dims);
   const rows: SweepRow[] = [];
+  const excluded: SweepExclusion[] = [];
   for (const [i, combo] of combos.entries()) {
     onProgress?.({ done: i, total: combos.length, label: combo.label });
-    const result = await runPlan({
-      ...input,
-      overrides: { ...input.overrides, ...combo.overrides },
-    });
+    const overrides = { ...input.overrides, ...combo.overrides };
+    const reason = whyPlanCannotServe(input.config, input.flags ?? {}, overrides);
+    if (reason !== undefined) {
+      excluded.push({ label: combo.label, values: combo.values, reason });
+      continue;
+    }
+    const result = await runPlan({ ...input, overrides });
     rows.push({
       label: combo.label,
       values: combo.values,
@@ -56,5 +69,11 @@ export async function runSweep(
     rows.map((r) => ({ ...r, failedJobs: r.result.failedJobs })),
     waitTargetSeconds,
   );
-  return { dimensions: dims.map((d) => d.key), rows, waitTargetSeconds, recommendation };
+  return {
+    dimensions: dims.map((d) => d.key),
+    rows,
+    excluded,
+    waitTargetSeconds,
+    recommendation,
+  };
 }

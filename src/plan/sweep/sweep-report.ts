@@ -36,11 +36,13 @@ export function formatSweepText(s: SweepResult): string {
   const intro = first
     ? `sweep: ${s.rows.length} setting(s) replayed over ${formatInt(first.jobs)} jobs (${first.history.source}); * = Pareto front (no setting is both cheaper and faster)`
     : 'sweep: nothing replayed';
+  const excluded = s.excluded.map((e) => `  ${e.label}: left out, ${e.reason}`);
   return [
     intro,
     '',
     ...lines,
     '',
+    ...(excluded.length > 0 ? [...excluded, ''] : []),
     `recommendation (p95 wait target ${formatSeconds(s.waitTargetSeconds)}): ${s.recommendation.reason}`,
     '',
   ].join('\n');
@@ -63,6 +65,8 @@ export interface SweepJson {
     pareto: boolean;
     recommended: boolean;
   }[];
+  /** Combinations not replayed: their policy can never serve a job. */
+  excluded: { settings: Record<string, string>; reason: string }[];
   recommendation: { settings?: Record<string, string>; meetsTarget: boolean; reason: string };
 }
 
@@ -92,6 +96,7 @@ export function sweepToJson(s: SweepResult): SweepJson {
       pareto: r.pareto,
       recommended: i === s.recommendation.index,
     })),
+    excluded: s.excluded.map((e) => ({ settings: e.values, reason: e.reason })),
     recommendation: {
       ...(rec ? { settings: rec.values } : {}),
       meetsTarget: s.recommendation.meetsTarget,

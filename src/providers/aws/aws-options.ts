@@ -1,11 +1,8 @@
 /**
- * `[runners.autoscaler.plugin_config]` for the aws provider: fleeting-plugin-aws's keys (name,
- * region, profile, config_file, credentials_file) plus spotrunner's additions, validated once.
+ * Options of the aws provider and its SDK clients. `[runners.autoscaler.plugin_config]` for the
+ * aws plugin is validated by `config/plugin-config/aws.ts` when the config loads.
  */
-import { z } from 'zod';
-import { durationField } from '../plugin-config-fields.js';
-import { UserError } from '../../platform/errors.js';
-import type { CompiledConnector } from '../../config/types.js';
+import type { CompiledAwsPlugin, CompiledConnector } from '../../config/types.js';
 
 export type AwsKeyType = 'auto' | 'ed25519' | 'rsa';
 
@@ -81,54 +78,7 @@ export interface AwsIdentity {
   runnerName?: string;
 }
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
-
-const duration = durationField;
-
-export const awsPluginConfigSchema = z.strictObject({
-  name: nonEmpty.max(255, 'must be at most 255 characters'),
-  region: nonEmpty
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region like us-east-1')
-    .optional(),
-  profile: nonEmpty.optional(),
-  config_file: nonEmpty.optional(),
-  credentials_file: nonEmpty.optional(),
-  endpoint: z.url({ message: 'must be a URL' }).optional(),
-  max_attempts: z.number().int().min(1).max(20).default(5),
-  tag_group: z.boolean().default(false),
-  interruption_queue_url: z.url({ message: 'must be an SQS queue URL' }).optional(),
-  interruption_queue_wait_seconds: z.number().int().min(0).max(20).default(20),
-  spot_request_checks: z.boolean().default(true),
-  key_type: z.enum(['auto', 'ed25519', 'rsa']).default('auto'),
-  imds_poll: duration
-    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1s')
-    .default(0),
-  metadata_url: z.url({ message: 'must be a URL' }).optional(),
-});
-
-export type AwsPluginConfig = z.infer<typeof awsPluginConfigSchema>;
-
-function formatIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `plugin_config: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} for the aws plugin`;
-  }
-  const key = issue.path.map(String).join('.');
-  return `plugin_config.${key}: ${issue.message}`;
-}
-
 function connectorFrom(connector: CompiledConnector): AwsConnectorOptions {
-  if (connector.protocol !== 'ssh') {
-    throw new UserError(
-      `connector_config.protocol: the aws provider connects over ssh only, got "${connector.protocol}"`,
-      'config_invalid',
-    );
-  }
-  if (connector.useStaticCredentials && !connector.keyPath && !connector.password) {
-    throw new UserError(
-      'connector_config.key_path: required when use_static_credentials = true (the key the instances accept)',
-      'config_invalid',
-    );
-  }
   return {
     os: connector.os,
     arch: connector.arch,
@@ -144,43 +94,38 @@ function connectorFrom(connector: CompiledConnector): AwsConnectorOptions {
 }
 
 /**
- * Validates plugin_config and connector_config for the aws provider. Throws a UserError naming
- * the key at fault.
+ * The aws provider's and SDK clients' options from the compiled plugin_config and
+ * connector_config (validated when the config was loaded).
  */
 export function awsOptionsFromConfig(
-  pluginConfig: Readonly<Record<string, unknown>>,
+  c: CompiledAwsPlugin,
   connector: CompiledConnector,
   identity: AwsIdentity = {},
 ): { provider: AwsProviderOptions; clients: AwsClientOptions } {
-  const parsed = awsPluginConfigSchema.safeParse(pluginConfig);
-  if (!parsed.success) {
-    throw new UserError(parsed.error.issues.map(formatIssue).join('\n'), 'config_invalid');
-  }
-  const c = parsed.data;
   return {
     provider: {
-      groupName: c.name,
+      groupName: c.groupName,
       region: c.region,
       connector: connectorFrom(connector),
-      tagGroup: c.tag_group,
+      tagGroup: c.tagGroup,
       managerName: identity.managerName,
       runnerName: identity.runnerName,
-      interruptionQueueUrl: c.interruption_queue_url,
-      interruptionQueueWaitSeconds: c.interruption_queue_wait_seconds,
-      spotRequestChecks: c.spot_request_checks,
-      keyType: c.key_type,
+      interruptionQueueUrl: c.interruptionQueueUrl,
+      interruptionQueueWaitSeconds: c.interruptionQueueWaitSeconds,
+      spotRequestChecks: c.spotRequestChecks,
+      keyType: c.keyType,
       instanceConnectTtlMs: 60_000,
       describeBatchSize: 100,
-      imdsPollMs: c.imds_poll,
-      metadataUrl: c.metadata_url ?? DEFAULT_IMDS_URL,
+      imdsPollMs: c.imdsPollMs,
+      metadataUrl: c.metadataUrl ?? DEFAULT_IMDS_URL,
     },
     clients: {
       region: c.region,
       profile: c.profile,
-      configFile: c.config_file,
-      credentialsFile: c.credentials_file,
+      configFile: c.configFile,
+      credentialsFile: c.credentialsFile,
       endpoint: c.endpoint,
-      maxAttempts: c.max_attempts,
+      maxAttempts: c.maxAttempts,
     },
   };
 }

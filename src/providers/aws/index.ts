@@ -7,14 +7,12 @@ export {
 } from './aws-provider.js';
 export {
   awsOptionsFromConfig,
-  awsPluginConfigSchema,
   defaultAwsProviderOptions,
   DEFAULT_IMDS_URL,
   type AwsClientOptions,
   type AwsConnectorOptions,
   type AwsIdentity,
   type AwsKeyType,
-  type AwsPluginConfig,
   type AwsProviderOptions,
 } from './aws-options.js';
 export { createAwsClients, destroyAwsClients, type AwsClients } from './aws-clients.js';

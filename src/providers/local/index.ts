@@ -2,7 +2,6 @@
 export { createLocalProvider, type LocalProvider } from './local-provider.js';
 export {
   localOptionsFromConfig,
-  localPluginConfigSchema,
   DEFAULT_LOCAL_MAX_INSTANCES,
   DEFAULT_LOCAL_PATH,
   type LocalProviderOptions,

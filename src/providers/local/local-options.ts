@@ -1,5 +1,6 @@
 /**
- * Options of the local provider, and `[runners.autoscaler.plugin_config]` for `plugin = "local"`:
+ * Options of the local provider. `[runners.autoscaler.plugin_config]` for `plugin = "local"` is
+ * validated by `config/plugin-config/local.ts` when the config loads:
  *
  *   dir            where instance directories go (relative to the config file); default
  *                  `<tmpdir>/spotrunner-local`
@@ -16,10 +17,8 @@
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
-import { durationField } from '../plugin-config-fields.js';
 import type { ConnectorDefaults } from '../../connect/connector-defaults.js';
-import { UserError } from '../../platform/errors.js';
+import type { CompiledLocalPlugin } from '../../config/types.js';
 
 export interface LocalProviderOptions {
   /** Instance directories are created under here. */
@@ -56,49 +55,20 @@ export interface LocalProviderOptions {
 export const DEFAULT_LOCAL_MAX_INSTANCES = 8;
 export const DEFAULT_LOCAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-const duration = durationField;
-
-export const localPluginConfigSchema = z.strictObject({
-  dir: z.string().trim().min(1, 'must not be empty').optional(),
-  boot_delay: duration.optional(),
-  max_instances: z.number().int().min(1).max(250).optional(),
-  address_prefix: z.string().trim().min(1).optional(),
-  first_host: z.number().int().min(1).max(254).optional(),
-  shell: z.string().trim().min(1).optional(),
-  docker_socket: z.string().trim().min(1).optional(),
-  ssh_port: z.number().int().min(1).max(65_535).optional(),
-});
-
-/** Names the key at fault: `plugin_config.boot_delay: …`. */
-export function formatPluginIssue(plugin: string, issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const many = issue.keys.length > 1;
-    return `plugin_config: unknown key${many ? 's' : ''} ${issue.keys.join(', ')} for the ${plugin} plugin`;
-  }
-  return `plugin_config.${issue.path.map(String).join('.')}: ${issue.message}`;
-}
-
-/** Validates plugin_config for `plugin = "local"`; throws a UserError naming the key. */
+/** The local provider's options from the compiled plugin_config and connector_config. */
 export function localOptionsFromConfig(
-  pluginConfig: Readonly<Record<string, unknown>>,
+  c: CompiledLocalPlugin,
   connector: ConnectorDefaults,
-  configDir: string,
 ): LocalProviderOptions {
-  const parsed = localPluginConfigSchema.safeParse(pluginConfig);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => formatPluginIssue('local', i));
-    throw new UserError(lines.join('\n'), 'config_invalid');
-  }
-  const c = parsed.data;
   return {
-    dir: c.dir ? path.resolve(configDir, c.dir) : path.join(tmpdir(), 'spotrunner-local'),
-    maxInstances: c.max_instances,
-    bootDelayMs: c.boot_delay,
-    addressPrefix: c.address_prefix,
-    firstHost: c.first_host,
+    dir: c.dir ?? path.join(tmpdir(), 'spotrunner-local'),
+    maxInstances: c.maxInstances,
+    bootDelayMs: c.bootDelayMs,
+    addressPrefix: c.addressPrefix,
+    firstHost: c.firstHost,
     shell: c.shell,
-    dockerSocket: c.docker_socket ? path.resolve(configDir, c.docker_socket) : undefined,
-    sshPort: c.ssh_port,
+    dockerSocket: c.dockerSocket,
+    sshPort: c.sshPort,
     keepaliveMs: connector.keepaliveMs || undefined,
     timeoutMs: connector.timeoutMs || undefined,
   };

@@ -2,7 +2,6 @@
 export { createStaticProvider } from './static-provider.js';
 export {
   staticOptionsFromConfig,
-  staticPluginConfigSchema,
   staticHostId,
   checkStaticHosts,
   type StaticHost,

@@ -1,6 +1,6 @@
 /**
- * Options of the static provider, and `[runners.autoscaler.plugin_config]` for
- * `plugin = "static"`:
+ * Options of the static provider. `[runners.autoscaler.plugin_config]` for `plugin = "static"`
+ * is validated by `config/plugin-config/static.ts` when the config loads:
  *
  *   [[runners.autoscaler.plugin_config.hosts]]
  *   name = "workstation"          # instance id; default address (or address:port)
@@ -12,10 +12,10 @@
  *   host_key = "ssh-ed25519 AAAA…" # or "SHA256:…"; unpinned keys are learned on first use
  */
 import path from 'node:path';
-import { z } from 'zod';
 import { parseHostKey } from '../../connect/host-key.js';
 import type { ConnectorDefaults } from '../../connect/connector-defaults.js';
-import { UserError, describeError } from '../../platform/errors.js';
+import type { CompiledStaticPlugin } from '../../config/types.js';
+import { describeError } from '../../platform/errors.js';
 
 export interface StaticHost {
   /** Instance id; default `address`, or `address:port` for a port other than 22. */
@@ -47,81 +47,15 @@ export function staticHostId(host: StaticHost): string {
   return host.port && host.port !== 22 ? `${host.address}:${host.port}` : host.address;
 }
 
-const text = z.string().trim().min(1, 'must not be empty');
-
-const hostSchema = z.strictObject({
-  name: text.optional(),
-  address: text,
-  port: z.number().int().min(1).max(65_535).optional(),
-  username: text.optional(),
-  key_path: text.optional(),
-  password: z.string().min(1, 'must not be empty').optional(),
-  host_key: text
-    .refine(
-      (value) => {
-        try {
-          parseHostKey(value);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'must be "<type> <base64>" (as in known_hosts) or "SHA256:<fingerprint>"' },
-    )
-    .optional(),
-});
-
-export const staticPluginConfigSchema = z.strictObject({
-  hosts: z.array(hostSchema).min(1, 'list at least one host'),
-});
-
-function formatIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const many = issue.keys.length > 1;
-    const where = issue.path.length ? `.${pathText(issue.path)}` : '';
-    return `plugin_config${where}: unknown key${many ? 's' : ''} ${issue.keys.join(', ')} for the static plugin`;
-  }
-  return `plugin_config.${pathText(issue.path)}: ${issue.message}`;
-}
-
-function pathText(parts: readonly PropertyKey[]): string {
-  return parts
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`))
-    .join('');
-}
-
-/** Validates plugin_config for `plugin = "static"`; throws a UserError naming the key. */
+/** The static provider's options from the compiled plugin_config and connector_config. */
 export function staticOptionsFromConfig(
-  pluginConfig: Readonly<Record<string, unknown>>,
-  connector: ConnectorDefaults & { protocol?: string },
+  c: CompiledStaticPlugin,
+  connector: ConnectorDefaults,
   configDir: string,
 ): StaticProviderOptions {
-  if (connector.protocol !== undefined && connector.protocol !== 'ssh') {
-    throw new UserError(
-      `connector_config.protocol: the static provider connects over ssh only, got "${connector.protocol}"`,
-      'config_invalid',
-    );
-  }
-  const parsed = staticPluginConfigSchema.safeParse(pluginConfig);
-  if (!parsed.success) {
-    throw new UserError(parsed.error.issues.map(formatIssue).join('\n'), 'config_invalid');
-  }
-  const resolve = (p: string | undefined): string | undefined =>
-    p === undefined ? undefined : path.resolve(configDir, p);
-  const hosts: StaticHost[] = parsed.data.hosts.map((h) => ({
-    name: h.name,
-    address: h.address,
-    port: h.port,
-    username: h.username,
-    keyPath: resolve(h.key_path),
-    password: h.password,
-    hostKey: h.host_key,
-  }));
-  const problems = checkStaticHosts(hosts, connector).map(
-    (p) => `plugin_config.hosts[${p.index}]: ${p.message}`,
-  );
-  if (problems.length > 0) throw new UserError(problems.join('\n'), 'config_invalid');
-  return { hosts, connector: { ...connector, keyPath: resolve(connector.keyPath) } };
+  const keyPath =
+    connector.keyPath === undefined ? undefined : path.resolve(configDir, connector.keyPath);
+  return { hosts: c.hosts, connector: { ...connector, keyPath } };
 }
 
 /** Problems no host list may have: duplicate ids, no user, no credentials. */

@@ -76,6 +76,8 @@ export interface CiNeed {
   job: string;
   artifacts: boolean;
   optional: boolean;
+  /** `needs:parallel:matrix`: only these combinations of a matrix job. */
+  matrix?: Record<string, string[]>[];
 }
 
 export interface CiJob {
@@ -101,9 +103,17 @@ export interface CiJob {
   allowFailure: boolean;
   allowFailureExitCodes: number[];
   when: CiWhen;
-  /** Extra predefined variables from `parallel: N` (`CI_NODE_INDEX`, `CI_NODE_TOTAL`). */
+  /** Extra predefined variables from `parallel` (`CI_NODE_INDEX`, `CI_NODE_TOTAL`). */
   nodeIndex?: number;
   nodeTotal?: number;
+  /** The job definition a `parallel` job was expanded from (its name in `needs`/`dependencies`). */
+  parallelGroup?: string;
+}
+
+/** `workflow:auto_cancel` (merged with the matching `workflow:rules` entry's). */
+export interface CiAutoCancel {
+  onNewCommit: 'conservative' | 'interruptible' | 'none';
+  onJobFailure: 'none' | 'all';
 }
 
 export interface CiConfig {
@@ -111,6 +121,7 @@ export interface CiConfig {
   stages: string[];
   variables: CiVariable[];
   jobs: CiJob[];
+  autoCancel: CiAutoCancel;
   /** Keywords ignored or approximated by the sandbox: never silently dropped. */
   warnings: string[];
   /** Problems that make the pipeline invalid (GitLab would refuse to create it). */

@@ -1,6 +1,6 @@
 /**
  * GitLab's CI/CD variable expressions, as `rules:if` and `workflow:rules:if` use them:
- * `$VAR` / `${VAR}` (true when set and not empty), string literals in single or double quotes,
+ * `$VAR` (true when set and not empty; `${VAR}` is a syntax error, as in GitLab), string literals in single or double quotes,
  * `null`, `/regex/flags`, the comparisons `==` `!=` `=~` `!~`, `&&` (binding tighter) and `||`,
  * and parentheses. A variable on the right of `=~` holding `/…/` is used as a pattern. Patterns
  * are JavaScript regular expressions here (GitLab uses RE2; the common syntax is the same).
@@ -49,9 +49,10 @@ function tokenize(text: string): Token[] {
       continue;
     }
     if (c === '$') {
-      const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
-      if (!m) fail('a variable name was expected');
-      tokens.push({ kind: 'var', name: (m![1] ?? m![2])! });
+      // GitLab's lexer knows only `$NAME` (`\$\w+`): `${NAME}` is a syntax error there.
+      const m = /^\$(\w+)/.exec(text.slice(i));
+      if (!m) fail('a variable name was expected (write $NAME, not ${NAME})');
+      tokens.push({ kind: 'var', name: m![1]! });
       i += m![0].length;
       continue;
     }

@@ -1,61 +1,110 @@
-/** `include:` support: local files of the same commit; every other form is reported. */
+/**
+ * `include:` as GitLab processes it for a push: local files of the same commit (single paths,
+ * `*`/`**` wildcards, leading `/` or not), kept or dropped by `include:rules`, nested includes
+ * merged first, then the files in order, then the including file on top (a deep merge). The
+ * same file may be included more than once; every inclusion counts towards GitLab's limit of
+ * 150, which is also what stops an include loop. `project`, `remote`, `template`, `component`
+ * and `artifact` includes cannot be fetched by the sandbox: they are reported and skipped.
+ * GitLab stops at the first include problem and shows only its message; so does the sandbox.
+ */
 import type { CiIssues } from './ci-parts.js';
+import {
+  IncludeError,
+  mapIncludes,
+  type IncludeLocation,
+  type LocationContext,
+} from './ci-include-location.js';
+import type { RuleContext } from './ci-rules.js';
 import { deepMerge, isMap, type YamlMap } from './ci-values.js';
 import { parseCiYaml } from './ci-yaml.js';
 
 export type ReadLocalFile = (path: string) => Promise<string | undefined>;
 
-const MAX_INCLUDES = 150;
+/** GitLab's default `ci_max_includes`. */
+export const MAX_INCLUDES = 150;
 
-function localPath(entry: unknown, issues: CiIssues): string | undefined {
-  if (typeof entry === 'string') {
-    if (/^https?:\/\//.test(entry)) {
-      issues.warnings.push(
-        `include ${entry}: remote includes are not supported by the sandbox and were ignored`,
-      );
-      return undefined;
-    }
-    return entry;
-  }
-  if (isMap(entry) && typeof entry.local === 'string') return entry.local;
-  const kind = isMap(entry) ? Object.keys(entry).join(',') : typeof entry;
-  issues.warnings.push(
-    `include (${kind}): only local includes are supported by the sandbox; ignored`,
-  );
-  return undefined;
+const YAML_EXTENSION = /.+\.(yml|yaml)$/i;
+
+export interface IncludeOptions {
+  /** Reads a file of the pipeline's commit; absent ⇒ local includes are reported, not read. */
+  read?: ReadLocalFile;
+  /** Variables and files for `include:rules`, wildcards and `$VARIABLES` in locations. */
+  rules?: RuleContext;
 }
 
-/** Merges included files under the including one (the including file wins), recursively. */
-export async function resolveIncludes(
-  root: YamlMap,
-  read: ReadLocalFile | undefined,
-  issues: CiIssues,
-  seen: Set<string> = new Set(),
-): Promise<YamlMap> {
-  if (root.include === undefined) return root;
-  const { include, ...rest } = root;
-  const entries = Array.isArray(include) ? (include as unknown[]) : [include];
+interface State {
+  options: IncludeOptions;
+  issues: CiIssues;
+  count: number;
+}
+
+async function loadLocal(location: IncludeLocation, state: State): Promise<YamlMap | undefined> {
+  const raw = location.params.local;
+  if (typeof raw !== 'string')
+    throw new IncludeError(`Included file \`${JSON.stringify(raw)}\` needs to be a string`);
+  const path = raw.replace(/^\/+/, '');
+  if (!YAML_EXTENSION.test(path.split('/').pop() ?? ''))
+    throw new IncludeError(`Included file \`${path}\` does not have YAML extension!`);
+  const read = state.options.read;
+  if (!read) {
+    state.issues.warnings.push(`include ${path}: includes cannot be read here and were ignored`);
+    return undefined;
+  }
+  const text = await read(path);
+  if (text === undefined) throw new IncludeError(`Local file \`${path}\` does not exist!`);
+  if (text.trim() === '') throw new IncludeError(`Local file \`${path}\` is empty!`);
+  const fileIssues: CiIssues = { warnings: state.issues.warnings, errors: [] };
+  const content = parseCiYaml(text, fileIssues, path);
+  if (fileIssues.errors.length > 0) throw new IncludeError(fileIssues.errors[0]);
+  if (Object.keys(content).length === 0)
+    throw new IncludeError(`Included file \`${path}\` does not have valid YAML syntax!`);
+  return expandLevel(content, state, path);
+}
+
+function reportUnsupported(location: IncludeLocation, issues: CiIssues): void {
+  const what = location.params[location.kind];
+  const name = typeof what === 'string' ? what : JSON.stringify(what);
+  issues.warnings.push(
+    `include ${location.kind} ${name}: ${location.kind} includes are not supported by the sandbox and were ignored`,
+  );
+}
+
+async function expandLevel(values: YamlMap, state: State, parentFile?: string): Promise<YamlMap> {
+  if (!('include' in values)) return values;
+  const { include, ...rest } = values;
+  const ctx: LocationContext = {
+    issues: state.issues,
+    ...(state.options.rules ? { rules: state.options.rules } : {}),
+    ...(parentFile !== undefined ? { parentFile } : {}),
+  };
+  const locations = mapIncludes(include, ctx);
   let merged: YamlMap = {};
-  for (const entry of entries) {
-    const path = localPath(entry, issues);
-    if (path === undefined) continue;
-    if (!read) {
-      issues.warnings.push(`include ${path}: includes cannot be read here and were ignored`);
+  for (const location of locations) {
+    state.count++;
+    if (state.count > MAX_INCLUDES)
+      throw new IncludeError(`Maximum of ${MAX_INCLUDES} nested includes are allowed!`);
+    if (location.kind !== 'local') {
+      reportUnsupported(location, state.issues);
       continue;
     }
-    const normalized = path.replace(/^\/+/, '');
-    if (seen.has(normalized) || seen.size >= MAX_INCLUDES) {
-      issues.errors.push(`include ${path}: included more than once or too many includes`);
-      continue;
-    }
-    seen.add(normalized);
-    const text = await read(normalized);
-    if (text === undefined) {
-      issues.errors.push(`Local file \`${normalized}\` does not exist!`);
-      continue;
-    }
-    const child = await resolveIncludes(parseCiYaml(text, issues, normalized), read, issues, seen);
-    merged = deepMerge(merged, child);
+    const content = await loadLocal(location, state);
+    if (content) merged = deepMerge(merged, content);
   }
   return deepMerge(merged, rest);
+}
+
+/** Merges every included file under the including one; undefined after an include error. */
+export async function resolveIncludes(
+  root: YamlMap,
+  options: IncludeOptions,
+  issues: CiIssues,
+): Promise<YamlMap | undefined> {
+  try {
+    const merged = await expandLevel(root, { options, issues, count: 0 });
+    return isMap(merged) ? merged : undefined;
+  } catch (err: unknown) {
+    if (!(err instanceof IncludeError)) throw err;
+    issues.errors.push(err.message);
+    return undefined;
+  }
 }

@@ -1,5 +1,6 @@
 /** Normalizes one resolved job map into a CiJob, reporting every keyword it cannot honour. */
 import { CI_WHEN_VALUES, type CiJob, type CiVariable, type CiWhen } from './ci-config.js';
+import { parseCommands } from './ci-commands.js';
 import { parseCiDurationS } from './ci-duration.js';
 import { inheritedVariableFilter } from './ci-extends.js';
 import {
@@ -14,6 +15,7 @@ import {
   type CiIssues,
 } from './ci-parts.js';
 import { evaluateRules, onlyExceptAllows, type RuleContext, type RuleOutcome } from './ci-rules.js';
+import type { ParallelInstance } from './ci-parallel.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
 
 const SUPPORTED = new Set([
@@ -85,12 +87,16 @@ function reportKeywords(raw: YamlMap, where: string, issues: CiIssues): void {
 function hookScripts(
   raw: YamlMap,
   name: 'pre_get_sources_script' | 'post_get_sources_script',
+  where: string,
+  issues: CiIssues,
 ): string[] {
-  return isMap(raw.hooks) ? toStringList(raw.hooks[name]) : [];
+  return isMap(raw.hooks) ? parseCommands(raw.hooks[name], `${where}:hooks:${name}`, issues) : [];
 }
 
 export interface JobContext {
   globalVariables: CiVariable[];
+  /** Which of the jobs a `parallel` definition becomes; absent for a plain job. */
+  instance?: ParallelInstance;
   issues: CiIssues;
   /** The pipeline `rules:` are evaluated for; without it they are reported and not evaluated. */
   rules?: RuleContext;
@@ -128,9 +134,29 @@ function jobRules(
   return evaluateRules(raw.rules, where, ctx.rules, jobVariables, defaultWhen, ctx.issues) ?? null;
 }
 
-/** Returns undefined for jobs the sandbox does not create (`trigger`, `when: never`). */
-export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob | undefined {
-  const { issues } = ctx;
+/** What a job's `rules:` see besides the pipeline's: its own predefined variables. */
+function withJobVariables(
+  rules: RuleContext,
+  name: string,
+  raw: YamlMap,
+  instance?: ParallelInstance,
+): RuleContext {
+  const job: Record<string, string> = {
+    CI_JOB_NAME: name,
+    CI_JOB_STAGE: typeof raw.stage === 'string' ? raw.stage : 'test',
+    CI_NODE_TOTAL: String(instance?.nodeTotal ?? 1),
+  };
+  if (instance?.nodeIndex !== undefined) job.CI_NODE_INDEX = String(instance.nodeIndex);
+  return { ...rules, predefined: { ...rules.predefined, ...job } };
+}
+
+/**
+ * Returns undefined for jobs the sandbox does not create (`trigger`, `when: never`). With
+ * `ctx.instance`, the job is that instance of a `parallel` definition named `definition`.
+ */
+export function normalizeJob(definition: string, raw: YamlMap, ctx: JobContext): CiJob | undefined {
+  const { issues, instance } = ctx;
+  const name = instance?.name ?? definition;
   const where = `jobs:${name}`;
   reportKeywords(raw, where, issues);
   if (raw.trigger !== undefined) return undefined;
@@ -138,8 +164,12 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
   const variables = [
     ...ctx.globalVariables.filter((v) => inherits(v.key)),
     ...parseVariables(raw.variables, where, issues),
+    ...(instance?.variables ?? []),
   ];
-  const rule = jobRules(raw, where, ctx, variables);
+  const ruleCtx = ctx.rules
+    ? { ...ctx, rules: withJobVariables(ctx.rules, name, raw, instance) }
+    : ctx;
+  const rule = jobRules(raw, where, ruleCtx, variables);
   if (rule === null) return undefined;
   const when = rule?.when ?? parseWhen(raw.when, where, issues);
   if (when === 'never') return undefined;
@@ -150,8 +180,8 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
   }
   if (when === 'delayed')
     issues.warnings.push(`${where}: when: delayed runs without delay in the sandbox`);
-  const script = toStringList(raw.script);
-  if (script.length === 0)
+  const script = parseCommands(raw.script, `${where}:script`, issues);
+  if (raw.script === undefined || raw.script === null)
     issues.errors.push(`${where} config should implement the script: or a trigger: keyword`);
   const allow = parseAllowFailure(raw.allow_failure, where, issues);
   const job: CiJob = {
@@ -159,20 +189,26 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
     stage: typeof raw.stage === 'string' ? raw.stage : 'test',
     services: parseServices(raw.services, where, issues),
     variables: [...variables, ...(rule?.variables ?? [])],
-    beforeScript: toStringList(raw.before_script),
+    beforeScript: parseCommands(raw.before_script, `${where}:before_script`, issues),
     script,
-    afterScript: toStringList(raw.after_script),
-    preGetSourcesScript: hookScripts(raw, 'pre_get_sources_script'),
-    postGetSourcesScript: hookScripts(raw, 'post_get_sources_script'),
+    afterScript: parseCommands(raw.after_script, `${where}:after_script`, issues),
+    preGetSourcesScript: hookScripts(raw, 'pre_get_sources_script', where, issues),
+    postGetSourcesScript: hookScripts(raw, 'post_get_sources_script', where, issues),
     cache: parseCache(raw.cache, where, issues),
     tags: toStringList(raw.tags),
     retry: parseRetry(raw.retry, where, issues),
     allowFailure:
       rule?.allowFailure ??
       (allow.allowFailure || (when === 'manual' && raw.allow_failure === undefined && !rule)),
-    allowFailureExitCodes: allow.exitCodes,
+    // `rules:allow_failure` (true or false) drops `allow_failure:exit_codes`, as GitLab does.
+    allowFailureExitCodes: rule?.allowFailure === undefined ? allow.exitCodes : [],
     when,
   };
+  if (instance?.nodeTotal !== undefined) {
+    job.nodeIndex = instance.nodeIndex ?? 1;
+    job.nodeTotal = instance.nodeTotal;
+    job.parallelGroup = definition;
+  }
   const image = parseImage(raw.image, where, issues);
   if (image) job.image = image;
   const artifacts = parseArtifacts(raw.artifacts, where, issues);
@@ -186,32 +222,4 @@ export function normalizeJob(name: string, raw: YamlMap, ctx: JobContext): CiJob
     else job.timeoutS = timeoutS;
   }
   return job;
-}
-
-/** Expands `parallel: N` into N jobs named `name i/N`; `parallel: matrix` is reported. */
-export function expandParallel(job: CiJob, raw: YamlMap, issues: CiIssues): CiJob[] {
-  const parallel = raw.parallel;
-  if (parallel === undefined || parallel === null) return [job];
-  if (
-    typeof parallel === 'number' &&
-    Number.isInteger(parallel) &&
-    parallel >= 1 &&
-    parallel <= 200
-  ) {
-    if (parallel === 1) return [job];
-    return Array.from({ length: parallel }, (_, i) => ({
-      ...job,
-      name: `${job.name} ${i + 1}/${parallel}`,
-      nodeIndex: i + 1,
-      nodeTotal: parallel,
-    }));
-  }
-  if (isMap(parallel) && parallel.matrix !== undefined) {
-    issues.warnings.push(
-      `jobs:${job.name}: parallel:matrix is not supported by the sandbox; one job was created`,
-    );
-    return [job];
-  }
-  issues.errors.push(`jobs:${job.name}:parallel should be an integer between 1 and 200`);
-  return [job];
 }

@@ -9,6 +9,7 @@ import type {
   CiService,
   CiVariable,
 } from './ci-config.js';
+import { parseMatrix } from './ci-parallel.js';
 import { isMap, toIntList, toOptionalString, toStringList } from './ci-values.js';
 
 export interface CiIssues {
@@ -208,7 +209,12 @@ export function parseRetry(value: unknown, where: string, issues: CiIssues): CiR
 
 export function parseNeeds(value: unknown, where: string, issues: CiIssues): CiNeed[] | undefined {
   if (value === undefined || value === null) return undefined;
-  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (!Array.isArray(value) && !isMap(value)) {
+    issues.errors.push(`${where}:needs config can only be a Hash or an Array`);
+    return undefined;
+  }
+  // A hash is one need; lists nested by `!reference` are flattened, as GitLab does.
+  const list = Array.isArray(value) ? (value as unknown[]).flat(Infinity) : [value];
   const out: CiNeed[] = [];
   for (const item of list) {
     if (typeof item === 'string') {
@@ -220,11 +226,18 @@ export function parseNeeds(value: unknown, where: string, issues: CiIssues): CiN
         );
         continue;
       }
-      out.push({
+      const need: CiNeed = {
         job: item.job,
         artifacts: item.artifacts !== false,
         optional: item.optional === true,
-      });
+      };
+      if (isMap(item.parallel)) {
+        const matrix = parseMatrix(item.parallel.matrix, `${where}:needs:${item.job}`, issues);
+        if (matrix) need.matrix = matrix;
+      } else if (item.parallel !== undefined) {
+        issues.errors.push(`${where}:needs:${item.job}:parallel should be a hash with matrix`);
+      }
+      out.push(need);
     } else {
       issues.warnings.push(`${where}:needs: entry not supported by the sandbox and ignored`);
     }

@@ -8,6 +8,7 @@
 import { CI_WHEN_VALUES, type CiVariable, type CiWhen } from './ci-config.js';
 import { CiExpressionError, evaluateCiExpression, patternOf } from './ci-expression.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
+import { checkRules } from './ci-rules-check.js';
 import { isMap, toStringList } from './ci-values.js';
 
 /** What rules are evaluated against, from the pipeline being created. */
@@ -24,6 +25,8 @@ export interface RuleOutcome {
   when: CiWhen;
   allowFailure?: boolean;
   variables: CiVariable[];
+  /** `workflow:rules:auto_cancel` of the matching rule, as written. */
+  autoCancel?: unknown;
 }
 
 const RULE_KEYS = new Set([
@@ -67,13 +70,31 @@ export function globToRegExp(glob: string): RegExp {
   }
 }
 
-function existsMatches(value: unknown, ctx: RuleContext): boolean {
-  const globs = toStringList(isMap(value) ? value.paths : value);
+/**
+ * `ExpandVariables.expand_existing`: `$VAR`, `${VAR}` and `%VAR%` of variables that exist are
+ * replaced; others stay as written.
+ */
+export function expandExisting(text: string, lookup: (name: string) => string | undefined): string {
+  return text.replace(
+    /\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)|%([A-Za-z0-9_]+)%/g,
+    (whole, braced?: string, bare?: string, percent?: string) =>
+      lookup(braced ?? bare ?? percent ?? '') ?? whole,
+  );
+}
+
+function existsMatches(
+  value: unknown,
+  ctx: RuleContext,
+  lookup: (name: string) => string | undefined,
+): boolean {
+  const globs = toStringList(isMap(value) ? value.paths : value).map((g) =>
+    expandExisting(g, lookup),
+  );
   const patterns = globs.map((g) => globToRegExp(g.replace(/^\.?\//, '')));
   return ctx.files.some((f) => patterns.some((p) => p.test(f)));
 }
 
-function lookupIn(
+export function lookupIn(
   ctx: RuleContext,
   yaml: readonly CiVariable[],
 ): (name: string) => string | undefined {
@@ -94,18 +115,19 @@ export function evaluateRules(
   defaultWhen: CiWhen,
   issues: CiIssues,
 ): RuleOutcome | undefined {
-  if (!Array.isArray(value)) {
-    issues.errors.push(`${where}:rules config should be an array of hashes`);
-    return undefined;
-  }
+  const rules = checkRules(value, where, issues);
+  if (!rules) return undefined;
   const lookup = lookupIn(ctx, yamlVariables);
-  for (const [index, rule] of (value as unknown[]).entries()) {
+  for (const [index, rule] of rules.entries()) {
     const at = `${where}:rules:${index}`;
     if (!isMap(rule)) {
       issues.errors.push(`${at} config should be a hash`);
       return undefined;
     }
-    const unknown = Object.keys(rule).filter((k) => !RULE_KEYS.has(k));
+    // `auto_cancel` is a key of `workflow:rules` only.
+    const unknown = Object.keys(rule).filter(
+      (k) => !RULE_KEYS.has(k) && !(k === 'auto_cancel' && where === 'workflow'),
+    );
     if (unknown.length > 0) {
       issues.errors.push(`${at} config contains unknown keys: ${unknown.join(', ')}`);
       return undefined;
@@ -128,12 +150,13 @@ export function evaluateRules(
       variables: parseVariables(rule.variables, at, issues),
     };
     if (typeof rule.allow_failure === 'boolean') outcome.allowFailure = rule.allow_failure;
+    if (rule.auto_cancel !== undefined) outcome.autoCancel = rule.auto_cancel;
     return outcome;
   }
   return undefined;
 }
 
-function ruleMatches(
+export function ruleMatches(
   rule: Record<string, unknown>,
   at: string,
   ctx: RuleContext,
@@ -153,7 +176,7 @@ function ruleMatches(
       return false;
     }
   }
-  if (rule.exists !== undefined && !existsMatches(rule.exists, ctx)) return false;
+  if (rule.exists !== undefined && !existsMatches(rule.exists, ctx, lookup)) return false;
   if (rule.changes !== undefined) {
     issues.warnings.push(
       `${at}: changes is treated as matching by the sandbox (no push to compare against)`,

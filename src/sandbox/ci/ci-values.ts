@@ -2,8 +2,11 @@
 
 export type YamlMap = Record<string, unknown>;
 
+/** A YAML mapping: a plain object (not an array, nor a tag marker such as `!reference`). */
 export function isMap(value: unknown): value is YamlMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** A string or (nested) list of strings, flattened; numbers and booleans become strings. */
@@ -34,4 +37,12 @@ export function deepMerge(base: YamlMap, over: YamlMap): YamlMap {
     out[key] = isMap(prev) && isMap(value) ? deepMerge(prev, value) : value;
   }
   return out;
+}
+
+/** A value as text for messages: scalars as written, anything else as JSON. */
+export function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return JSON.stringify(value) ?? String(value);
 }

@@ -1,13 +1,136 @@
-import { parseDocument } from 'yaml';
+/**
+ * Loads `.gitlab-ci.yml` text into plain values the way GitLab's loader (Ruby's Psych) does:
+ * a key given twice keeps its last value (reported as a warning naming both lines), a `<<`
+ * merge overrides the keys written before it and yields to those after it, anchors and aliases
+ * are shared, and `!reference [a, b]` becomes a CiReference resolved later (ci-reference.ts).
+ */
+import {
+  isAlias,
+  isMap as isYamlMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+} from 'yaml';
 import type { CiIssues } from './ci-parts.js';
-import { isMap, type YamlMap } from './ci-values.js';
+import { CiReference } from './ci-reference.js';
+import { isMap, scalarText, type YamlMap } from './ci-values.js';
 
-/** Parses YAML text into a plain object (anchors and `<<` merge keys resolved). */
+/** Work allowed for aliases, against documents built to explode in size (billion laughs). */
+const MAX_EXPANDED_NODES = 1_000_000;
+
+interface Walk {
+  doc: Document;
+  lines: LineCounter;
+  where: string;
+  issues: CiIssues;
+  memo: Map<Node, unknown>;
+  sizes: Map<Node, number>;
+  expanded: number;
+}
+
+class TooBigError extends Error {}
+
+const lineOf = (w: Walk, node: { range?: [number, number, number] | null }): number =>
+  node.range ? w.lines.linePos(node.range[0]).line : 0;
+
+function sizeOf(w: Walk, node: unknown): number {
+  if (!node || typeof node !== 'object') return 1;
+  const known = w.sizes.get(node as Node);
+  if (known !== undefined) return known;
+  let size = 1;
+  if (isAlias(node)) size = sizeOf(w, node.resolve(w.doc));
+  else if (isYamlMap(node))
+    for (const p of node.items) size += sizeOf(w, p.key) + sizeOf(w, p.value);
+  else if (isSeq(node)) for (const item of node.items) size += sizeOf(w, item);
+  w.sizes.set(node as Node, size);
+  return size;
+}
+
+function isMergeKey(pair: Pair): boolean {
+  const key = pair.key;
+  return isScalar(key) && key.value === '<<' && key.tag !== 'tag:yaml.org,2002:str';
+}
+
+function keyText(key: unknown): string {
+  return key === null || key === undefined ? '' : scalarText(key);
+}
+
+/** `<<: *a` / `<<: [*a, *b]`: earlier maps in a list win, and the merge overrides earlier keys. */
+function mergeInto(out: YamlMap, value: unknown): boolean {
+  const sources = Array.isArray(value) ? [...(value as unknown[])].reverse() : [value];
+  if (!sources.every(isMap)) return false;
+  const merged: YamlMap = {};
+  for (const source of sources) Object.assign(merged, source);
+  Object.assign(out, merged);
+  return true;
+}
+
+function convertMap(w: Walk, node: Node & { items: Pair[] }, path: string): YamlMap {
+  const out: YamlMap = {};
+  const seenAt = new Map<string, number>();
+  for (const pair of node.items) {
+    const key = keyText(convert(w, pair.key as Node | null, path));
+    const value = convert(w, pair.value as Node | null, path ? `${path}.${key}` : key);
+    if (isMergeKey(pair) && mergeInto(out, value)) continue;
+    const line = lineOf(w, pair.key ?? {});
+    const first = seenAt.get(key);
+    if (first !== undefined) {
+      w.issues.warnings.push(
+        `${w.where}: key "${key}"${path ? ` of ${path}` : ''} is given on lines ${first} and ${line}; the last one wins, as in GitLab`,
+      );
+    } else seenAt.set(key, line);
+    out[key] = value;
+  }
+  return out;
+}
+
+function convert(w: Walk, node: Node | null, path: string): unknown {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) {
+    const target = node.resolve(w.doc);
+    if (!target) return null;
+    w.expanded += sizeOf(w, target);
+    if (w.expanded > MAX_EXPANDED_NODES) throw new TooBigError('The parsed YAML is too big');
+    return convert(w, target, path);
+  }
+  if (w.memo.has(node)) return w.memo.get(node);
+  let value: unknown;
+  if (isYamlMap(node)) value = convertMap(w, node, path);
+  else if (isSeq(node)) value = node.items.map((item) => convert(w, item as Node, path));
+  else if (isScalar(node)) value = node.value;
+  else value = null;
+  if (node.tag === '!reference') value = new CiReference(value, `${w.where}:${lineOf(w, node)}`);
+  w.memo.set(node, value);
+  return value;
+}
+
+/** Parses YAML text into a plain object; problems land in `issues` with `file:line`. */
 export function parseCiYaml(text: string, issues: CiIssues, where = '.gitlab-ci.yml'): YamlMap {
-  const doc = parseDocument(text, { merge: true, prettyErrors: false });
-  for (const err of doc.errors) issues.errors.push(`${where}: ${err.message}`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    uniqueKeys: false,
+    merge: false,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
+  for (const err of doc.errors) {
+    const line = lines.linePos(err.pos[0]).line;
+    issues.errors.push(`${where}${line ? `:${line}` : ''}: ${err.message}`);
+  }
   if (doc.errors.length > 0) return {};
-  const value: unknown = doc.toJS({ maxAliasCount: 10_000 });
+  const w: Walk = { doc, lines, where, issues, memo: new Map(), sizes: new Map(), expanded: 0 };
+  let value: unknown;
+  try {
+    value = convert(w, doc.contents, '');
+  } catch (err: unknown) {
+    if (!(err instanceof TooBigError)) throw err;
+    issues.errors.push(`${where}: ${err.message}`);
+    return {};
+  }
   if (value === null || value === undefined) return {};
   if (!isMap(value)) {
     issues.errors.push(`${where}: root config should be a hash`);

@@ -1,9 +1,13 @@
 /** Turns `.gitlab-ci.yml` text into a CiConfig: jobs, stages, warnings and errors. */
-import type { CiConfig, CiJob, CiVariable } from './ci-config.js';
+import { checkNeedsCycles } from './check-needs-cycles.js';
+import { DEFAULT_AUTO_CANCEL, parseAutoCancel } from './ci-auto-cancel.js';
+import type { CiAutoCancel, CiConfig, CiJob, CiVariable } from './ci-config.js';
 import { applyDefaults, DEFAULT_KEYWORDS, resolveExtends } from './ci-extends.js';
-import { expandParallel, normalizeJob } from './ci-job.js';
+import { normalizeJob } from './ci-job.js';
+import { expandParallel } from './ci-parallel.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
 import { resolveIncludes, type ReadLocalFile } from './ci-include.js';
+import { resolveReferences } from './ci-reference.js';
 import { evaluateRules, type RuleContext } from './ci-rules.js';
 import { parseCiYaml } from './ci-yaml.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
@@ -64,34 +68,48 @@ function splitTopLevel(
   return { jobs, defaults };
 }
 
+interface WorkflowResult {
+  variables: CiVariable[];
+  autoCancel: CiAutoCancel;
+}
+
 /**
- * `workflow:`: its `rules` decide whether the pipeline is created, and a matching rule's
- * variables join the global ones. Returns those variables, or 'filtered'.
+ * `workflow:`: its `rules` decide whether the pipeline is created; a matching rule's variables
+ * join the global ones and its `auto_cancel` keys override `workflow:auto_cancel`.
  */
 function applyWorkflow(
   value: unknown,
   globals: CiVariable[],
   ctx: RuleContext | undefined,
   issues: CiIssues,
-): CiVariable[] | 'filtered' {
-  if (value === undefined || value === null) return [];
+): WorkflowResult | 'filtered' {
+  const result: WorkflowResult = { variables: [], autoCancel: { ...DEFAULT_AUTO_CANCEL } };
+  if (value === undefined || value === null) return result;
   if (!isMap(value)) {
     issues.errors.push('workflow config should be a hash');
-    return [];
+    return result;
   }
   for (const key of Object.keys(value)) {
-    if (key === 'rules') continue;
-    if (key === 'name' || key === 'auto_cancel')
+    if (key === 'rules' || key === 'auto_cancel') continue;
+    if (key === 'name')
       issues.warnings.push(`workflow:${key} is not supported by the sandbox and was ignored`);
     else issues.errors.push(`workflow config contains unknown keys: ${key}`);
   }
-  if (value.rules === undefined) return [];
+  Object.assign(
+    result.autoCancel,
+    parseAutoCancel(value.auto_cancel, 'workflow:auto_cancel', issues),
+  );
+  if (value.rules === undefined) return result;
   if (!ctx) {
     issues.warnings.push('workflow:rules are not evaluated here; the pipeline is always created');
-    return [];
+    return result;
   }
   const outcome = evaluateRules(value.rules, 'workflow', ctx, globals, 'always', issues);
-  return outcome ? outcome.variables : 'filtered';
+  if (!outcome) return 'filtered';
+  result.variables = outcome.variables;
+  const ruleAutoCancel = parseAutoCancel(outcome.autoCancel, 'workflow:rules:auto_cancel', issues);
+  Object.assign(result.autoCancel, ruleAutoCancel);
+  return result;
 }
 
 function stagesOf(root: YamlMap): string[] {
@@ -100,35 +118,81 @@ function stagesOf(root: YamlMap): string[] {
   return ['.pre', ...list.filter((s) => s !== '.pre' && s !== '.post'), '.post'];
 }
 
+/**
+ * The configuration as GitLab builds it before reading keywords: includes merged, `extends`
+ * applied to every job (hidden ones too), then `!reference` tags resolved. Undefined after an
+ * error that stops GitLab there.
+ */
+async function expandConfig(
+  text: string,
+  options: ParseCiOptions,
+  issues: CiIssues,
+): Promise<YamlMap | undefined> {
+  const parsed = parseCiYaml(text, issues);
+  if (issues.errors.length > 0) return undefined;
+  const included = await resolveIncludes(
+    parsed,
+    {
+      ...(options.readLocalFile ? { read: options.readLocalFile } : {}),
+      ...(options.rules ? { rules: options.rules } : {}),
+    },
+    issues,
+  );
+  if (!included) return undefined;
+  const jobs: Record<string, YamlMap> = {};
+  for (const [key, value] of Object.entries(included)) {
+    if (!GLOBAL_KEYS.has(key) && !GLOBAL_DEFAULTS.has(key) && isMap(value)) jobs[key] = value;
+  }
+  const extended = { ...included, ...resolveExtends(jobs, issues) };
+  return resolveReferences(extended, issues);
+}
+
 /** Parses a CI configuration. Never throws for user mistakes: they land in `errors`. */
 export async function parseCiConfig(text: string, options: ParseCiOptions = {}): Promise<CiConfig> {
   const issues: CiIssues = { warnings: [], errors: [] };
-  const parsed = parseCiYaml(text, issues);
-  const root = await resolveIncludes(parsed, options.readLocalFile, issues);
-  const stages = stagesOf(root);
+  const root = await expandConfig(text, options, issues);
+  const stages = stagesOf(root ?? {});
+  const failed = (): CiConfig => ({
+    stages,
+    variables: [],
+    jobs: [],
+    autoCancel: { ...DEFAULT_AUTO_CANCEL },
+    ...issues,
+  });
+  if (!root) return failed();
   const variables = parseVariables(root.variables, 'variables', issues);
   const { jobs: rawJobs, defaults } = splitTopLevel(root, issues);
   const workflow = applyWorkflow(root.workflow, variables, options.rules, issues);
   if (workflow === 'filtered') {
     issues.errors.push(FILTERED_BY_WORKFLOW);
-    return { stages, variables, jobs: [], warnings: issues.warnings, errors: issues.errors };
+    return { ...failed(), variables };
   }
-  variables.push(...workflow);
-  const resolved = resolveExtends(rawJobs, issues);
+  variables.push(...workflow.variables);
+  checkNeedsCycles(rawJobs, issues);
   const jobs: CiJob[] = [];
-  for (const [name, raw] of Object.entries(resolved)) {
+  for (const [name, raw] of Object.entries(rawJobs)) {
     if (name.startsWith('.')) continue;
     const full = applyDefaults(raw, defaults);
-    const job = normalizeJob(name, full, {
-      globalVariables: variables,
-      issues,
-      ...(options.rules ? { rules: options.rules } : {}),
-    });
-    if (job) jobs.push(...expandParallel(job, full, issues));
+    for (const instance of expandParallel(name, full, issues)) {
+      const job = normalizeJob(name, full, {
+        globalVariables: variables,
+        issues,
+        ...(instance.name === name ? {} : { instance }),
+        ...(options.rules ? { rules: options.rules } : {}),
+      });
+      if (job) jobs.push(job);
+    }
   }
   if (jobs.length === 0 && issues.errors.length === 0) {
     issues.errors.push('jobs config should contain at least one visible job');
   }
   validateJobGraph(jobs, stages, issues);
-  return { stages, variables, jobs, warnings: issues.warnings, errors: issues.errors };
+  return {
+    stages,
+    variables,
+    jobs,
+    autoCancel: workflow.autoCancel,
+    warnings: issues.warnings,
+    errors: issues.errors,
+  };
 }

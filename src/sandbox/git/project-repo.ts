@@ -99,6 +99,32 @@ export async function commitMessage(git: GitEnv, bareDir: string, sha: string): 
   return (await runGit(git, ['log', '-1', '--format=%B', sha], { cwd: bareDir })).stdout.trimEnd();
 }
 
+export interface CommitDetails {
+  /** `Name <email>` (`CI_COMMIT_AUTHOR`). */
+  author: string;
+  /** The committer date in ISO 8601, UTC (`CI_COMMIT_TIMESTAMP`, Ruby's `xmlschema`). */
+  timestamp: string;
+}
+
+export async function commitDetails(
+  git: GitEnv,
+  bareDir: string,
+  sha: string,
+): Promise<CommitDetails> {
+  const out = await runGit(git, ['log', '-1', '--format=%an%x00%ae%x00%ct', sha], { cwd: bareDir });
+  const [name = '', email = '', seconds = '0'] = out.stdout.trim().split('\0');
+  const timestamp = new Date(Number(seconds) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return { author: `${name} <${email}>`, timestamp };
+}
+
+/** An annotated tag's message (`CI_COMMIT_TAG_MESSAGE`); empty for a lightweight tag. */
+export async function tagMessage(git: GitEnv, bareDir: string, tag: string): Promise<string> {
+  const out = await runGit(git, ['for-each-ref', '--format=%(contents)', `refs/tags/${tag}`], {
+    cwd: bareDir,
+  });
+  return out.stdout.trimEnd();
+}
+
 /** A file's content at a commit, or undefined when it does not exist there. */
 export async function readFileAt(
   git: GitEnv,

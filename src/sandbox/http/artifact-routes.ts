@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
+import { parseDotenvReport } from '../model/dotenv-report.js';
 import { isExecuting } from '../model/records.js';
 import { ARTIFACT_FORMATS } from '../model/report-types.js';
 import { authenticateExecutingJob } from './job-auth.js';
@@ -41,13 +42,18 @@ export function registerArtifactRoutes(api: Hono, ctx: SandboxContext): void {
       return errorResponse(400, '400 Bad request - artifact_format does not have a valid value');
     }
     const expireIn = param('expire_in');
+    const data = Buffer.from(await file.arrayBuffer());
+    // Ci::JobArtifacts::CreateService parses a dotenv report before storing it.
+    const dotenv = type === 'dotenv' ? parseDotenvReport(data, format) : undefined;
+    if (dotenv && !dotenv.ok) return errorResponse(400, dotenv.message);
     const result = await ctx.artifacts.save(auth.job, {
       type,
       format,
       filename: file.name,
-      data: Buffer.from(await file.arrayBuffer()),
+      data,
       ...(expireIn !== undefined ? { expireIn } : {}),
     });
+    if (result === 'created' && dotenv?.ok) auth.job.dotenv = dotenv.variables;
     if (result === 'conflict')
       return errorResponse(
         400,

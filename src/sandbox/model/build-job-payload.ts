@@ -68,9 +68,20 @@ function jobVariables(input: PayloadInput, repoUrl: string): PayloadVariable[] {
     masked: false,
     ...(v.raw ? { raw: true } : {}),
   }));
+  // Dotenv variables of the dependencies: above `.gitlab-ci.yml` variables, below project and
+  // pipeline ones (Gitlab::Ci::Variables::Builder#scoped_variables).
+  const dotenv = input.dependencies.flatMap((dep) =>
+    (dep.dotenv ?? []).map((v): PayloadVariable => ({
+      key: v.key,
+      value: v.value,
+      public: false,
+      masked: false,
+    })),
+  );
   return expandVariables([
     ...predefinedVariables({ ...input, repoUrl }),
     ...yaml,
+    ...dotenv,
     ...projectVars,
     ...pipelineVars,
   ]);
@@ -145,18 +156,19 @@ function dependencyPayload(dep: JobRecord, runningJobToken: string): Record<stri
   };
 }
 
-/** The jobs whose artifacts a job receives: `dependencies`, else `needs` with artifacts, else earlier stages. */
+/**
+ * The jobs whose artifacts (and dotenv variables) a job receives, as Ci::BuildDependencies:
+ * `needs` with `artifacts: true` for a DAG job (`needs: []` included), earlier stages otherwise;
+ * `dependencies` then narrows that set and never adds to it; `dependencies: []` empties it.
+ */
 export function dependencyJobs(job: JobRecord, latest: readonly JobRecord[]): JobRecord[] {
   const candidates = latest.filter(
     (j) => j.id !== job.id && j.status !== 'skipped' && j.status !== 'created',
   );
-  if (job.spec.dependencies) {
-    const names = new Set(job.spec.dependencies);
-    return candidates.filter((j) => names.has(j.name));
-  }
-  if (job.spec.needs) {
-    const names = new Set(job.spec.needs.filter((n) => n.artifacts).map((n) => n.job));
-    return candidates.filter((j) => names.has(j.name));
-  }
-  return candidates.filter((j) => j.stageIndex < job.stageIndex);
+  const { needs, dependencies } = job.spec;
+  const base = needs
+    ? candidates.filter((j) => needs.some((n) => n.artifacts && n.job === j.name))
+    : candidates.filter((j) => j.stageIndex < job.stageIndex);
+  if (!dependencies) return base;
+  return base.filter((j) => dependencies.includes(j.name));
 }

@@ -1,4 +1,9 @@
-/** Predefined `CI_*` variables of a job (GitLab's predefined variables that matter to a runner). */
+/**
+ * Predefined `CI_*` variables of a job, as GitLab 17 sets them for a push pipeline
+ * (Project#predefined_variables, Builder::Pipeline, Ci::Build persisted variables). Those of
+ * features the sandbox does not have (container registry, dependency proxy, pages,
+ * environments, merge requests) are left out, as GitLab leaves them out when they are off.
+ */
 import type { PayloadVariable } from './expand-variables.js';
 import type { JobRecord, PipelineRecord, ProjectRecord, RunnerRecord } from './records.js';
 
@@ -24,67 +29,120 @@ function pub(key: string, value: string | number): PayloadVariable {
   return { key, value: String(value), public: true, masked: false };
 }
 
-function serverAndProjectVariables(serverUrl: string, project: ProjectRecord): PayloadVariable[] {
-  const url = new URL(serverUrl);
-  const projectUrl = `${serverUrl}/${project.path}`;
+/** The GitLab version the sandbox answers as (`CI_SERVER_VERSION*`). */
+export const SERVER_VERSION = '17.6.0';
+
+/** Server variables that do not depend on its URL. */
+function serverFacts(): PayloadVariable[] {
+  const [major = '', minor = '', patch = ''] = SERVER_VERSION.split('.');
   return [
     pub('CI', 'true'),
     pub('GITLAB_CI', 'true'),
+    pub('CI_SERVER_NAME', 'GitLab'),
+    pub('CI_SERVER_VERSION', SERVER_VERSION),
+    pub('CI_SERVER_VERSION_MAJOR', major),
+    pub('CI_SERVER_VERSION_MINOR', minor),
+    pub('CI_SERVER_VERSION_PATCH', patch),
+    pub('CI_SERVER_REVISION', 'spotrunner-sandbox'),
+  ];
+}
+
+function serverUrlVariables(serverUrl: string): PayloadVariable[] {
+  const url = new URL(serverUrl);
+  const fqdn = `${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  return [
+    pub('CI_SERVER_FQDN', fqdn),
     pub('CI_SERVER_URL', serverUrl),
     pub('CI_SERVER_HOST', url.hostname),
     pub('CI_SERVER_PORT', url.port || (url.protocol === 'https:' ? '443' : '80')),
     pub('CI_SERVER_PROTOCOL', url.protocol.replace(':', '')),
-    pub('CI_SERVER_NAME', 'GitLab'),
-    pub('CI_SERVER_VERSION', '17.6.0'),
+    // GitLab always sets these (gitlab_shell defaults); the sandbox serves git over HTTP only.
+    pub('CI_SERVER_SHELL_SSH_HOST', url.hostname),
+    pub('CI_SERVER_SHELL_SSH_PORT', '22'),
     pub('CI_API_V4_URL', `${serverUrl}/api/v4`),
-    pub('CI_PROJECT_ID', project.id),
-    pub('CI_PROJECT_NAME', project.name),
-    pub('CI_PROJECT_TITLE', project.name),
-    pub('CI_PROJECT_PATH', project.path),
-    pub('CI_PROJECT_PATH_SLUG', slugify(project.path)),
-    pub('CI_PROJECT_NAMESPACE', project.namespace),
-    pub('CI_PROJECT_ROOT_NAMESPACE', project.namespace.split('/')[0] ?? project.namespace),
-    pub('CI_PROJECT_URL', projectUrl),
-    pub('CI_PROJECT_VISIBILITY', 'private'),
-    pub('CI_DEFAULT_BRANCH', project.defaultBranch),
-    pub('CI_CONFIG_PATH', '.gitlab-ci.yml'),
+    pub('CI_API_GRAPHQL_URL', `${serverUrl}/api/graphql`),
   ];
 }
 
-type CommitInput = Pick<PipelineRecord, 'ref' | 'refType' | 'sha' | 'commitMessage'>;
+/** Project#predefined_project_variables (+ CI_TEMPLATE_REGISTRY_HOST). */
+function projectVariables(project: ProjectRecord, serverUrl?: string): PayloadVariable[] {
+  return [
+    pub('GITLAB_FEATURES', ''),
+    pub('CI_PROJECT_ID', project.id),
+    pub('CI_PROJECT_NAME', project.name),
+    pub('CI_PROJECT_TITLE', project.name),
+    pub('CI_PROJECT_DESCRIPTION', ''),
+    pub('CI_PROJECT_PATH', project.path),
+    pub('CI_PROJECT_PATH_SLUG', slugify(project.path)),
+    pub('CI_PROJECT_NAMESPACE', project.namespace),
+    pub('CI_PROJECT_NAMESPACE_ID', 1),
+    pub('CI_PROJECT_ROOT_NAMESPACE', project.namespace.split('/')[0] ?? project.namespace),
+    ...(serverUrl === undefined ? [] : [pub('CI_PROJECT_URL', `${serverUrl}/${project.path}`)]),
+    pub('CI_PROJECT_VISIBILITY', 'private'),
+    pub('CI_PROJECT_REPOSITORY_LANGUAGES', ''),
+    pub('CI_PROJECT_CLASSIFICATION_LABEL', ''),
+    pub('CI_DEFAULT_BRANCH', project.defaultBranch),
+    pub('CI_CONFIG_PATH', '.gitlab-ci.yml'),
+    pub('CI_TEMPLATE_REGISTRY_HOST', 'registry.gitlab.com'),
+  ];
+}
 
-/** The pipeline's source, ref and commit. */
+type CommitInput = Pick<
+  PipelineRecord,
+  'ref' | 'refType' | 'sha' | 'commitMessage' | 'commitAuthor' | 'commitTimestamp' | 'tagMessage'
+>;
+
+/** Commit#description: the message without its title, or all of it when the title is 100+ long. */
+export function commitDescription(message: string): string {
+  const title = message.split(/[\r\n]/, 1)[0] ?? '';
+  if (title.length >= 100) return message;
+  const newline = message.indexOf('\n');
+  return newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '');
+}
+
+/** The pipeline's source, ref and commit (Builder::Pipeline). */
 function commitVariables(pipeline: CommitInput, project: ProjectRecord): PayloadVariable[] {
+  const tag =
+    pipeline.refType === 'tag'
+      ? [
+          pub('CI_COMMIT_TAG', pipeline.ref),
+          pub('CI_COMMIT_TAG_MESSAGE', pipeline.tagMessage ?? ''),
+        ]
+      : [];
   return [
     pub('CI_PIPELINE_SOURCE', 'push'),
     pub('CI_COMMIT_SHA', pipeline.sha),
     pub('CI_COMMIT_SHORT_SHA', pipeline.sha.slice(0, 8)),
     pub('CI_COMMIT_REF_NAME', pipeline.ref),
     pub('CI_COMMIT_REF_SLUG', slugify(pipeline.ref)),
-    pub('CI_COMMIT_REF_PROTECTED', String(pipeline.ref === project.defaultBranch)),
-    pipeline.refType === 'tag'
-      ? pub('CI_COMMIT_TAG', pipeline.ref)
-      : pub('CI_COMMIT_BRANCH', pipeline.ref),
+    ...(pipeline.refType === 'branch' ? [pub('CI_COMMIT_BRANCH', pipeline.ref)] : []),
     pub('CI_COMMIT_MESSAGE', pipeline.commitMessage),
-    pub('CI_COMMIT_TITLE', pipeline.commitMessage.split('\n')[0] ?? ''),
+    pub('CI_COMMIT_TITLE', pipeline.commitMessage.split(/[\r\n]/, 1)[0] ?? ''),
+    pub('CI_COMMIT_DESCRIPTION', commitDescription(pipeline.commitMessage)),
+    pub('CI_COMMIT_REF_PROTECTED', String(pipeline.ref === project.defaultBranch)),
+    pub('CI_COMMIT_TIMESTAMP', pipeline.commitTimestamp),
+    pub('CI_COMMIT_AUTHOR', pipeline.commitAuthor),
+    ...tag,
   ];
 }
 
+const USER_VARIABLES = [
+  pub('GITLAB_USER_ID', 1),
+  pub('GITLAB_USER_EMAIL', 'sandbox@spotrunner.invalid'),
+  pub('GITLAB_USER_LOGIN', 'sandbox'),
+  pub('GITLAB_USER_NAME', 'Sandbox User'),
+];
+
 /**
- * What `rules:if` sees when the pipeline is created: the project's and the commit's
- * predefined variables (no job or runner yet).
+ * What `rules:if` sees when the pipeline is created: the server's, project's, commit's and
+ * user's predefined variables (the job's own are added per job; no runner yet).
  */
 export function ruleVariables(project: ProjectRecord, commit: CommitInput): Record<string, string> {
   const vars = [
-    pub('CI', 'true'),
-    pub('GITLAB_CI', 'true'),
-    pub('CI_PROJECT_ID', project.id),
-    pub('CI_PROJECT_NAME', project.name),
-    pub('CI_PROJECT_PATH', project.path),
-    pub('CI_PROJECT_NAMESPACE', project.namespace),
-    pub('CI_DEFAULT_BRANCH', project.defaultBranch),
-    pub('CI_CONFIG_PATH', '.gitlab-ci.yml'),
+    ...serverFacts(),
+    ...projectVariables(project),
     ...commitVariables(commit, project),
+    ...USER_VARIABLES,
   ];
   return Object.fromEntries(vars.map((v) => [v.key, v.value]));
 }
@@ -97,7 +155,9 @@ export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
       ? [pub('CI_NODE_TOTAL', 1)]
       : [pub('CI_NODE_INDEX', job.spec.nodeIndex ?? 1), pub('CI_NODE_TOTAL', job.spec.nodeTotal)];
   return [
-    ...serverAndProjectVariables(serverUrl, project),
+    ...serverFacts(),
+    ...serverUrlVariables(serverUrl),
+    ...projectVariables(project, serverUrl),
     pub('CI_PIPELINE_ID', pipeline.id),
     pub('CI_PIPELINE_IID', pipeline.iid),
     pub('CI_PIPELINE_URL', `${projectUrl}/-/pipelines/${pipeline.id}`),
@@ -118,14 +178,13 @@ export function predefinedVariables(input: PredefinedInput): PayloadVariable[] {
     ),
     pub('CI_JOB_TIMEOUT', job.timeoutS ?? project.timeoutS),
     { key: 'CI_JOB_TOKEN', value: job.token, public: false, masked: true },
+    pub('CI_REGISTRY_USER', 'gitlab-ci-token'),
+    { key: 'CI_REGISTRY_PASSWORD', value: job.token, public: false, masked: true },
     { key: 'CI_REPOSITORY_URL', value: repoUrl, public: false, masked: false },
     ...node,
     pub('CI_RUNNER_ID', runner.id),
     pub('CI_RUNNER_DESCRIPTION', runner.description),
     pub('CI_RUNNER_TAGS', JSON.stringify(runner.tags)),
-    pub('GITLAB_USER_ID', 1),
-    pub('GITLAB_USER_LOGIN', 'sandbox'),
-    pub('GITLAB_USER_NAME', 'Sandbox User'),
-    pub('GITLAB_USER_EMAIL', 'sandbox@spotrunner.invalid'),
+    ...USER_VARIABLES,
   ];
 }

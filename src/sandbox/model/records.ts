@@ -111,9 +111,16 @@ export interface JobRecord {
   /** Final state held back while the "trace is persisting" fault answers 202. */
   pendingFinal?: FinalState;
   artifacts: ArtifactRecord[];
+  /** Variables of its `artifacts:reports:dotenv`, in file order (a repeated key keeps the last value). */
+  dotenv?: DotenvVariable[];
   notes: string[];
   /** GitLab's stuck message, kept when a stuck pending job was dropped. */
   stuckMessage?: string;
+}
+
+export interface DotenvVariable {
+  key: string;
+  value: string;
 }
 
 export interface PipelineRecord {
@@ -125,9 +132,17 @@ export interface PipelineRecord {
   sha: string;
   beforeSha: string;
   commitMessage: string;
+  /** `Name <email>` of the commit's author. */
+  commitAuthor: string;
+  /** Committer date, ISO 8601 in UTC. */
+  commitTimestamp: string;
+  /** Message of an annotated tag (tag pipelines); empty for a lightweight tag. */
+  tagMessage?: string;
   status: PipelineStatus;
   /** Passed with failed `allow_failure` jobs ("passed with warnings"). */
   withWarnings: boolean;
+  /** `workflow:auto_cancel:on_job_failure`: `all` cancels the pipeline when a job fails. */
+  autoCancelOnJobFailure: 'none' | 'all';
   variables: CiVariable[];
   warnings: string[];
   errors: string[];

@@ -9,8 +9,15 @@ import type { SandboxSettings } from '../sandbox-options.js';
 import { allowedRetries, normalizeFailureReason } from './failure-reasons.js';
 import { newJobRecord } from './job-factory.js';
 import { JobTimers } from './job-timers.js';
-import { processPipeline } from './pipeline-processor.js';
-import type { FinalState, JobRecord, JobStatus, RunnerRecord } from './records.js';
+import { effectiveAllowFailure } from './composite-status.js';
+import { latestJobs, processPipeline } from './pipeline-processor.js';
+import {
+  isFinished,
+  type FinalState,
+  type JobRecord,
+  type JobStatus,
+  type RunnerRecord,
+} from './records.js';
 import type { RunnerQueue } from './runner-queue.js';
 import type { SandboxStore } from './sandbox-store.js';
 import { STUCK_DROP_REASON, stuckWhenIdle } from './stuck-jobs.js';
@@ -27,6 +34,8 @@ export class SandboxEngine {
   readonly #deps: EngineDeps;
   readonly #timers: JobTimers;
   readonly #listeners = new Set<() => void>();
+  /** Set while a pipeline is canceled job by job, so that none of them is processed half-way. */
+  #holdProcessing = false;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -53,6 +62,7 @@ export class SandboxEngine {
 
   /** Advances a pipeline and ticks runner queues for jobs that became pending. */
   process(pipelineId: number): void {
+    if (this.#holdProcessing) return;
     const { store, queue } = this.#deps;
     const pipeline = store.pipelines.get(pipelineId);
     if (!pipeline) return;
@@ -206,11 +216,40 @@ export class SandboxEngine {
     this.#timers.clear(job.id);
     if (status === 'failed') {
       job.failureReason = reason ?? 'unknown_failure';
-      this.#maybeRetry(job);
+      if (!this.#maybeRetry(job)) this.#autoCancelOnFailure(job);
     }
   }
 
-  #maybeRetry(job: JobRecord): void {
+  /**
+   * `workflow:auto_cancel:on_job_failure: all`: a failed job that may not fail (and is not
+   * retried) cancels every unfinished job of its pipeline (Ci::Processable, after `failed`).
+   */
+  #autoCancelOnFailure(job: JobRecord): void {
+    const { store, logger } = this.#deps;
+    const pipeline = store.pipelines.get(job.pipelineId);
+    if (pipeline?.autoCancelOnJobFailure !== 'all' || effectiveAllowFailure(job)) return;
+    const open = latestJobs(store.pipelineJobs(job.pipelineId)).filter(
+      (j) => j.id !== job.id && !isFinished(j.status),
+    );
+    if (open.length === 0) return;
+    logger.info(
+      { jobId: job.id, pipelineId: pipeline.id, jobs: open.length },
+      'pipeline auto-canceled on job failure',
+    );
+    // All at once, as Ci::CancelPipelineService: no job may be skipped or started in between.
+    this.#holdProcessing = true;
+    try {
+      for (const other of open) {
+        if (this.cancel(other))
+          other.notes.push(`canceled: job ${job.name} failed (auto_cancel:on_job_failure all)`);
+      }
+    } finally {
+      this.#holdProcessing = false;
+    }
+  }
+
+  /** Creates the retry clone when the job may be retried; whether it did. */
+  #maybeRetry(job: JobRecord): boolean {
     const { store, settings } = this.#deps;
     const attempts = store.pipelineJobs(job.pipelineId).filter((j) => j.name === job.name).length;
     const allowed = allowedRetries(
@@ -218,7 +257,7 @@ export class SandboxEngine {
       job.failureReason ?? 'unknown_failure',
       job.exitCode,
     );
-    if (attempts - 1 >= allowed) return;
+    if (attempts - 1 >= allowed) return false;
     const clone = newJobRecord({
       id: store.nextId('job'),
       pipelineId: job.pipelineId,
@@ -235,5 +274,6 @@ export class SandboxEngine {
       { jobId: job.id, retryJobId: clone.id, attempt: attempts + 1 },
       'job retried',
     );
+    return true;
   }
 }
