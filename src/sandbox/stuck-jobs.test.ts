@@ -96,6 +96,22 @@ report: { stage: test, needs: [gpu], script: report }
     ]);
   });
 
+  it('cancels the other stuck jobs instead under auto_cancel:on_job_failure all', async () => {
+    const ci = `
+workflow:
+  auto_cancel:
+    on_job_failure: all
+a: { tags: [x], script: x }
+b: { tags: [y], script: y }
+`;
+    h = await startHarness({ ci, server: { dropStuckJobs: true } });
+    const done = await h.server.waitForPipeline(h.server.pipelines()[0]!.id, { timeoutMs: 1 });
+    expect(done.jobs.map((j) => [j.name, j.status, j.failureReason])).toEqual([
+      ['a', 'failed', 'stuck_pending_no_matching_runners'],
+      ['b', 'canceled', null],
+    ]);
+  });
+
   it('stays pending as in GitLab without dropStuckJobs, and is no longer stuck once a runner with its tags exists', async () => {
     h = await startHarness({ ci: 'gpu:\n  tags: [gpu]\n  script: x\n' });
     const id = h.server.pipelines()[0]!.id;

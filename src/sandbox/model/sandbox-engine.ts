@@ -83,6 +83,7 @@ export class SandboxEngine {
     const stuck = stuckWhenIdle(store.pipelineJobs(pipelineId), [...store.runners.values()]);
     if (stuck.length === 0) return false;
     for (const { job, message } of stuck) {
+      if (job.status !== 'pending') continue; // canceled by an earlier one (auto_cancel)
       logger.info({ jobId: job.id, tags: job.spec.tags }, 'stuck job dropped');
       job.stuckMessage = message;
       this.#settle(job, 'failed', STUCK_DROP_REASON);
