@@ -1,7 +1,7 @@
 /**
- * Live progress lines for `spotrunner sandbox`: each job state change (with the instance it runs
- * on) and each change in the fleet (instances creating, ready, removed), stamped with the time
- * since the start.
+ * Live progress lines for `spotrunner sandbox`: each job state change (and GitLab's "stuck"
+ * message when no runner can take a pending job) and each change in the fleet (instances
+ * creating, ready, removed), stamped with the time since the start.
  */
 import type { Clock } from '../platform/clock.js';
 import type { SandboxServer } from '../sandbox/index.js';
@@ -10,8 +10,8 @@ import type { Manager } from './manager.js';
 export interface SandboxProgress {
   flush(): void;
   stop(): void;
-  /** Resolves when the fleet has no instance left, or after `timeoutMs`. */
-  waitForNoInstances(timeoutMs: number): Promise<boolean>;
+  /** Resolves when the fleet has no instance left, or after `timeoutMs`, or on abort. */
+  waitForNoInstances(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 export function createSandboxProgress(deps: {
@@ -33,11 +33,13 @@ export function createSandboxProgress(deps: {
     for (const p of deps.server.pipelines()) {
       for (const job of p.jobs) {
         const before = jobStates.get(job.id);
-        if (before === job.status) continue;
-        jobStates.set(job.id, job.status);
+        const state = `${job.status}${job.stuck ? ' (stuck)' : ''}`;
+        if (before === state) continue;
+        jobStates.set(job.id, state);
         if (before === undefined && job.status === 'created') continue;
         const extra = job.failureReason ? ` (${job.failureReason})` : '';
-        deps.out(`${stamp()} job ${job.name} #${job.id}: ${job.status}${extra}`);
+        const stuck = job.stuck && job.status === 'pending' ? `. ${job.stuck}` : '';
+        deps.out(`${stamp()} job ${job.name} #${job.id}: ${job.status}${extra}${stuck}`);
       }
     }
   };
@@ -77,15 +79,15 @@ export function createSandboxProgress(deps: {
       unsubscribe();
       cancel();
     },
-    async waitForNoInstances(timeoutMs: number): Promise<boolean> {
+    async waitForNoInstances(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
       const end = deps.clock.now() + timeoutMs;
-      while (deps.clock.now() < end) {
+      while (deps.clock.now() < end && !signal?.aborted) {
         checkFleet();
         if (instanceCount() === 0) {
           deps.out(`${stamp()} fleet is back to zero instances`);
           return true;
         }
-        await deps.clock.sleep(500);
+        await deps.clock.sleep(500, signal).catch(() => undefined);
       }
       return false;
     },

@@ -30,7 +30,7 @@ export type {
   ProjectView,
   RunnerView,
 } from './sandbox-views.js';
-export type { JobStatus, PipelineStatus } from './model/records.js';
+export { isPipelineFinished, type JobStatus, type PipelineStatus } from './model/records.js';
 export { FAILURE_REASONS, type FailureReason } from './model/failure-reasons.js';
 export { parseCiConfig, DEFAULT_STAGES, type ParseCiOptions } from './ci/parse-ci-config.js';
 export type { CiConfig, CiJob } from './ci/ci-config.js';

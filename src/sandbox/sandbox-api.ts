@@ -6,6 +6,7 @@ import type { SandboxContext } from './http/sandbox-context.js';
 import { effectiveAllowFailure } from './model/composite-status.js';
 import { isPipelineFinished, type JobRecord } from './model/records.js';
 import { addRunner, type CreateRunnerOptions } from './model/runner-registry.js';
+import { stuckMessage } from './model/stuck-jobs.js';
 import type { CreateProjectOptions } from './project-config.js';
 import type { CreatePipelineOptions } from './project-service.js';
 import {
@@ -32,7 +33,11 @@ export interface SandboxApi {
   createPipeline(projectId: number, options?: CreatePipelineOptions): Promise<PipelineView>;
   /** True when the job changed state (`canceling` or `canceled`). */
   cancelJob(id: number, options?: { force?: boolean }): boolean;
-  cancelPipeline(id: number): boolean;
+  /**
+   * Cancels every unfinished job of the pipeline; `force` (the default) ends running jobs at
+   * once, `force: false` lets them cancel gracefully (`canceling`: their after_script runs).
+   */
+  cancelPipeline(id: number, options?: { force?: boolean }): boolean;
   projects(): ProjectView[];
   pipelines(projectId?: number): PipelineView[];
   pipeline(id: number): PipelineView | undefined;
@@ -51,7 +56,12 @@ export interface SandboxApi {
 
 export function createSandboxApi(ctx: SandboxContext): SandboxApi {
   const { store, engine } = ctx;
-  const viewJob = (job: JobRecord): JobView => jobView(job, effectiveAllowFailure(job));
+  const viewJob = (job: JobRecord): JobView =>
+    jobView(
+      job,
+      effectiveAllowFailure(job),
+      job.stuckMessage ?? stuckMessage(job, store.runners.values()),
+    );
   const viewPipeline = (id: number): PipelineView | undefined => {
     const pipeline = store.pipelines.get(id);
     return pipeline && pipelineView(pipeline, store.pipelineJobs(id).map(viewJob));
@@ -74,9 +84,9 @@ export function createSandboxApi(ctx: SandboxContext): SandboxApi {
       const job = store.jobs.get(id);
       return job ? engine.cancel(job, options?.force ?? false) : false;
     },
-    cancelPipeline(id) {
+    cancelPipeline(id, options) {
       const jobs = store.pipelineJobs(id).filter((j) => !j.retried);
-      return jobs.map((j) => engine.cancel(j, true)).some(Boolean);
+      return jobs.map((j) => engine.cancel(j, options?.force ?? true)).some(Boolean);
     },
     projects: () => [...store.projects.values()].map(projectView),
     pipelines: (projectId) =>

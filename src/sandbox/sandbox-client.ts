@@ -19,6 +19,22 @@ export interface SandboxClientDeps {
   fetch?: typeof fetch;
 }
 
+/** What went wrong under fetch's "fetch failed": ECONNREFUSED, ENOTFOUND, a bad URL, … */
+function transportReason(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' ? code : cause.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** An error body (maybe an HTML page) as one short line. */
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
 export function createSandboxClient(baseUrl: string, deps: SandboxClientDeps = {}): SandboxClient {
   const doFetch = deps.fetch ?? fetch;
   const root = `${baseUrl.replace(/\/+$/, '')}/sandbox/api`;
@@ -27,10 +43,11 @@ export function createSandboxClient(baseUrl: string, deps: SandboxClientDeps = {
     try {
       res = await doFetch(`${root}${path}`, init);
     } catch (err: unknown) {
-      throw new SpotrunnerError('gitlab_transport', `cannot reach the sandbox at ${baseUrl}`, {
-        cause: err,
-        retryable: true,
-      });
+      throw new SpotrunnerError(
+        'gitlab_transport',
+        `cannot reach the sandbox at ${baseUrl} (${transportReason(err)}); is \`spotrunner sandbox --keep\` running there?`,
+        { cause: err, retryable: true },
+      );
     }
     if (res.ok) return res;
     const text = await res.text();
@@ -41,20 +58,31 @@ export function createSandboxClient(baseUrl: string, deps: SandboxClientDeps = {
     } catch {
       // not JSON: keep the text
     }
-    throw new SpotrunnerError(
-      res.status === 404 ? 'not_found' : 'gitlab_http',
-      `sandbox ${path}: ${message}`,
-    );
+    // 404: no such project, pipeline or job; other 4xx: a request the sandbox refused.
+    const code = res.status === 404 ? 'not_found' : res.status < 500 ? 'usage' : 'gitlab_http';
+    throw new SpotrunnerError(code, `sandbox ${path}: ${oneLine(message)}`);
   }
-  const get = async <T>(path: string): Promise<T> => (await (await call(path)).json()) as T;
+  const json = async <T>(path: string, res: Response): Promise<T> => {
+    try {
+      return (await res.json()) as T;
+    } catch (err: unknown) {
+      throw new SpotrunnerError(
+        'gitlab_payload',
+        `${baseUrl} answered ${path} with something other than JSON; is it a spotrunner sandbox?`,
+        { cause: err },
+      );
+    }
+  };
+  const get = async <T>(path: string): Promise<T> => json<T>(path, await call(path));
   const post = async <T>(path: string, body: unknown = {}): Promise<T> =>
-    (await (
+    json<T>(
+      path,
       await call(path, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
-      })
-    ).json()) as T;
+      }),
+    );
   return {
     projects: () => get('/projects'),
     pipelines: (projectId) => get(`/projects/${projectId}/pipelines`),

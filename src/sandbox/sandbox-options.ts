@@ -21,6 +21,12 @@ export interface SandboxServerOptions {
   timeoutGraceMs?: number;
   /** A running job without any update for this long is dropped; default 1 h, 0 = never. */
   stuckTimeoutMs?: number;
+  /**
+   * A pending job no runner can take (stuck) fails as `stuck_pending_no_matching_runners` as
+   * soon as nothing else in its pipeline can run; default false: it stays pending, as in GitLab
+   * (which drops it after an hour). `spotrunner sandbox` turns it on.
+   */
+  dropStuckJobs?: boolean;
   /** Server-side trace limit (`ci_jobs_trace_size_limit`); default 100 MiB. */
   traceSizeLimitBytes?: number;
   /** Maximum artifact upload; default 100 MiB. */
@@ -71,6 +77,7 @@ export function compileSandboxOptions(
     ackTimeoutMs: options.ackTimeoutMs ?? 120_000,
     timeoutGraceMs: options.timeoutGraceMs ?? 15 * 60_000,
     stuckTimeoutMs: options.stuckTimeoutMs ?? 60 * 60_000,
+    dropStuckJobs: options.dropStuckJobs ?? false,
     traceSizeLimitBytes: options.traceSizeLimitBytes ?? 100 * 1024 * 1024,
     artifactSizeLimitBytes: options.artifactSizeLimitBytes ?? 100 * 1024 * 1024,
     registrationToken: options.registrationToken ?? registrationToken,

@@ -52,6 +52,11 @@ export interface JobView {
   acceptedFinalUpdates: number;
   artifacts: ArtifactView[];
   notes: string[];
+  /**
+   * GitLab's "This job is stuck because …" message: while the job is pending and no active
+   * runner can take it (its tags), and kept when it was dropped for that; null otherwise.
+   */
+  stuck: string | null;
 }
 
 export interface PipelineView {
@@ -99,7 +104,7 @@ export interface RunnerView {
 const iso = (ms: number | undefined): string | null =>
   ms === undefined ? null : new Date(ms).toISOString();
 
-export function jobView(job: JobRecord, allowFailure: boolean): JobView {
+export function jobView(job: JobRecord, allowFailure: boolean, stuck?: string): JobView {
   const c = job.checksum;
   return {
     id: job.id,
@@ -148,6 +153,7 @@ export function jobView(job: JobRecord, allowFailure: boolean): JobView {
       expireIn: a.expireIn ?? null,
     })),
     notes: [...job.notes],
+    stuck: stuck ?? null,
   };
 }
 

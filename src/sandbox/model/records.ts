@@ -118,6 +118,8 @@ export interface JobRecord {
   /** Variables of its `artifacts:reports:dotenv`, in file order (a repeated key keeps the last value). */
   dotenv?: DotenvVariable[];
   notes: string[];
+  /** GitLab's stuck message, kept when a stuck pending job was dropped. */
+  stuckMessage?: string;
 }
 
 export interface DotenvVariable {

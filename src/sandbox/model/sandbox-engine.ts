@@ -20,6 +20,7 @@ import {
 } from './records.js';
 import type { RunnerQueue } from './runner-queue.js';
 import type { SandboxStore } from './sandbox-store.js';
+import { STUCK_DROP_REASON, stuckWhenIdle } from './stuck-jobs.js';
 
 export interface EngineDeps {
   clock: Clock;
@@ -67,7 +68,28 @@ export class SandboxEngine {
     if (!pipeline) return;
     const { pending } = processPipeline(pipeline, store.pipelineJobs(pipelineId), this.#now());
     for (const job of pending) queue.tickFor(job, store.runners.values());
+    if (this.#dropStuck(pipelineId)) return;
     this.#emit();
+  }
+
+  /**
+   * With `dropStuckJobs`: once nothing else in the pipeline can run, its stuck pending jobs fail
+   * as `stuck_pending_no_matching_runners` (GitLab would keep them pending for an hour first).
+   * Returns true when it dropped some (and processed the pipeline again).
+   */
+  #dropStuck(pipelineId: number): boolean {
+    const { store, settings, logger } = this.#deps;
+    if (!settings.dropStuckJobs) return false;
+    const stuck = stuckWhenIdle(store.pipelineJobs(pipelineId), [...store.runners.values()]);
+    if (stuck.length === 0) return false;
+    for (const { job, message } of stuck) {
+      if (job.status !== 'pending') continue; // canceled by an earlier one (auto_cancel)
+      logger.info({ jobId: job.id, tags: job.spec.tags }, 'stuck job dropped');
+      job.stuckMessage = message;
+      this.#settle(job, 'failed', STUCK_DROP_REASON);
+    }
+    this.process(pipelineId);
+    return true;
   }
 
   /** Hands a pending job to a runner (protocol §2.2 step 4, §2.6). */
@@ -181,6 +203,12 @@ export class SandboxEngine {
   }
 
   #complete(job: JobRecord, status: JobStatus, reason?: string): void {
+    this.#settle(job, status, reason);
+    this.process(job.pipelineId);
+  }
+
+  /** Final state of a job, and its retry clone when `retry` allows one; no processing. */
+  #settle(job: JobRecord, status: JobStatus, reason?: string): void {
     job.status = status;
     job.awaitingAck = false;
     job.finishedAtMs = this.#now();
@@ -192,7 +220,6 @@ export class SandboxEngine {
       job.failureReason = reason ?? 'unknown_failure';
       if (!this.#maybeRetry(job)) this.#autoCancelOnFailure(job);
     }
-    this.process(job.pipelineId);
   }
 
   /**
