@@ -20,8 +20,8 @@ import {
   type JobFlow,
   type StagePlace,
 } from '../job-flow.js';
-import { finishJob, setupFailure, type JobFailure } from '../shell/job-failure.js';
-import { readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
+import { finishJob, setupFailure, type JobFailure } from '../job-failure.js';
+import { readJobTimeouts, type JobTimeouts } from '../job-timeouts.js';
 import {
   createDockerScriptContext,
   planDockerEnvironment,
