@@ -8,8 +8,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export const E2E_DIRS = ['test/e2e', 'test/e2e-aws', 'test/protocol'] as const;
 
 /**
- * Test files that call `startSshd()` or `ensureDocker()`. Listed by name: their neighbours in
- * the same folders need neither. test/test-tiers.test.ts fails when one is missing here.
+ * Test files that call `startSshd()` (or `startSshdConnection()`) or `ensureDocker()`. Listed by
+ * name: their neighbours in the same folders need neither. test/test-tiers.test.ts fails when
+ * one is missing here.
  */
 export const SYSTEM_TESTS = [
   'src/connect/connection-pool.test.ts',

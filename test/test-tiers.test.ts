@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { E2E_DIRS, SYSTEM_TESTS } from '../vitest.config.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const STARTS_SERVICE = /\b(startSshd|ensureDocker|ensureTestImages)\s*\(/;
+const STARTS_SERVICE = /\b(startSshd\w*|ensureDocker|ensureTestImages)\s*\(/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
