@@ -58,7 +58,7 @@ export async function terminateInstances(
       if (isAbortError(err)) throw err;
       if (err instanceof SpotrunnerError && err.code === 'not_found') {
         deps.logger.warn(
-          { instanceId: id, error: err.message },
+          { instanceId: id, err: err.message },
           'instance to remove is not in the group',
         );
         continue;
@@ -68,7 +68,7 @@ export async function terminateInstances(
           instanceId: id,
           done: done.length,
           left: ids.length - done.length,
-          error: describeError(err),
+          err: describeError(err),
         },
         'instance removal failed',
       );
