@@ -1,7 +1,91 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { importX } from 'eslint-plugin-import-x';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import path from 'node:path';
+
+/** An absolute path (or glob) under src/: the import rule matches globs against absolute paths. */
+const src = (/** @type {string} */ p) => path.join(import.meta.dirname, 'src', p);
+
+/**
+ * The layer rules of the architecture document ("Rules that keep it easy to change"), as import
+ * zones: each zone forbids files under `target` to import from `from` (but for `except`).
+ */
+const layerZones = [
+  {
+    target: src('platform'),
+    from: src(''),
+    except: [src('platform')],
+    message: 'platform/ imports nothing of ours.',
+  },
+  {
+    // Every folder of fleet/ but testing/ (below).
+    target: src('fleet/{*.ts,!(testing)/**}'),
+    from: src(''),
+    except: [src('fleet'), src('platform'), src('providers/provider.ts')],
+    message: 'fleet/ imports only platform/ and the Provider port.',
+  },
+  {
+    // Test support for the engine: tests fill in the config's defaults (config/defaults.ts) as
+    // loadConfig would, and drive the engine with the sim provider, as plan/ does.
+    target: src('fleet/testing'),
+    from: src(''),
+    except: [
+      src('fleet'),
+      src('platform'),
+      src('providers/provider.ts'),
+      src('providers/sim'),
+      src('config/defaults.ts'),
+    ],
+    message: 'fleet/testing/ imports only what fleet/ does, config defaults and the sim provider.',
+  },
+  {
+    // Ports: Fleet, Executor, InstanceConnection, Provider; and the protocol (gitlab/ but for
+    // its HTTP client, below) and the compiled config.
+    target: src('runner'),
+    from: src(''),
+    except: [
+      src('runner'),
+      src('platform'),
+      src('config'),
+      src('gitlab'),
+      src('fleet/fleet.ts'),
+      src('executors/executor.ts'),
+      src('connect/connection.ts'),
+      src('providers/provider.ts'),
+    ],
+    message: 'runner/ sees ports only; app/ builds the adapters.',
+  },
+  {
+    target: src('runner'),
+    from: src('gitlab/http'),
+    message: 'runner/ sees ports only; app/ builds the adapters.',
+  },
+  ...['runner', 'fleet'].map((layer) => ({
+    target: [
+      src('providers'),
+      src('connect'),
+      src('executors'),
+      src('gitlab'),
+      src('cache'),
+      src('sandbox'),
+    ],
+    from: src(layer),
+    except: layer === 'fleet' ? [src('fleet/fleet.ts')] : [],
+    message: 'Adapters never import runner/ or fleet/ internals (fleet/fleet.ts is the port).',
+  })),
+  {
+    target: src('!(app|cli)/**'),
+    from: [src('app'), src('cli')],
+    message: 'Only app/ and cli/ import app/ and cli/.',
+  },
+  {
+    // The manager (split out of app/) sits above every layer but app/ and cli/.
+    target: src('!(app|cli|manager)/**'),
+    from: src('manager'),
+    message: 'Only app/ and cli/ import manager/.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'eslint.config.js'] },
@@ -12,6 +96,18 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // Our imports name the emitted `.js`; without the alias the import rules resolve nothing
+      // (and check nothing).
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js', '.json', '.node'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -26,6 +122,7 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'import-x/no-cycle': ['error', { maxDepth: 10 }],
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
     },
   },
   {

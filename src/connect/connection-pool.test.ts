@@ -4,6 +4,7 @@ import type { ConnectInfo } from '../providers/provider.js';
 import { SystemClock, VirtualClock } from '../platform/clock.js';
 import { silentLogger } from '../platform/logger.js';
 import { startSshd, type TestSshd } from '../../test/support/sshd.js';
+import { sshdConnectInfo } from '../../test/support/sshd-dial.js';
 import type { ExecResult, InstanceConnection } from './connection.js';
 import { createConnectionPool } from './connection-pool.js';
 import { dialSsh } from './dial-ssh.js';
@@ -36,18 +37,7 @@ function realPool(): { pool: ReturnType<typeof createConnectionPool>; dials: () 
   return { pool, dials: () => dials };
 }
 
-const sshdInfo = (): Promise<ConnectInfo> =>
-  Promise.resolve({
-    id: 'pooled',
-    os: 'linux',
-    arch: 'amd64',
-    protocol: 'ssh',
-    internalAddr: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.privateKey,
-    hostKey: sshd.hostKey,
-  });
+const sshdInfo = (): Promise<ConnectInfo> => Promise.resolve(sshdConnectInfo(sshd, 'pooled'));
 
 describe('connection pool over OpenSSH', () => {
   it('reuses one connection for sequential jobs of an instance', async () => {

@@ -5,6 +5,7 @@ import { SpotrunnerError } from '../platform/errors.js';
 import { silentLogger } from '../platform/logger.js';
 import { startSshd, type TestSshd } from '../../test/support/sshd.js';
 import { generateTestKeyPair } from '../../test/support/ssh-keys.js';
+import { sshdConnectInfo } from '../../test/support/sshd-dial.js';
 import { startProxy, startSilentListener } from '../../test/support/ssh-proxy.js';
 import { dialSsh } from './dial-ssh.js';
 import { createHostKeyStore } from './host-key-store.js';
@@ -13,20 +14,8 @@ const clock = new SystemClock();
 const deps = { clock, logger: silentLogger };
 let sshd: TestSshd;
 
-function infoFor(server: TestSshd, extra: Partial<ConnectInfo> = {}): ConnectInfo {
-  return {
-    id: 'sshd-failures',
-    os: 'linux',
-    arch: 'amd64',
-    protocol: 'ssh',
-    internalAddr: server.host,
-    port: server.port,
-    username: server.username,
-    privateKey: server.privateKey,
-    hostKey: server.hostKey,
-    ...extra,
-  };
-}
+const infoFor = (server: TestSshd, extra: Partial<ConnectInfo> = {}): ConnectInfo =>
+  sshdConnectInfo(server, 'sshd-failures', extra);
 
 async function failure(promise: Promise<unknown>): Promise<SpotrunnerError> {
   try {

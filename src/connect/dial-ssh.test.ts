@@ -3,36 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ConnectInfo } from '../providers/provider.js';
-import { SystemClock } from '../platform/clock.js';
-import { silentLogger } from '../platform/logger.js';
-import { startSshd, type TestSshd } from '../../test/support/sshd.js';
+import type { TestSshd } from '../../test/support/sshd.js';
+import { dialTestSsh, sshdConnectInfo, startSshdConnection } from '../../test/support/sshd-dial.js';
 import type { InstanceConnection } from './connection.js';
-import { dialSsh, pickAddress } from './dial-ssh.js';
-import { createHostKeyStore } from './host-key-store.js';
+import { pickAddress } from './dial-ssh.js';
 
-const clock = new SystemClock();
 let sshd: TestSshd;
 let conn: InstanceConnection;
 
-function infoFor(server: TestSshd, id = 'sshd-1'): ConnectInfo {
-  return {
-    id,
-    os: 'linux',
-    arch: 'amd64',
-    protocol: 'ssh',
-    internalAddr: server.host,
-    port: server.port,
-    username: server.username,
-    privateKey: server.privateKey,
-    hostKey: server.hostKey,
-  };
-}
-
 beforeAll(async () => {
-  sshd = await startSshd();
-  const hostKeys = await createHostKeyStore({ logger: silentLogger });
-  conn = await dialSsh({ clock, logger: silentLogger }, infoFor(sshd), { hostKeys });
+  ({ sshd, conn } = await startSshdConnection('sshd-1'));
 });
 
 afterAll(async () => {
@@ -162,8 +142,7 @@ describe('dialSsh exec against OpenSSH', () => {
   });
 
   it('reports a closed connection and refuses new commands on it', async () => {
-    const hostKeys = await createHostKeyStore({ logger: silentLogger });
-    const other = await dialSsh({ clock, logger: silentLogger }, infoFor(sshd), { hostKeys });
+    const other = await dialTestSsh(sshdConnectInfo(sshd, 'sshd-1'));
     expect(other.closed).toBe(false);
     await other.close();
     expect(other.closed).toBe(true);
@@ -172,7 +151,7 @@ describe('dialSsh exec against OpenSSH', () => {
 });
 
 describe('pickAddress', () => {
-  const base = infoFor({ host: '10.0.0.1', port: 22 } as TestSshd);
+  const base = sshdConnectInfo({ host: '10.0.0.1', port: 22 } as TestSshd, 'sshd-1');
   it('prefers the internal address unless the external one is asked for', () => {
     const both = { ...base, internalAddr: '10.0.0.1', externalAddr: '203.0.113.9' };
     expect(pickAddress(both)).toBe('10.0.0.1');

@@ -8,6 +8,7 @@ import { SystemClock } from '../platform/clock.js';
 import { MemoryLogger, silentLogger } from '../platform/logger.js';
 import { startSshd, type TestSshd } from '../../test/support/sshd.js';
 import { generateTestKeyPair } from '../../test/support/ssh-keys.js';
+import { sshdConnectInfo } from '../../test/support/sshd-dial.js';
 import { dialSsh } from './dial-ssh.js';
 import { fingerprintOf, parseHostKey } from './host-key.js';
 import { createHostKeyStore } from './host-key-store.js';
@@ -16,19 +17,9 @@ const clock = new SystemClock();
 let first: TestSshd;
 let second: TestSshd;
 
-function infoFor(server: TestSshd, id: string, hostKey?: string): ConnectInfo {
-  return {
-    id,
-    os: 'linux',
-    arch: 'amd64',
-    protocol: 'ssh',
-    internalAddr: server.host,
-    port: server.port,
-    username: server.username,
-    privateKey: server.privateKey,
-    hostKey,
-  };
-}
+/** Connect info with `hostKey` pinned, or none (trust on first use). */
+const infoFor = (server: TestSshd, id: string, hostKey?: string): ConnectInfo =>
+  sshdConnectInfo(server, id, { hostKey });
 
 function sshKeygenFingerprint(publicKey: string): string {
   const out = execFileSync('ssh-keygen', ['-lf', '-'], { input: publicKey + '\n' });

@@ -1,18 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../platform/clock.js';
-import { silentLogger } from '../platform/logger.js';
-import { startSshd, type TestSshd } from '../../test/support/sshd.js';
+import type { TestSshd } from '../../test/support/sshd.js';
+import { dialTestSsh, sshdConnectInfo, startSshdConnection } from '../../test/support/sshd-dial.js';
 import {
   findProcesses,
   waitForNoProcesses,
   waitForProcesses,
 } from '../../test/support/ssh-processes.js';
 import type { InstanceConnection } from './connection.js';
-import { dialSsh } from './dial-ssh.js';
-import { createHostKeyStore } from './host-key-store.js';
 
-const clock = new SystemClock();
 let sshd: TestSshd;
 let conn: InstanceConnection;
 
@@ -21,28 +17,8 @@ function uniqueSleep(): string {
   return `${900 + randomInt(90)}.${randomInt(100_000, 999_999)}`;
 }
 
-async function dial(): Promise<InstanceConnection> {
-  const hostKeys = await createHostKeyStore({ logger: silentLogger });
-  return dialSsh(
-    { clock, logger: silentLogger },
-    {
-      id: 'sshd-abort',
-      os: 'linux',
-      arch: 'amd64',
-      protocol: 'ssh',
-      internalAddr: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-      hostKey: sshd.hostKey,
-    },
-    { hostKeys },
-  );
-}
-
 beforeAll(async () => {
-  sshd = await startSshd();
-  conn = await dial();
+  ({ sshd, conn } = await startSshdConnection('sshd-abort'));
 });
 
 afterAll(async () => {
@@ -97,7 +73,7 @@ describe('aborting a command on OpenSSH (tests run as root: sshd ignores `signal
 
   it('kills a wrapped command when the connection is lost', async () => {
     const a = uniqueSleep();
-    const other = await dial();
+    const other = await dialTestSsh(sshdConnectInfo(sshd, 'sshd-abort'));
     const running = other.exec(`sleep ${a} & sleep ${a}; echo never`, { processGroup: true });
     expect(await waitForProcesses(`sleep ${a}`)).not.toHaveLength(0);
     await other.close();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemClock } from '../platform/clock.js';
-import { silentLogger } from '../platform/logger.js';
-import { startSshd, type TestSshd } from '../../test/support/sshd.js';
+import type { TestSshd } from '../../test/support/sshd.js';
+import { startSshdConnection } from '../../test/support/sshd-dial.js';
 import {
   roundTrip,
   startTcpEchoServer,
@@ -9,8 +8,6 @@ import {
   type EchoServer,
 } from '../../test/support/ssh-echo.js';
 import type { InstanceConnection } from './connection.js';
-import { dialSsh } from './dial-ssh.js';
-import { createHostKeyStore } from './host-key-store.js';
 
 let sshd: TestSshd;
 let conn: InstanceConnection;
@@ -18,27 +15,11 @@ let unixEcho: EchoServer;
 let tcpEcho: EchoServer;
 
 beforeAll(async () => {
-  [sshd, unixEcho, tcpEcho] = await Promise.all([
-    startSshd(),
+  [{ sshd, conn }, unixEcho, tcpEcho] = await Promise.all([
+    startSshdConnection('sshd-tunnels'),
     startUnixEchoServer(),
     startTcpEchoServer(),
   ]);
-  const hostKeys = await createHostKeyStore({ logger: silentLogger });
-  conn = await dialSsh(
-    { clock: new SystemClock(), logger: silentLogger },
-    {
-      id: 'sshd-tunnels',
-      os: 'linux',
-      arch: 'amd64',
-      protocol: 'ssh',
-      internalAddr: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-      hostKey: sshd.hostKey,
-    },
-    { hostKeys },
-  );
 });
 
 afterAll(async () => {

@@ -11,9 +11,9 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ExecutionContext } from './executor.js';
 import * as script from './script/index.js';
-import { attemptsFailure, pickFailure, type JobFailure } from './shell/job-failure.js';
-import { readAttempts, type JobTimeouts } from './shell/job-timeouts.js';
-import { safeCacheUrls } from './shell/safe-cache-urls.js';
+import { attemptsFailure, pickFailure, type JobFailure } from './job-failure.js';
+import { readAttempts, type JobTimeouts } from './job-timeouts.js';
+import { safeCacheUrls } from './safe-cache-urls.js';
 
 /** How a cancel affects a stage: ends the job, ends the stage (after_script still runs), or none. */
 export type CancelMode = 'terminal' | 'soft' | 'ignore';

@@ -11,7 +11,7 @@ import type { Clock } from '../../platform/clock.js';
 import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, Executor, JobOutcome } from '../executor.js';
-import { finishJob, systemFailure } from '../shell/job-failure.js';
+import { finishJob, systemFailure } from '../job-failure.js';
 import { createTunnelDocker, dockerSocketPath } from './docker-client.js';
 import { DockerJobRun } from './docker-job-run.js';
 import type { PhaseListener } from './phases.js';

@@ -9,7 +9,7 @@
  */
 import type Docker from 'dockerode';
 import type { Clock } from '../../platform/clock.js';
-import { SpotrunnerError } from '../../platform/errors.js';
+import { describeError, SpotrunnerError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, JobOutcome } from '../executor.js';
 import * as script from '../script/index.js';
@@ -20,8 +20,8 @@ import {
   type JobFlow,
   type StagePlace,
 } from '../job-flow.js';
-import { finishJob, setupFailure, type JobFailure } from '../shell/job-failure.js';
-import { readJobTimeouts, type JobTimeouts } from '../shell/job-timeouts.js';
+import { finishJob, setupFailure, type JobFailure } from '../job-failure.js';
+import { readJobTimeouts, type JobTimeouts } from '../job-timeouts.js';
 import {
   createDockerScriptContext,
   planDockerEnvironment,
@@ -148,7 +148,7 @@ export class DockerJobRun {
       }
       return undefined;
     } catch (err: unknown) {
-      this.#deps.logger.info({ err: String(err) }, 'docker environment not prepared');
+      this.#deps.logger.info({ err: describeError(err) }, 'docker environment not prepared');
       return failureFromError(err, this.#ctx, this.#timeouts.jobMs, deadline.aborted);
     } finally {
       this.#options.onPhase?.('prepare', 'end');
@@ -205,7 +205,7 @@ export class DockerJobRun {
         this.#deps.logger.debug({ ...report }, 'job resources removed');
       }
     } catch (err: unknown) {
-      this.#deps.logger.error({ err: String(err) }, 'job resource cleanup failed');
+      this.#deps.logger.error({ err: describeError(err) }, 'job resource cleanup failed');
     } finally {
       this.#options.onPhase?.('cleanup', 'end');
     }

@@ -2,11 +2,9 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConnection } from '../../connect/connection.js';
-import { dialSsh } from '../../connect/dial-ssh.js';
-import { createHostKeyStore } from '../../connect/host-key-store.js';
 import { jobPayloadSchema } from '../../gitlab/job-payload.js';
 import { SystemClock } from '../../platform/clock.js';
-import { MemoryLogger, silentLogger } from '../../platform/logger.js';
+import { MemoryLogger } from '../../platform/logger.js';
 import {
   dockerRunner,
   ensureTestImages,
@@ -14,7 +12,8 @@ import {
   TEST_JOB_IMAGE,
   uniqueJobId,
 } from '../../../test/support/docker.js';
-import { startSshd, type TestSshd } from '../../../test/support/sshd.js';
+import type { TestSshd } from '../../../test/support/sshd.js';
+import { startSshdConnection } from '../../../test/support/sshd-dial.js';
 import { runJob } from '../testing/executor-harness.js';
 import { makeJob, makeTempDir } from '../testing/job-fixture.js';
 import { createDockerExecutor } from './docker-executor.js';
@@ -44,23 +43,7 @@ function recording(inner: InstanceConnection): InstanceConnection {
 beforeAll(async () => {
   await ensureTestImages();
   tmp = makeTempDir('spotrunner-docker-ssh-');
-  sshd = await startSshd();
-  const hostKeys = await createHostKeyStore({ logger: silentLogger });
-  ssh = await dialSsh(
-    { clock: new SystemClock(), logger: silentLogger },
-    {
-      id: 'sshd-docker',
-      os: 'linux',
-      arch: 'amd64',
-      protocol: 'ssh',
-      internalAddr: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-      hostKey: sshd.hostKey,
-    },
-    { hostKeys },
-  );
+  ({ sshd, conn: ssh } = await startSshdConnection('sshd-docker'));
 });
 
 afterAll(async () => {

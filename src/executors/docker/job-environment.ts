@@ -8,6 +8,7 @@
 import type Docker from 'dockerode';
 import type { CompiledDocker } from '../../config/types.js';
 import type { Clock } from '../../platform/clock.js';
+import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TraceSink } from '../executor.js';
 import { BufferedTrace } from './buffered-trace.js';
@@ -140,7 +141,10 @@ export class DockerJobEnvironment {
     const results = await Promise.all(
       services.map((s) =>
         waitForService(helper, s, this.#s.waitForServicesMs, signal).catch((err: unknown) => {
-          this.#deps.logger.warn({ service: s.spec.name, err: String(err) }, 'service wait failed');
+          this.#deps.logger.warn(
+            { service: s.spec.name, err: describeError(err) },
+            'service wait failed',
+          );
           return `Service ${s.spec.name}: cannot check its ports (${String(err)})`;
         }),
       ),

@@ -10,7 +10,7 @@ import {
   systemFailure,
   timeoutFailure,
   type JobFailure,
-} from '../shell/job-failure.js';
+} from '../job-failure.js';
 import { DockerJobError, describeDockerError } from './docker-errors.js';
 
 export function failureFromError(

@@ -7,7 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext } from '../executor.js';
 import { stageDescription, type StageName } from '../script/stage-names.js';
 import { ANSI } from '../script/shell-quote.js';
-import { stageFailure, type JobFailure } from '../shell/job-failure.js';
+import { stageFailure, type JobFailure } from '../job-failure.js';
 import { runDockerStage, type DockerStageDeps } from './docker-stage-runner.js';
 import type { PhaseListener } from './phases.js';
 import { failureFromError } from './prepare-failure.js';

@@ -23,9 +23,9 @@ import {
   stageFailure,
   systemFailure,
   type JobFailure,
-} from './job-failure.js';
+} from '../job-failure.js';
 import { createInstanceScriptContext } from './instance-script-context.js';
-import { readJobTimeouts, type JobTimeouts } from './job-timeouts.js';
+import { readJobTimeouts, type JobTimeouts } from '../job-timeouts.js';
 import { runStage, type StageRunnerDeps } from './stage-runner.js';
 
 export interface JobRunOptions {

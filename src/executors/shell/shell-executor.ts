@@ -8,7 +8,7 @@ import type { Clock } from '../../platform/clock.js';
 import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ExecutionContext, Executor, JobOutcome } from '../executor.js';
-import { finishJob, systemFailure } from './job-failure.js';
+import { finishJob, systemFailure } from '../job-failure.js';
 import { JobRun, type JobRunOptions } from './job-run.js';
 
 export interface ShellExecutorDeps {

@@ -347,7 +347,7 @@ class AwsGroupProvider implements AwsProvider {
     } catch (err: unknown) {
       if (isAbortError(err)) throw err;
       this.#logger.warn(
-        { error: describeError(err), instances: missing.length },
+        { err: describeError(err), instances: missing.length },
         'instance details unavailable',
       );
     }
@@ -367,7 +367,7 @@ class AwsGroupProvider implements AwsProvider {
     } catch (err: unknown) {
       if (isAbortError(err)) throw err;
       this.#logger.warn(
-        { error: describeError(err) },
+        { err: describeError(err) },
         'spot request check failed (needs ec2:DescribeSpotInstanceRequests)',
       );
     }

@@ -73,7 +73,7 @@ export async function terminateInstances(
       }
       if (err instanceof SpotrunnerError && err.code === 'not_found') {
         deps.logger.warn(
-          { instanceId: id, error: err.message },
+          { instanceId: id, err: err.message },
           'instance to remove is not in the group',
         );
         continue;
@@ -83,7 +83,7 @@ export async function terminateInstances(
           instanceId: id,
           done: done.length,
           left: ids.length - done.length,
-          error: describeError(err),
+          err: describeError(err),
         },
         'instance removal failed',
       );

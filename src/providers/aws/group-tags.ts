@@ -6,6 +6,7 @@
  * on the group's ARN); otherwise a missing tag is logged with the command that adds it.
  */
 import { CreateOrUpdateTagsCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { callAws } from './aws-errors.js';
 import type { InstanceDetails } from './instance-details.js';
@@ -109,7 +110,7 @@ export async function ensureGroupTags(
     deps.logger.info({ group: groupName, tags: plan.missing.map((t) => t.key) }, 'group tagged');
   } catch (err: unknown) {
     deps.logger.error(
-      { group: groupName, error: err instanceof Error ? err.message : String(err) },
+      { group: groupName, err: describeError(err) },
       'could not tag the auto scaling group (needs autoscaling:CreateOrUpdateTags)',
     );
   }

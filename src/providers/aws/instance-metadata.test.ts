@@ -1,12 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHostKeyStore, dialSsh } from '../../connect/index.js';
 import type { InstanceConnection } from '../../connect/connection.js';
-import { SystemClock } from '../../platform/clock.js';
-import { silentLogger } from '../../platform/logger.js';
 import { startAwsFixture, type AwsFixture } from '../../../test/support/aws/aws-fixture.js';
 import { startLocalBacking, type LocalBacking } from '../../../test/support/aws/local-backing.js';
+import { dialTestSsh } from '../../../test/support/sshd-dial.js';
 import {
   checkInstanceMetadata,
   metadataScript,
@@ -49,12 +47,7 @@ async function dialOneInstance(): Promise<{ id: string; conn: InstanceConnection
   await provider.init();
   const info = await provider.connectInfo(instance!.id);
   expect(info.internalAddr).toBe(local.internalAddr);
-  const hostKeys = await createHostKeyStore({ logger: silentLogger });
-  connection = await dialSsh(
-    { clock: new SystemClock(), logger: silentLogger },
-    { ...info, hostKey: local.hostKey },
-    { hostKeys },
-  );
+  connection = await dialTestSsh({ ...info, hostKey: local.hostKey });
   return { id: instance!.id, conn: connection };
 }
 

@@ -175,7 +175,7 @@ class QueuePoller implements InterruptionQueue {
         if (signal.aborted || isAbortError(err)) break;
         failures++;
         const delayMs = backoffDelayMs(failures, 1_000, 60_000);
-        this.#logger.warn({ error: describeError(err), delayMs }, 'interruption queue poll failed');
+        this.#logger.warn({ err: describeError(err), delayMs }, 'interruption queue poll failed');
         await this.#deps.clock.sleep(delayMs, signal).catch(() => undefined);
       }
     }

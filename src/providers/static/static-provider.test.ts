@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialSsh } from '../../connect/dial-ssh.js';
-import { createHostKeyStore } from '../../connect/host-key-store.js';
 import { SystemClock } from '../../platform/clock.js';
 import { UserError } from '../../platform/errors.js';
 import { silentLogger } from '../../platform/logger.js';
 import { startSshd, type TestSshd } from '../../../test/support/sshd.js';
+import { dialTestSsh } from '../../../test/support/sshd-dial.js';
 import { describeProviderContract } from '../provider.contract.js';
 import { createStaticProvider } from './static-provider.js';
 import type { StaticProviderOptions } from './static-options.js';
@@ -78,8 +77,7 @@ describe('static hosts as a pool', () => {
     await provider.increase(1);
     const info = await provider.connectInfo('alpha');
     expect(info).toMatchObject({ internalAddr: sshd.host, port: sshd.port, hostKey: sshd.hostKey });
-    const hostKeys = await createHostKeyStore({ logger: silentLogger });
-    const conn = await dialSsh(deps, info, { hostKeys });
+    const conn = await dialTestSsh(info);
     let out = '';
     expect(await conn.exec('echo static', { onStdout: (c) => (out += c.toString()) })).toEqual({
       exitCode: 0,

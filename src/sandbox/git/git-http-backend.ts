@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
+import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { gitProcessEnv, type GitEnv } from './run-git.js';
 
@@ -78,7 +79,7 @@ export function runGitHttpBackend(
   if (req.body) {
     const input = Readable.fromWeb(req.body);
     input.on('error', (err: unknown) => {
-      logger.warn({ err: String(err) }, 'git request body failed');
+      logger.warn({ err: describeError(err) }, 'git request body failed');
       child.stdin.destroy();
     });
     input.pipe(child.stdin);
@@ -86,7 +87,7 @@ export function runGitHttpBackend(
     child.stdin.end();
   }
   child.stdin.on('error', (err: unknown) =>
-    logger.debug({ err: String(err) }, 'git http-backend stdin closed'),
+    logger.debug({ err: describeError(err) }, 'git http-backend stdin closed'),
   );
   child.stderr.on('data', (chunk: Buffer) =>
     logger.debug({ stderr: chunk.toString().trim() }, 'git http-backend'),
@@ -109,7 +110,7 @@ export function runGitHttpBackend(
     };
     child.stdout.on('data', onData);
     child.on('error', (err: unknown) => {
-      logger.error({ err: String(err) }, 'git http-backend failed to start');
+      logger.error({ err: describeError(err) }, 'git http-backend failed to start');
       if (!done) resolve(new Response('git http-backend failed\n', { status: 500 }));
       done = true;
     });

@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
+import { describeError } from '../../platform/errors.js';
 import { parseDotenvReport } from '../model/dotenv-report.js';
 import { isExecuting } from '../model/records.js';
 import { ARTIFACT_FORMATS } from '../model/report-types.js';
@@ -28,7 +29,7 @@ export function registerArtifactRoutes(api: Hono, ctx: SandboxContext): void {
     try {
       form = await c.req.parseBody();
     } catch (err: unknown) {
-      ctx.logger.warn({ err: String(err) }, 'artifact upload is not multipart');
+      ctx.logger.warn({ err: describeError(err) }, 'artifact upload is not multipart');
       return errorResponse(400, '400 Bad request - file is missing');
     }
     const file = form.file;

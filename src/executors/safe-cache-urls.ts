@@ -2,9 +2,9 @@
  * CacheUrls that never throw: a presigning failure means "no shared cache for this key"
  * (a warning in the trace and the log), as gitlab-runner falls back to the local cache.
  */
-import { describeError } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
-import type { CacheUrls, TraceSink } from '../executor.js';
+import { describeError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { CacheUrls, TraceSink } from './executor.js';
 
 export function safeCacheUrls(
   urls: CacheUrls | undefined,

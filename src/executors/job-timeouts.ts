@@ -3,8 +3,8 @@
  * so after_script still gets time) and RUNNER_AFTER_SCRIPT_TIMEOUT (default 5 minutes), as
  * gitlab-runner reads them; plus AFTER_SCRIPT_IGNORE_ERRORS.
  */
-import { formatDurationMs, parseDurationMs } from '../../platform/durations.js';
-import type { ScriptContext } from '../script/script-context.js';
+import { formatDurationMs, parseDurationMs } from '../platform/durations.js';
+import type { ScriptContext } from './script/script-context.js';
 
 export interface JobTimeouts {
   jobMs: number;

@@ -2,10 +2,10 @@
  * How a job went wrong, and how that becomes the JobOutcome and the last trace line,
  * following gitlab-runner (`common/build.go`: runtimeStateAndError, setTraceStatus).
  */
-import { formatDurationMs } from '../../platform/durations.js';
-import { SpotrunnerError } from '../../platform/errors.js';
-import type { FailureReason, JobOutcome, TraceSink } from '../executor.js';
-import type { StageResult, StopReason } from '../stage-supervisor.js';
+import { formatDurationMs } from '../platform/durations.js';
+import { SpotrunnerError } from '../platform/errors.js';
+import type { FailureReason, JobOutcome, TraceSink } from './executor.js';
+import type { StageResult, StopReason } from './stage-supervisor.js';
 
 export interface JobFailure {
   reason: FailureReason;
