@@ -64,10 +64,8 @@ export class Readiness {
       this.#ready(inst);
       return;
     }
-    inst.status = 'readying';
-    this.#core.book.refresh(inst);
     const ac = new AbortController();
-    inst.readyAbort = ac;
+    this.#core.book.beginReadying(inst, ac);
     void this.#run(inst, ac.signal);
   }
 
@@ -77,7 +75,7 @@ export class Readiness {
       const connectInfo = await core.connectInfo(inst.id, signal);
       await core.readyUp!({ id: inst.id, connectInfo }, signal);
     } catch (err: unknown) {
-      inst.readyAbort = undefined;
+      core.book.clearReadyAbort(inst);
       if (inst.status !== 'readying') {
         core.logger.debug({ instance: inst.id, error: describeError(err) }, 'ready-up abandoned');
         return;
@@ -85,7 +83,7 @@ export class Readiness {
       this.#failed(inst, err);
       return;
     }
-    inst.readyAbort = undefined;
+    core.book.clearReadyAbort(inst);
     if (inst.status !== 'readying') return;
     this.#consecutiveFailures = 0;
     this.#backoffUntilMs = 0;
@@ -95,10 +93,7 @@ export class Readiness {
   #ready(inst: FleetInstance): void {
     const core = this.#core;
     const now = core.clock.now();
-    inst.status = 'ready';
-    inst.readyAtMs = now;
-    inst.idleSinceMs = now;
-    core.book.refresh(inst);
+    core.book.markReady(inst, now);
     core.logger.info(
       { instance: inst.id, startupMs: now - (inst.launchedAtMs ?? inst.firstSeenAtMs) },
       'instance ready',
