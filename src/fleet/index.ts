@@ -22,7 +22,7 @@ export {
   type ResolvedFleetOptions,
   type ResolvedPolicy,
 } from './options.js';
-export { InstanceInterruptedError, InstanceLostError } from './acquisition.js';
+export { InstanceInterruptedError, InstanceLostError } from './fleet.js';
 export { computeIdleTarget, type IdleTargetInput } from './idle-target.js';
 export {
   computeRequiredInstances,

@@ -1,5 +1,5 @@
 import type { InstanceInfo, InstanceState, InterruptionNotice } from '../providers/provider.js';
-import { InstanceInterruptedError, InstanceLostError } from './acquisition.js';
+import { InstanceInterruptedError, InstanceLostError } from './fleet.js';
 import type { FleetCore } from './fleet-core.js';
 import type { FleetInstance } from './fleet-instance.js';
 import type { Readiness } from './readiness.js';

@@ -3,7 +3,7 @@
  * (jobs with their tokens, and where they ran). Implemented by the state store in app/.
  */
 import type { JobPayload } from '../gitlab/job-payload.js';
-import { SpotrunnerError } from '../platform/errors.js';
+import { InstanceInterruptedError } from '../fleet/fleet.js';
 
 export interface JobJournal {
   /** GitLab accepted the job from us (state=running). */
@@ -16,12 +16,8 @@ export interface JobJournal {
 
 /** A reason an acquisition's signal was aborted, in words for the job log. */
 export function describeLoss(reason: unknown, instanceId: string): string {
-  if (reason instanceof SpotrunnerError && reason.code === 'instance_lost') {
-    const deadline = (reason as SpotrunnerError & { deadlineMs?: number }).deadlineMs;
-    if (typeof deadline === 'number') {
-      return `Instance ${instanceId} is being taken back by the cloud (${reason.message}; deadline ${new Date(deadline).toISOString()})`;
-    }
-    return `Instance ${instanceId} was lost (${reason.message})`;
+  if (reason instanceof InstanceInterruptedError) {
+    return `Instance ${instanceId} is being taken back by the cloud (${reason.message}; deadline ${new Date(reason.deadlineMs).toISOString()})`;
   }
   if (reason instanceof Error) return `Instance ${instanceId} was lost (${reason.message})`;
   return `Instance ${instanceId} was lost`;
