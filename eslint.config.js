@@ -126,6 +126,24 @@ export default tseslint.config(
     },
   },
   {
+    // Instance state has one writer: FleetBook. Everything else sees the read-only FleetInstance.
+    files: ['**/*.ts'],
+    ignores: ['src/fleet/fleet-book.ts', 'src/fleet/free-slot-index.ts', 'src/fleet/idle-list.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/instance-record.js'],
+              message: 'Only FleetBook changes instances: use FleetInstance and FleetBook methods.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

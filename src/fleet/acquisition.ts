@@ -1,35 +1,8 @@
 import type { ConnectInfo } from '../providers/provider.js';
-import { SpotrunnerError } from '../platform/errors.js';
 import type { Acquisition } from './fleet.js';
 
-/** Reason of an Acquisition.signal aborted by a spot termination notice. */
-export class InstanceInterruptedError extends SpotrunnerError {
-  readonly instanceId: string;
-  /** When the cloud will take the instance. */
-  readonly deadlineMs: number;
-
-  constructor(instanceId: string, deadlineMs: number) {
-    super(
-      'instance_lost',
-      `spot interruption notice for instance ${instanceId}: it will be terminated at ${new Date(deadlineMs).toISOString()}`,
-      { retryable: true },
-    );
-    this.name = 'InstanceInterruptedError';
-    this.instanceId = instanceId;
-    this.deadlineMs = deadlineMs;
-  }
-}
-
-/** Reason of an Acquisition.signal aborted because the instance vanished. */
-export class InstanceLostError extends SpotrunnerError {
-  readonly instanceId: string;
-
-  constructor(instanceId: string, detail = 'instance unexpectedly removed') {
-    super('instance_lost', `${detail}: ${instanceId}`, { retryable: true });
-    this.name = 'InstanceLostError';
-    this.instanceId = instanceId;
-  }
-}
+// The abort reasons belong to the Fleet port (fleet.ts); re-exported where they used to live.
+export { InstanceInterruptedError, InstanceLostError } from './fleet.js';
 
 export type AbortListener = (reason: Error) => void;
 

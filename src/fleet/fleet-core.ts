@@ -2,8 +2,9 @@ import type { Clock } from '../platform/clock.js';
 import { describeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { ConnectInfo, Provider } from '../providers/provider.js';
-import { FleetAcquisition, InstanceLostError } from './acquisition.js';
+import { FleetAcquisition } from './acquisition.js';
 import { ActivePolicyCache, compilePolicySchedule } from './active-policy.js';
+import { InstanceLostError } from './fleet.js';
 import { FleetBook } from './fleet-book.js';
 import type { FleetInstance } from './fleet-instance.js';
 import type { ReadyUpFn, FleetOptions } from './options.js';
@@ -130,16 +131,12 @@ export class FleetCore {
   bind(inst: FleetInstance, key: string, jobId: number | undefined): FleetAcquisition {
     const slot = inst.slots.indexOf(undefined);
     const acq = new FleetAcquisition(key, inst.id, slot, jobId, this.#connect);
-    inst.slots[slot] = acq;
-    inst.inUse++;
-    inst.useCount++;
+    this.book.bind(inst, acq);
     this.acquisitions.set(key, acq);
     const max = this.opts.maxUseCount;
     if (max > 0 && inst.useCount >= max && inst.status === 'ready') {
-      inst.status = 'draining';
-      inst.removalReason = 'instance reached max use count';
+      this.book.markDraining(inst, 'instance reached max use count');
     }
-    this.book.refresh(inst);
     return acq;
   }
 
@@ -147,28 +144,21 @@ export class FleetCore {
   unbind(acq: FleetAcquisition, healthy: boolean): void {
     const inst = this.book.get(acq.instanceId);
     if (!inst || inst.slots[acq.slot] !== acq) return;
-    inst.slots[acq.slot] = undefined;
-    inst.inUse--;
-    if (inst.inUse === 0) inst.idleSinceMs = this.clock.now();
-    if (healthy) inst.failures = 0;
-    else this.#countFailure(inst);
+    this.book.unbind(inst, acq.slot, healthy, this.clock.now());
+    if (!healthy) this.#checkFailures(inst);
     if (inst.status === 'draining' && inst.inUse === 0) {
       this.markForRemoval(inst, inst.removalReason ?? 'instance drained');
-    } else {
-      this.book.refresh(inst);
     }
   }
 
-  #countFailure(inst: FleetInstance): void {
-    inst.failures++;
+  #checkFailures(inst: FleetInstance): void {
     const threshold = this.opts.failureThreshold;
     if (threshold > 0 && inst.failures >= threshold && inst.status === 'ready') {
       this.logger.warn(
         { instance: inst.id, failures: inst.failures, failureThreshold: threshold },
         'instance failure threshold reached',
       );
-      inst.status = 'draining';
-      inst.removalReason = 'instance failure threshold reached';
+      this.book.markDraining(inst, 'instance failure threshold reached');
     }
   }
 
@@ -196,9 +186,9 @@ export class FleetCore {
   servePending(): void {
     if (this.waiters.size === 0 || this.book.freeSlots === 0) return;
     for (const w of this.waiters) {
-      const inst = this.book.free.pick(w.avoid, w.accept);
+      const inst = this.book.pickFree(w.avoid, w.accept);
       if (!inst) {
-        if (this.book.free.size === 0) return;
+        if (this.book.freeInstanceCount === 0) return;
         continue;
       }
       this.waiters.delete(w);
@@ -215,28 +205,23 @@ export class FleetCore {
       return true;
     }
     if (inst.status !== 'ready') return false;
-    inst.status = 'draining';
-    inst.removalReason = reason;
+    this.book.markDraining(inst, reason);
     if (inst.inUse === 0) {
       this.markForRemoval(inst, reason);
     } else {
       this.logger.info({ instance: inst.id, reason, slotsInUse: inst.inUse }, 'instance draining');
-      this.book.refresh(inst);
     }
     return true;
   }
 
   markForRemoval(inst: FleetInstance, reason: string): void {
     if (inst.status === 'removing') return;
-    inst.status = 'removing';
-    inst.removalReason = reason;
+    this.book.markRemoving(inst, reason, this.clock.now());
     if (inst.readyAbort) inst.readyAbort.abort(new InstanceLostError(inst.id, reason));
-    inst.deleteDueAtMs = this.clock.now();
     this.logger.info(
       { instance: inst.id, reason, useCount: inst.useCount, slotsInUse: inst.inUse },
       'instance marked for removal',
     );
-    this.book.refresh(inst);
     this.requestDeletionFlush();
   }
 
@@ -256,15 +241,12 @@ export class FleetCore {
       },
       'instance unexpectedly removed',
     );
-    inst.lost = true;
-    inst.status = 'removing';
-    inst.removalReason = 'instance unexpectedly removed';
+    this.book.markLost(inst, 'instance unexpectedly removed');
     if (inst.readyAbort || inst.inUse > 0) {
       const reason = new InstanceLostError(inst.id);
       inst.readyAbort?.abort(reason);
       for (const acq of inst.slots) acq?.abort(reason);
     }
-    this.book.refresh(inst);
   }
 
   async connectInfo(id: string, signal?: AbortSignal): Promise<ConnectInfo> {
@@ -277,7 +259,7 @@ export class FleetCore {
       return cached;
     }
     const info = await this.provider.connectInfo(id, signal);
-    if (inst) inst.connectInfo = info;
+    if (inst) this.book.cacheConnectInfo(inst, info);
     return info;
   }
 

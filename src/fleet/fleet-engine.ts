@@ -151,7 +151,7 @@ class FleetEngineImpl implements FleetEngine {
     }
     if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
     core.reservations.delete(key);
-    const inst = core.book.free.pick(options.avoid, options.accept);
+    const inst = core.book.pickFree(options.avoid, options.accept);
     if (inst) {
       const acq = core.bind(inst, key, options.jobId);
       core.requestEvaluate();

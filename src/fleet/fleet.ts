@@ -9,6 +9,39 @@ import type {
   Lifecycle,
   InterruptionNotice,
 } from '../providers/provider.js';
+import { SpotrunnerError } from '../platform/errors.js';
+
+/**
+ * Reason of an Acquisition.signal aborted by a spot termination notice: the instance will be
+ * taken back at `deadlineMs`. The runner reruns the job elsewhere, or fails it.
+ */
+export class InstanceInterruptedError extends SpotrunnerError {
+  readonly instanceId: string;
+  /** When the cloud will take the instance. */
+  readonly deadlineMs: number;
+
+  constructor(instanceId: string, deadlineMs: number) {
+    super(
+      'instance_lost',
+      `spot interruption notice for instance ${instanceId}: it will be terminated at ${new Date(deadlineMs).toISOString()}`,
+      { retryable: true },
+    );
+    this.name = 'InstanceInterruptedError';
+    this.instanceId = instanceId;
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+/** Reason of an Acquisition.signal aborted because the instance vanished. */
+export class InstanceLostError extends SpotrunnerError {
+  readonly instanceId: string;
+
+  constructor(instanceId: string, detail = 'instance unexpectedly removed') {
+    super('instance_lost', `${detail}: ${instanceId}`, { retryable: true });
+    this.name = 'InstanceLostError';
+    this.instanceId = instanceId;
+  }
+}
 
 export type ReserveResult = { ok: true } | { ok: false; reason: string };
 

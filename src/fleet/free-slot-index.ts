@@ -1,28 +1,28 @@
-import type { FleetInstance } from './fleet-instance.js';
+import type { InstanceRecord } from './instance-record.js';
 
 /**
  * Instances with a free slot, ordered by creation (a min-heap on `seq`, positions kept on the
  * instances): acquire takes the oldest ready instance with room, as taskscaler walks its list.
  */
 export class FreeSlotIndex {
-  readonly #heap: FleetInstance[] = [];
+  readonly #heap: InstanceRecord[] = [];
 
   get size(): number {
     return this.#heap.length;
   }
 
-  has(inst: FleetInstance): boolean {
+  has(inst: InstanceRecord): boolean {
     return inst.heapIndex >= 0;
   }
 
-  add(inst: FleetInstance): void {
+  add(inst: InstanceRecord): void {
     if (inst.heapIndex >= 0) return;
     inst.heapIndex = this.#heap.length;
     this.#heap.push(inst);
     this.#up(inst.heapIndex);
   }
 
-  remove(inst: FleetInstance): void {
+  remove(inst: InstanceRecord): void {
     const i = inst.heapIndex;
     if (i < 0) return;
     const last = this.#heap.pop()!;
@@ -38,10 +38,10 @@ export class FreeSlotIndex {
   pick(
     avoid?: readonly string[],
     accept?: (instanceId: string) => boolean,
-  ): FleetInstance | undefined {
+  ): InstanceRecord | undefined {
     if (accept) {
       // Rare (rescued jobs bound for the fallback group): a linear scan is fine.
-      let best: FleetInstance | undefined;
+      let best: InstanceRecord | undefined;
       for (const inst of this.#heap) {
         if (avoid?.includes(inst.id) || !accept(inst.id)) continue;
         if (!best || inst.seq < best.seq) best = inst;
@@ -50,8 +50,8 @@ export class FreeSlotIndex {
     }
     const top = this.#heap[0];
     if (!top || !avoid || avoid.length === 0 || !avoid.includes(top.id)) return top;
-    const popped: FleetInstance[] = [];
-    let found: FleetInstance | undefined;
+    const popped: InstanceRecord[] = [];
+    let found: InstanceRecord | undefined;
     while (this.#heap.length > 0 && popped.length <= avoid.length) {
       const head = this.#heap[0]!;
       if (!avoid.includes(head.id)) {

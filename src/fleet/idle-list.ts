@@ -1,4 +1,4 @@
-import type { FleetInstance } from './fleet-instance.js';
+import type { InstanceRecord } from './instance-record.js';
 import type { ScaleDownCandidate } from './scale-down.js';
 
 /**
@@ -6,19 +6,19 @@ import type { ScaleDownCandidate } from './scale-down.js';
  * linked list: O(1) removal, appends at the tail since idle clocks start "now").
  */
 export class IdleList {
-  #head: FleetInstance | undefined;
-  #tail: FleetInstance | undefined;
+  #head: InstanceRecord | undefined;
+  #tail: InstanceRecord | undefined;
   #size = 0;
 
   get size(): number {
     return this.#size;
   }
 
-  get head(): FleetInstance | undefined {
+  get head(): InstanceRecord | undefined {
     return this.#head;
   }
 
-  add(inst: FleetInstance): void {
+  add(inst: InstanceRecord): void {
     if (inst.inIdle) return;
     inst.inIdle = true;
     this.#size++;
@@ -32,7 +32,7 @@ export class IdleList {
     else this.#head = inst;
   }
 
-  remove(inst: FleetInstance): void {
+  remove(inst: InstanceRecord): void {
     if (!inst.inIdle) return;
     inst.inIdle = false;
     this.#size--;

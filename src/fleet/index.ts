@@ -18,7 +18,7 @@ export {
   type PreexistingPolicy,
   type ReadyUpFn,
 } from './options.js';
-export { InstanceInterruptedError, InstanceLostError } from './acquisition.js';
+export { InstanceInterruptedError, InstanceLostError } from './fleet.js';
 export { computeIdleTarget, type IdleTargetInput } from './idle-target.js';
 export {
   computeRequiredInstances,

@@ -77,10 +77,8 @@ export class Readiness {
       this.#ready(inst);
       return;
     }
-    inst.status = 'readying';
-    this.#core.book.refresh(inst);
     const ac = new AbortController();
-    inst.readyAbort = ac;
+    this.#core.book.beginReadying(inst, ac);
     void this.#run(inst, ac.signal);
   }
 
@@ -104,7 +102,7 @@ export class Readiness {
         onRetry: (err, attempt, delayMs) => this.#retrying(inst, err, attempt, delayMs),
       });
     } catch (err: unknown) {
-      inst.readyAbort = undefined;
+      core.book.clearReadyAbort(inst);
       this.#lastErrors.delete(inst.id);
       if (inst.status !== 'readying') {
         core.logger.debug({ instance: inst.id, error: describeError(err) }, 'ready-up abandoned');
@@ -115,7 +113,7 @@ export class Readiness {
       return;
     }
     this.#lastErrors.delete(inst.id);
-    inst.readyAbort = undefined;
+    core.book.clearReadyAbort(inst);
     if (inst.status !== 'readying') return;
     this.#consecutiveFailures = 0;
     this.#backoffUntilMs = 0;
@@ -132,7 +130,7 @@ export class Readiness {
     const error = describeError(err);
     this.#lastErrors.set(inst.id, error);
     // Fresh connect info next time: an address may have appeared, credentials may have expired.
-    inst.connectInfo = undefined;
+    this.#core.book.forgetConnectInfo(inst);
     this.#core.logger.info(
       { instance: inst.id, error, attempt, retryInMs: delayMs },
       'instance not reachable yet; retrying',
@@ -155,10 +153,7 @@ export class Readiness {
   #ready(inst: FleetInstance): void {
     const core = this.#core;
     const now = core.clock.now();
-    inst.status = 'ready';
-    inst.readyAtMs = now;
-    inst.idleSinceMs = now;
-    core.book.refresh(inst);
+    core.book.markReady(inst, now);
     core.logger.info(
       { instance: inst.id, startupMs: now - (inst.launchedAtMs ?? inst.firstSeenAtMs) },
       'instance ready',

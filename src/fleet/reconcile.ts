@@ -1,5 +1,5 @@
 import type { InstanceInfo, InstanceState, InterruptionNotice } from '../providers/provider.js';
-import { InstanceInterruptedError, InstanceLostError } from './acquisition.js';
+import { InstanceInterruptedError, InstanceLostError } from './fleet.js';
 import type { FleetCore } from './fleet-core.js';
 import type { FleetInstance } from './fleet-instance.js';
 import type { Readiness } from './readiness.js';
@@ -51,7 +51,7 @@ export class Reconciler {
         inst = undefined; // listed twice: count it once
       } else if (inst) {
         matched++;
-        inst.seenGen = gen;
+        book.noteSeen(inst, gen);
         this.#update(inst, info);
         if (inst.detached) inst = undefined;
       } else if (state !== 'deleting' && state !== 'deleted') {
@@ -70,8 +70,8 @@ export class Reconciler {
   #adopt(info: InstanceInfo, gen: number, initial: boolean): FleetInstance {
     const core = this.#core;
     const inst = core.book.add(info.id, 'creating', core.clock.now());
-    inst.seenGen = gen;
-    this.#describe(inst, info);
+    core.book.noteSeen(inst, gen);
+    core.book.describe(inst, info);
     if (core.requested > 0) {
       core.forgetOldestRequests(1);
     } else if (!initial) {
@@ -82,20 +82,16 @@ export class Reconciler {
       const verdict =
         typeof policy === 'function' ? policy(info.id) : { adopt: policy === 'adopt' };
       if (!verdict.adopt) {
-        inst.providerState = info.state;
+        core.book.setProviderState(inst, info.state);
         core.markForRemoval(inst, 'pre-existing instance');
         return inst;
       }
-      if ('useCount' in verdict && verdict.useCount !== undefined) inst.useCount = verdict.useCount;
+      if ('useCount' in verdict && verdict.useCount !== undefined) {
+        core.book.setUseCount(inst, verdict.useCount);
+      }
     }
     this.#update(inst, info);
     return inst;
-  }
-
-  #describe(inst: FleetInstance, info: InstanceInfo): void {
-    inst.instanceType = info.instanceType;
-    inst.lifecycle = info.lifecycle;
-    inst.launchedAtMs = info.launchedAtMs;
   }
 
   #update(inst: FleetInstance, info: InstanceInfo): void {
@@ -104,21 +100,20 @@ export class Reconciler {
     if (notice && !inst.lost && isNewNotice(inst.interruption, notice))
       this.#interrupt(inst, notice);
     if (inst.instanceType === undefined && info.instanceType !== undefined)
-      this.#describe(inst, info);
+      this.#core.book.describe(inst, info);
   }
 
   #changeState(inst: FleetInstance, state: InstanceState): void {
     const core = this.#core;
-    inst.providerState = state;
+    core.book.setProviderState(inst, state);
     switch (state) {
       case 'running':
-        core.book.refresh(inst);
         this.#readiness.begin(inst);
         return;
       case 'deleting':
       case 'deleted':
-        if (inst.status === 'removing' && !inst.lost) core.book.refresh(inst);
-        else core.lose(inst, `provider reports ${state}`);
+        // An instance we asked to remove goes as expected; any other was taken from us.
+        if (inst.phase !== 'removing') core.lose(inst, `provider reports ${state}`);
         if (state === 'deleted') this.#gone(inst);
         return;
       case 'timeout': {
@@ -128,14 +123,13 @@ export class Reconciler {
         return;
       }
       case 'creating':
-        core.book.refresh(inst);
         return;
     }
   }
 
   #interrupt(inst: FleetInstance, notice: InterruptionNotice): void {
     const core = this.#core;
-    inst.interruption = notice;
+    core.book.noteInterruption(inst, notice);
     core.logger.warn(
       {
         instance: inst.id,
@@ -164,7 +158,7 @@ export class Reconciler {
       if (!listed.has(inst.id)) gone.push(inst);
     }
     for (const inst of gone) {
-      if (!(inst.status === 'removing' && !inst.lost)) this.#core.lose(inst, 'no longer listed');
+      if (inst.phase !== 'removing') this.#core.lose(inst, 'no longer listed');
       this.#gone(inst);
     }
   }
@@ -175,7 +169,7 @@ export class Reconciler {
     if (!inst.lost) {
       core.logger.info({ instance: inst.id, reason: inst.removalReason }, 'instance removed');
     }
-    core.book.delete(inst);
+    core.book.detach(inst);
   }
 }
 

@@ -215,10 +215,10 @@ export class Scaler {
   /** `acting` runs just before instances are marked for removal. */
   #scaleDown(count: number, idleTimeMs: number, acting: () => void): void {
     const core = this.#core;
-    const head = core.book.idle.head;
+    const head = core.book.idleHead;
     const now = core.clock.now();
     if (!head || now - head.idleSinceMs < idleTimeMs) return;
-    const ids = planScaleDown(core.book.idle.candidates(), {
+    const ids = planScaleDown(core.book.idleCandidates(), {
       count,
       nowMs: now,
       idleTimeMs,
@@ -255,10 +255,11 @@ export class Scaler {
     if (this.#deleting || core.book.removing.size === 0) return;
     const now = core.clock.now();
     const batch: FleetInstance[] = [];
-    for (const inst of core.book.removing) {
+    const book = core.book;
+    for (const inst of book.removing) {
       if (inst.deleteDueAtMs === undefined || inst.deleteDueAtMs > now) continue;
       if (inst.providerState === 'deleting' || inst.providerState === 'deleted') continue;
-      inst.deleteDueAtMs = undefined;
+      book.scheduleDeletion(inst, undefined);
       batch.push(inst);
     }
     if (batch.length === 0) return;
@@ -278,8 +279,8 @@ export class Scaler {
     const retryAt = now + core.opts.deletionRetryIntervalMs;
     const failed: string[] = [];
     for (const inst of batch) {
-      inst.deleteDueAtMs = retryAt;
-      if (issued.has(inst.id)) inst.deleteIssuedAtMs = now;
+      core.book.scheduleDeletion(inst, retryAt);
+      if (issued.has(inst.id)) core.book.noteDeletionIssued(inst, now);
       else failed.push(inst.id);
     }
     core.counters.removalsIssued += batch.length - failed.length;

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../platform/clock.js';
 import { MemoryLogger } from '../platform/logger.js';
 import { SpotrunnerError } from '../platform/errors.js';
-import type { Acquisition, AcquireOptions, Fleet } from '../fleet/fleet.js';
+import {
+  InstanceInterruptedError,
+  type Acquisition,
+  type AcquireOptions,
+  type Fleet,
+} from '../fleet/fleet.js';
 import type { ExecutionContext, Executor, JobOutcome } from '../executors/executor.js';
 import { jobPayloadSchema } from '../gitlab/job-payload.js';
 import type { RunnerApi, UpdateJobRequest } from '../gitlab/runner-api.js';
@@ -131,10 +136,7 @@ function interruptedOnce(fleet: FakeFleet, deadlineMs: number): Executor & { ins
     async run(ctx: ExecutionContext): Promise<JobOutcome> {
       instances.push(ctx.instance.id);
       if (instances.length === 1) {
-        const err = Object.assign(
-          new SpotrunnerError('instance_lost', 'spot interruption notice', { retryable: true }),
-          { deadlineMs },
-        );
+        const err = new InstanceInterruptedError(ctx.instance.id, deadlineMs);
         fleet.acquired[0]!.abort.abort(err);
         return { result: 'failed', failureReason: 'runner_system_failure', message: 'aborted' };
       }

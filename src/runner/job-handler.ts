@@ -17,6 +17,7 @@ import { acceptJob } from '../gitlab/accept-job.js';
 import type { CacheUrlsFactory, ConnectionSource, JobTrace, JobTraceFactory } from './ports.js';
 import type { ConcurrentIds } from './concurrent-ids.js';
 import { describeLoss, type JobJournal } from './journal.js';
+import { decideRescue } from './rescue-rule.js';
 
 export interface JobHandlerDeps {
   clock: Clock;
@@ -127,14 +128,15 @@ export async function handleJob(
       );
       release(attempt.key, false);
       avoid.push(acquired.acquisition.instanceId);
-      if (spot.interruptionMode === 'fail' || reruns >= spot.maxReruns) {
+      const rescue = decideRescue(spot, reruns);
+      if (rescue.action === 'fail') {
         trace.error(
-          `${why}. ${spot.interruptionMode === 'fail' ? 'interruption_mode is "fail"' : `Already rerun ${reruns} time(s) (max_reruns ${spot.maxReruns})`}: failing the job as a runner system failure so retry: rules apply.`,
+          `${why}. ${rescue.because === 'interruption_mode' ? 'interruption_mode is "fail"' : `Already rerun ${reruns} time(s) (max_reruns ${spot.maxReruns})`}: failing the job as a runner system failure so retry: rules apply.`,
         );
         outcome = { result: 'failed', failureReason: 'runner_system_failure', message: why };
         break;
       }
-      reruns++;
+      reruns = rescue.rerun;
       trace.warn(
         `${why}. Running the job again from the start on another instance (rerun ${reruns} of at most ${spot.maxReruns}).`,
       );

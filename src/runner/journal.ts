@@ -5,7 +5,7 @@
  * decided — resolve once they are on disk; the caller waits before going on.
  */
 import type { UpdateJobRequest } from '../gitlab/runner-api.js';
-import { SpotrunnerError } from '../platform/errors.js';
+import { InstanceInterruptedError } from '../fleet/fleet.js';
 
 /** What the journal needs of a job; a JobPayload has it, and so has an unreadable payload. */
 export interface JournalJob {
@@ -32,12 +32,8 @@ export interface JobJournal {
 
 /** A reason an acquisition's signal was aborted, in words for the job log. */
 export function describeLoss(reason: unknown, instanceId: string): string {
-  if (reason instanceof SpotrunnerError && reason.code === 'instance_lost') {
-    const deadline = (reason as SpotrunnerError & { deadlineMs?: number }).deadlineMs;
-    if (typeof deadline === 'number') {
-      return `Instance ${instanceId} is being taken back by the cloud (${reason.message}; deadline ${new Date(deadline).toISOString()})`;
-    }
-    return `Instance ${instanceId} was lost (${reason.message})`;
+  if (reason instanceof InstanceInterruptedError) {
+    return `Instance ${instanceId} is being taken back by the cloud (${reason.message}; deadline ${new Date(reason.deadlineMs).toISOString()})`;
   }
   if (reason instanceof Error) return `Instance ${instanceId} was lost (${reason.message})`;
   return `Instance ${instanceId} was lost`;

@@ -4,7 +4,11 @@
  * gitlab-runner's health rule (3 unhealthy answers pause requests for `unhealthy_interval`).
  */
 import { describeError } from '../platform/errors.js';
-import type { LifecycleState, StopOptions } from '../platform/lifecycle.js';
+import {
+  ShutdownTimeoutError,
+  type LifecycleState,
+  type StopOptions,
+} from '../platform/lifecycle.js';
 import type { JobOutcome } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
 import type { JobRef } from '../gitlab/runner-api.js';
@@ -203,7 +207,7 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
       if (running.size > 0 || failing.size > 0) {
         log.info({ jobs: running.size + failing.size, graceMs }, 'waiting for running jobs');
         const timer = deps.clock.schedule(graceMs, () =>
-          force.abort(new Error('shutdown timeout')),
+          force.abort(new ShutdownTimeoutError(graceMs)),
         );
         await allDone();
         timer();

@@ -6,11 +6,12 @@
  *   then the runner asks again on its next poll), then `fleet.acquire()` (waits for a slot and
  *   drives scale-up), runs the job for its duration, `fleet.release()`;
  * - when the acquisition's signal aborts (spot termination notice or lost instance) the job is
- *   cut off and run again from the start on another instance (`interruption_mode = "rerun"`,
- *   up to `max_reruns`), released as unhealthy, exactly like runner/job-handler.ts; or failed.
+ *   cut off, released as unhealthy, and run again from the start on another instance or failed,
+ *   by the runner's own rule (runner/rescue-rule.ts).
  */
 import type { Clock } from '../../platform/clock.js';
 import type { Acquisition, Fleet } from '../../fleet/fleet.js';
+import { decideRescue } from '../../runner/rescue-rule.js';
 import type { JobRecord } from '../history/job-record.js';
 import type { ReplayMetrics } from './replay-metrics.js';
 
@@ -170,12 +171,13 @@ export class RunnerModel {
     metrics.jobMs += clock.now() - held.runStartMs;
     fleet.release(held.key, { healthy: false });
     metrics.stop(acq.instanceId, clock.now(), this.#d.instances());
-    if (this.#o.interruptionMode === 'fail' || held.reruns >= this.#o.maxReruns) {
+    const rescue = decideRescue(this.#o, held.reruns);
+    if (rescue.action === 'fail') {
       this.#finish(held, false);
       return;
     }
     metrics.reruns++;
-    held.reruns++;
+    held.reruns = rescue.rerun;
     held.avoid.push(acq.instanceId);
     held.key = `j${held.index}#rerun${held.reruns}`;
     this.#acquire(held);
