@@ -30,7 +30,7 @@ import { createRunnerLoop, type RunnerLoop } from '../runner/runner-loop.js';
 import type { CacheUrlsFactory, ConcurrencyGate, ConnectionSource } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
 import { buildProvider, type AwsGroupHandle } from './build-provider.js';
-import { startImdsPoller } from './imds-poller.js';
+import { startImdsPoller } from '../manager/imds-poller.js';
 import { confirmLossVia } from './confirm-loss.js';
 import { buildExecutor } from './build-executor.js';
 

@@ -7,17 +7,17 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import type { FleetInstanceView, FleetStatus } from '../fleet/fleet.js';
-import { SystemClock, type Clock } from '../platform/clock.js';
-import { formatDurationMs } from '../platform/durations.js';
-import { UserError, describeError } from '../platform/errors.js';
+import { loadConfig } from '../../config/index.js';
+import type { FleetInstanceView, FleetStatus } from '../../fleet/fleet.js';
+import { SystemClock, type Clock } from '../../platform/clock.js';
+import { formatDurationMs } from '../../platform/durations.js';
+import { UserError, describeError } from '../../platform/errors.js';
 import {
   bundledPriceTable,
   lookupInstancePrice,
   type PriceTable,
-} from '../plan/prices/price-table.js';
-import { println, type CliContext } from './cli-context.js';
+} from '../../plan/prices/price-table.js';
+import { println, type CliContext } from '../cli-context.js';
 
 interface ManagerOptions {
   config?: string;

@@ -3,9 +3,9 @@
  * on) and each change in the fleet (instances creating, ready, removed), stamped with the time
  * since the start.
  */
-import type { Clock } from '../platform/clock.js';
-import type { SandboxServer } from '../sandbox/index.js';
-import type { Manager } from './manager.js';
+import type { Clock } from '../../platform/clock.js';
+import type { SandboxServer } from '../index.js';
+import type { Manager } from '../../manager/manager.js';
 
 export interface SandboxProgress {
   flush(): void;

@@ -15,7 +15,7 @@ import type { PreexistingPolicy } from '../fleet/index.js';
 import type { RunnerLoopStatus } from '../runner/runner-loop.js';
 import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
-import { buildRunnerStack, type RunnerStack } from './build-runner.js';
+import { buildRunnerStack, type RunnerStack } from '../app/build-runner.js';
 
 export interface ManagerDeps {
   clock: Clock;

@@ -7,11 +7,14 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Writable } from 'node:stream';
-import type { CompiledConfig } from '../config/types.js';
-import { SystemClock, type Clock } from '../platform/clock.js';
-import { silentLogger, type Logger } from '../platform/logger.js';
-import type { FetchFn } from '../plan/import/gitlab-http.js';
-import { createEc2SpotPriceSource, type SpotPriceSource } from '../plan/prices/live-spot-prices.js';
+import type { CompiledConfig } from '../../config/types.js';
+import { SystemClock, type Clock } from '../../platform/clock.js';
+import { silentLogger, type Logger } from '../../platform/logger.js';
+import type { FetchFn } from '../../plan/import/gitlab-http.js';
+import {
+  createEc2SpotPriceSource,
+  type SpotPriceSource,
+} from '../../plan/prices/live-spot-prices.js';
 import { runPlanCommand, type PlanCommandOptions } from '../plan/run-plan-command.js';
 
 export interface PlanCommandDeps {

@@ -5,31 +5,31 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { CompiledConfig } from '../config/types.js';
-import { parseDurationMs } from '../platform/durations.js';
-import { describeError, UserError } from '../platform/errors.js';
-import { parseCostBand, type CostBand } from './cost/explain-cost.js';
-import type { History } from './history/job-record.js';
-import { routeHistory } from './history/route-by-tags.js';
-import { formatHistoryCsv } from './history/write-history-csv.js';
-import { parseSeed } from './history/synthetic-spec.js';
-import type { SpotPriceSource } from './prices/live-spot-prices.js';
-import { planToJson } from './report/json-report.js';
-import { renderHtmlReport } from './report/html-report.js';
-import { formatTextReport } from './report/text-report.js';
-import { resolvePlanTarget, type PlanFlags } from './replay/plan-setup.js';
-import type { PlanResult } from './replay/plan-result.js';
-import { runPlan, type PlanInput } from './replay/run-plan.js';
+import type { CompiledConfig } from '../../config/types.js';
+import { parseDurationMs } from '../../platform/durations.js';
+import { describeError, UserError } from '../../platform/errors.js';
+import { parseCostBand, type CostBand } from '../../plan/cost/explain-cost.js';
+import type { History } from '../../plan/history/job-record.js';
+import { routeHistory } from '../../plan/history/route-by-tags.js';
+import { formatHistoryCsv } from '../../plan/history/write-history-csv.js';
+import { parseSeed } from '../../plan/history/synthetic-spec.js';
+import type { SpotPriceSource } from '../../plan/prices/live-spot-prices.js';
+import { planToJson } from '../../plan/report/json-report.js';
+import { renderHtmlReport } from '../../plan/report/html-report.js';
+import { formatTextReport } from '../../plan/report/text-report.js';
+import { resolvePlanTarget, type PlanFlags } from '../../plan/replay/plan-setup.js';
+import type { PlanResult } from '../../plan/replay/plan-result.js';
+import { runPlan, type PlanInput } from '../../plan/replay/run-plan.js';
 import {
   bundledExample,
   loadHistory,
   loadPrices,
   type HistorySourceOptions,
   type SourceDeps,
-} from './plan-sources.js';
-import { runSweep, type SweepProgress, type SweepResult } from './sweep/run-sweep.js';
-import { formatSweepText, sweepToJson } from './sweep/sweep-report.js';
-import { parseSweep, type SweepDimension } from './sweep/sweep-spec.js';
+} from '../../plan/plan-sources.js';
+import { runSweep, type SweepProgress, type SweepResult } from '../../plan/sweep/run-sweep.js';
+import { formatSweepText, sweepToJson } from '../../plan/sweep/sweep-report.js';
+import { parseSweep, type SweepDimension } from '../../plan/sweep/sweep-spec.js';
 
 export interface PlanCommandOptions extends HistorySourceOptions {
   config?: string;

@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { SpotrunnerError } from '../platform/errors.js';
+import { SpotrunnerError } from '../../platform/errors.js';
 
 export interface ContainerRelay {
   /** `http://<gateway>:<port>`, the URL containers use. */

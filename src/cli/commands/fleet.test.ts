@@ -1,22 +1,22 @@
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { startStatusServer } from '../app/status-server.js';
-import type { Manager, ManagerStatus } from '../app/manager.js';
-import { fleetInstance, managerStatus } from '../app/testing/manager-status.js';
-import type { FleetInstanceView } from '../fleet/fleet.js';
-import { VirtualClock } from '../platform/clock.js';
-import { silentLogger } from '../platform/logger.js';
-import { bundledPriceTable } from '../plan/prices/price-table.js';
-import type { CliContext } from './cli-context.js';
+import { startStatusServer } from '../../manager/status-server.js';
+import type { Manager, ManagerStatus } from '../../manager/manager.js';
+import { fleetInstance, managerStatus } from '../../manager/testing/manager-status.js';
+import type { FleetInstanceView } from '../../fleet/fleet.js';
+import { VirtualClock } from '../../platform/clock.js';
+import { silentLogger } from '../../platform/logger.js';
+import { bundledPriceTable } from '../../plan/prices/price-table.js';
+import type { CliContext } from '../cli-context.js';
 import {
   fleetRows,
   formatFleetTable,
   registerFleetCommand,
   requestedLines,
   statusUrlFromListenAddress,
-} from './fleet-command.js';
-import { createProgram } from './program.js';
+} from './fleet.js';
+import { createProgram } from '../program.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 

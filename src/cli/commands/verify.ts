@@ -5,13 +5,13 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, loadOrCreateSystemId, redactToken } from '../config/index.js';
-import type { CompiledConfig, CompiledRunner } from '../config/types.js';
-import { SystemClock } from '../platform/clock.js';
-import { createLogger } from '../platform/logger.js';
-import { describeError } from '../platform/errors.js';
-import { println, type CliContext } from './cli-context.js';
-import { clientForRunner } from './gitlab-clients.js';
+import { loadConfig, loadOrCreateSystemId, redactToken } from '../../config/index.js';
+import type { CompiledConfig, CompiledRunner } from '../../config/types.js';
+import { SystemClock } from '../../platform/clock.js';
+import { createLogger } from '../../platform/logger.js';
+import { describeError } from '../../platform/errors.js';
+import { println, type CliContext } from '../cli-context.js';
+import { clientForRunner } from '../gitlab-clients.js';
 
 export interface ExtraCheckResult {
   ok: boolean;

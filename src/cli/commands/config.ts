@@ -1,9 +1,9 @@
 /** `spotrunner config check FILE`: validate a config.toml and say in plain words what it will do. */
 import type { Command } from 'commander';
-import { describeConfig, loadConfig } from '../config/index.js';
-import { SystemClock } from '../platform/clock.js';
-import { formatConfigIssue } from '../platform/errors.js';
-import { println, type CliContext } from './cli-context.js';
+import { describeConfig, loadConfig } from '../../config/index.js';
+import { SystemClock } from '../../platform/clock.js';
+import { formatConfigIssue } from '../../platform/errors.js';
+import { println, type CliContext } from '../cli-context.js';
 import { resolve } from 'node:path';
 
 export function registerConfigCommand(program: Command, ctx: CliContext): void {

@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { SystemClock } from '../platform/clock.js';
-import { createLogger } from '../platform/logger.js';
-import { UserError } from '../platform/errors.js';
-import { formatDurationMs, parseDurationMs } from '../platform/durations.js';
-import { createSandboxServer, formatPipeline } from '../sandbox/index.js';
-import { println, type CliContext } from '../cli/cli-context.js';
-import { startManager } from './start-manager.js';
+import { loadConfig } from '../../config/index.js';
+import { SystemClock } from '../../platform/clock.js';
+import { createLogger } from '../../platform/logger.js';
+import { UserError } from '../../platform/errors.js';
+import { formatDurationMs, parseDurationMs } from '../../platform/durations.js';
+import { createSandboxServer, formatPipeline } from '../index.js';
+import { println, type CliContext } from '../../cli/cli-context.js';
+import { startManager } from '../../manager/start-manager.js';
 import { sandboxConfigToml } from './sandbox-config.js';
 import { createSandboxProgress } from './sandbox-progress.js';
 import { detectDocker } from './detect-docker.js';
@@ -35,7 +35,7 @@ interface SandboxOptions {
   verbose?: boolean;
 }
 
-const DEMO_DIR = fileURLToPath(new URL('../../examples/demo-project', import.meta.url));
+const DEMO_DIR = fileURLToPath(new URL('../../../examples/demo-project', import.meta.url));
 
 export function registerSandboxCommand(program: Command, ctx: CliContext): void {
   program

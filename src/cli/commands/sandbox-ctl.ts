@@ -4,9 +4,9 @@
  * job, print a trace.
  */
 import type { Command } from 'commander';
-import { createSandboxClient, formatPipeline, type SandboxClient } from '../sandbox/index.js';
-import { UserError } from '../platform/errors.js';
-import { println, type CliContext } from './cli-context.js';
+import { createSandboxClient, formatPipeline, type SandboxClient } from '../../sandbox/index.js';
+import { UserError } from '../../platform/errors.js';
+import { println, type CliContext } from '../cli-context.js';
 
 function idArg(value: string, what: string): number {
   const n = Number(value);

@@ -7,13 +7,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, NO_RUNNERS } from '../config/index.js';
-import { SystemClock } from '../platform/clock.js';
-import { createLogger, type Logger, type LogLevel } from '../platform/logger.js';
-import { ConfigError, describeError, formatConfigIssue } from '../platform/errors.js';
-import type { CliContext } from '../cli/cli-context.js';
-import { startManager, type StartedManager } from './start-manager.js';
-import { startTokenRotation } from './token-rotation.js';
+import { loadConfig, NO_RUNNERS } from '../../config/index.js';
+import { SystemClock } from '../../platform/clock.js';
+import { createLogger, type Logger, type LogLevel } from '../../platform/logger.js';
+import { ConfigError, describeError, formatConfigIssue } from '../../platform/errors.js';
+import type { CliContext } from '../cli-context.js';
+import { startManager, type StartedManager } from '../../manager/start-manager.js';
+import { startTokenRotation } from '../../manager/token-rotation.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program

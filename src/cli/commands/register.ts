@@ -8,13 +8,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { loadOrCreateSystemId, upsertRunnerEntry } from '../config/index.js';
-import type { ExecutorName } from '../config/types.js';
-import { SystemClock } from '../platform/clock.js';
-import { createLogger } from '../platform/logger.js';
-import { UserError } from '../platform/errors.js';
-import { println, type CliContext } from './cli-context.js';
-import { clientForRunner } from './gitlab-clients.js';
+import { loadOrCreateSystemId, upsertRunnerEntry } from '../../config/index.js';
+import type { ExecutorName } from '../../config/types.js';
+import { SystemClock } from '../../platform/clock.js';
+import { createLogger } from '../../platform/logger.js';
+import { UserError } from '../../platform/errors.js';
+import { println, type CliContext } from '../cli-context.js';
+import { clientForRunner } from '../gitlab-clients.js';
 
 interface RegisterOptions {
   config: string;

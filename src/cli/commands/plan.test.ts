@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
-import { UserError } from '../platform/errors.js';
+import { loadConfig } from '../../config/index.js';
+import { UserError } from '../../platform/errors.js';
 import {
   gitlabJobJson,
   startGitlabDouble,
   type GitlabDouble,
-} from '../plan/import/testing/gitlab-double.js';
-import { registerPlanCommand, type PlanCommandDeps } from './plan-command.js';
+} from '../../plan/import/testing/gitlab-double.js';
+import { registerPlanCommand, type PlanCommandDeps } from './plan.js';
 
 class Sink extends Writable {
   text = '';
