@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { InstanceConnection } from '../connect/connection.js';
 import type { FleetInstanceView, FleetStatus } from '../fleet/fleet.js';
 import { VirtualClock } from '../platform/clock.js';
@@ -6,7 +6,7 @@ import { MemoryLogger } from '../platform/logger.js';
 import { defaultAwsProviderOptions, type AwsProvider } from '../providers/aws/index.js';
 import type { InterruptionNotice } from '../providers/provider.js';
 import type { AwsGroupHandle } from '../app/build-provider.js';
-import { startImdsPoller } from './imds-poller.js';
+import { imdsPollerPart, startImdsPoller, type ImdsPollerDeps } from './imds-poller.js';
 
 const DEADLINE = '2026-11-23T12:02:00Z';
 
@@ -61,31 +61,46 @@ function setup(imdsPollMs: number) {
     view('i-idle', 0),
     view('i-foreign', 1),
   ];
-  const poller = startImdsPoller(
-    {
-      clock: new VirtualClock(0),
-      logger: new MemoryLogger(),
-      pool: { get: (id) => Promise.resolve(connection(id)) },
-      fleetStatus: () => ({ instances }) as unknown as FleetStatus,
-    },
-    [group],
-  );
-  return { poller, scripts, reported };
+  const clock = new VirtualClock(0);
+  const deps: ImdsPollerDeps = {
+    clock,
+    logger: new MemoryLogger(),
+    pool: { get: (id) => Promise.resolve(connection(id)) },
+    fleetStatus: () => ({ instances }) as unknown as FleetStatus,
+  };
+  return { deps, group, clock, scripts, reported };
 }
 
 describe('startImdsPoller', () => {
   it('is off unless imds_poll is set', () => {
-    expect(setup(0).poller).toBeUndefined();
+    const s = setup(0);
+    expect(startImdsPoller(s.deps, [s.group])).toBeUndefined();
+    expect(imdsPollerPart(s.deps, [s.group])).toBeUndefined();
   });
 
   it('asks IMDS on busy instances of its groups only and reports the notice it finds', async () => {
     const s = setup(5_000);
-    expect(await s.poller!.pollOnce()).toBe(1);
-    s.poller!.stop();
+    const poller = startImdsPoller(s.deps, [s.group]);
+    expect(await poller!.pollOnce()).toBe(1);
+    poller!.stop();
     expect([...s.scripts.keys()].sort()).toEqual(['i-doomed', 'i-fine']);
     expect(s.scripts.get('i-doomed')).toContain("'http://127.0.0.1:9/imds/i-doomed'");
     expect(s.reported).toEqual([
       { id: 'i-doomed', notice: { kind: 'termination', deadlineMs: Date.parse(DEADLINE) } },
     ]);
+  });
+
+  it('as a part of its runner, polls only between start and stop', async () => {
+    const s = setup(5_000);
+    const part = imdsPollerPart(s.deps, [s.group])!;
+    await s.clock.advance(20_000);
+    expect(s.reported).toEqual([]);
+    await part.start();
+    expect(part.status()).toEqual({ everyMs: 5_000, groups: ['g'] });
+    await s.clock.advance(5_000);
+    await vi.waitFor(() => expect(s.reported.map((r) => r.id)).toEqual(['i-doomed']));
+    await part.stop({ graceMs: 0 });
+    expect(part.state).toBe('stopped');
+    expect(s.clock.pendingTimers).toBe(0);
   });
 });

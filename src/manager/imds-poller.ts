@@ -13,6 +13,7 @@ import { mapLimit } from '../platform/limiter.js';
 import type { Logger } from '../platform/logger.js';
 import { checkInstanceMetadata } from '../providers/aws/index.js';
 import type { AwsGroupHandle } from '../app/build-provider.js';
+import { createPart, type ManagerPart } from './parts.js';
 
 export interface ImdsPollerDeps {
   clock: Clock;
@@ -90,4 +91,29 @@ export function startImdsPoller(
       cancel();
     },
   };
+}
+
+export interface ImdsPollerStatus {
+  everyMs: number;
+  groups: readonly string[];
+}
+
+/** The poller as a part of its runner, started and stopped by the manager; undefined when off. */
+export function imdsPollerPart(
+  deps: ImdsPollerDeps,
+  groups: readonly AwsGroupHandle[],
+): ManagerPart<ImdsPollerStatus> | undefined {
+  const polled = groups.filter((g) => g.options.imdsPollMs > 0);
+  if (polled.length === 0) return undefined;
+  let poller: ImdsPoller | undefined;
+  return createPart('imds-poller', {
+    start: () => {
+      poller = startImdsPoller(deps, polled);
+    },
+    stop: () => poller?.stop(),
+    status: () => ({
+      everyMs: Math.min(...polled.map((g) => g.options.imdsPollMs)),
+      groups: polled.map((g) => g.options.groupName),
+    }),
+  });
 }

@@ -7,6 +7,7 @@ import { createHostKeyStore } from '../connect/index.js';
 import { SystemClock } from '../platform/clock.js';
 import { MemoryLogger } from '../platform/logger.js';
 import { createManager, type Manager } from './manager.js';
+import { createPart, type ManagerPart } from './parts.js';
 
 let manager: Manager | undefined;
 let dir: string | undefined;
@@ -81,5 +82,66 @@ describe('manager', () => {
     const failed = manager.status().runners[0]!;
     expect(failed.state).toBe('failed');
     expect(failed.error).toContain('url and token are required');
+  });
+
+  it('starts its parts after the runners and stops them in one place, around the drain', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spotrunner-manager-'));
+    const logger = new MemoryLogger();
+    const events: string[] = [];
+    const runnerState = (m: Manager): string => m.status().runners[0]?.state ?? 'none';
+    const part = (m: Manager, name: string, outlivesRunners: boolean): ManagerPart =>
+      createPart(
+        name,
+        {
+          start: () => {
+            events.push(`start ${name} (runner ${runnerState(m)})`);
+            if (name === 'broken') throw new Error('no port');
+          },
+          stop: ({ graceMs }) => {
+            events.push(`stop ${name} grace ${graceMs} (runner ${runnerState(m)})`);
+          },
+          status: () => ({ detail: name.length }),
+        },
+        { outlivesRunners },
+      );
+    manager = createManager(
+      {
+        clock: new SystemClock(),
+        logger,
+        hostKeys: await createHostKeyStore({ logger }),
+        parts: (m) => [
+          part(m, 'server', true),
+          part(m, 'broken', false),
+          part(m, 'loop-a', false),
+          part(m, 'loop-b', false),
+        ],
+      },
+      { config: configWith(0, dir), systemId: 's_0123456789ab', version: 'test' },
+    );
+    await manager.start();
+    expect(manager.state).toBe('running');
+    expect(logger.messages('error')).toContain('part failed to start');
+    expect(manager.status().parts).toEqual([
+      { name: 'server', state: 'running', detail: 6 },
+      { name: 'broken', state: 'failed', detail: 6 },
+      { name: 'loop-a', state: 'running', detail: 6 },
+      { name: 'loop-b', state: 'running', detail: 6 },
+    ]);
+    await Promise.all([manager.stop({ graceMs: 7 }), manager.stop({ graceMs: 0 })]);
+    expect(events).toEqual([
+      'start server (runner running)',
+      'start broken (runner running)',
+      'start loop-a (runner running)',
+      'start loop-b (runner running)',
+      'stop loop-b grace 7 (runner running)',
+      'stop loop-a grace 7 (runner running)',
+      'stop server grace 7 (runner stopped)',
+    ]);
+    expect(manager.status().parts.map((p) => p.state)).toEqual([
+      'stopped',
+      'failed',
+      'stopped',
+      'stopped',
+    ]);
   });
 });

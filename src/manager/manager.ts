@@ -3,6 +3,10 @@
  * global `concurrent` gate. A runner whose cloud cannot be reached at start is retried in the
  * background; it never takes the others down. Policies are re-applied on config reload, as
  * gitlab-runner does; other autoscaler settings need a restart.
+ *
+ * It owns its parts (parts.ts): `start()` starts them after the runners; `stop()` stops the parts
+ * that change the fleet or the config, drains the runners, then stops the parts that outlive
+ * them (status server, state file). That is the one place where anything is stopped.
  */
 import type { CompiledConfig } from '../config/types.js';
 import type { HostKeyStore } from '../connect/index.js';
@@ -16,12 +20,15 @@ import type { RunnerLoopStatus } from '../runner/runner-loop.js';
 import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
 import { buildRunnerStack, type RunnerStack } from '../app/build-runner.js';
+import { partStatuses, startParts, stopParts, type ManagerPart, type PartStatus } from './parts.js';
 
 export interface ManagerDeps {
   clock: Clock;
   logger: Logger;
   hostKeys: HostKeyStore;
   journal?: JobJournal;
+  /** The manager's parts, in start order (made once, with the manager they serve). */
+  parts?: (manager: Manager) => readonly ManagerPart[];
 }
 
 export interface ManagerOptions {
@@ -44,6 +51,8 @@ export interface RunnerStatusView {
   error?: string;
   loop?: RunnerLoopStatus;
   fleet?: FleetStatus;
+  /** The runner's own parts (its IMDS poller). */
+  parts?: readonly PartStatus[];
 }
 
 export interface ManagerStatus {
@@ -51,6 +60,7 @@ export interface ManagerStatus {
   concurrent: number;
   jobsRunning: number;
   runners: readonly RunnerStatusView[];
+  parts: readonly PartStatus[];
 }
 
 interface Slot {
@@ -80,6 +90,8 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
   const slots: Slot[] = [];
   let state: LifecycleState = 'idle';
   let config = options.config;
+  let stopping: Promise<void> | undefined;
+  let parts: readonly ManagerPart[] = [];
 
   const startSlot = async (slot: Slot, index: number): Promise<void> => {
     const runner = config.runners[index]!;
@@ -104,6 +116,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     try {
       await stack.fleet.start();
       await stack.loop.start();
+      await startParts(stack.parts, log.child({ runner: runner.name }));
       slot.stack = stack;
       slot.state = 'running';
       delete slot.error;
@@ -123,7 +136,34 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     }
   };
 
-  return {
+  const stopAll = async (graceMs: number): Promise<void> => {
+    state = 'draining';
+    await stopParts(
+      parts.filter((p) => !p.outlivesRunners),
+      { graceMs },
+      log,
+    );
+    for (const s of slots) s.retry?.();
+    const stacks = slots.flatMap((s) => (s.stack ? [s.stack] : []));
+    await Promise.all(stacks.map((s) => s.loop.stop({ graceMs })));
+    await Promise.all(
+      stacks.map(async (s) => {
+        await stopParts(s.parts, { graceMs: 0 }, log.child({ runner: s.runner.name }));
+        await s.fleet.stop({ graceMs: 0 });
+        await s.dispose();
+      }),
+    );
+    for (const s of slots) s.state = 'stopped';
+    await stopParts(
+      parts.filter((p) => p.outlivesRunners),
+      { graceMs },
+      log,
+    );
+    state = 'stopped';
+    log.info({}, 'manager stopped');
+  };
+
+  const manager: Manager = {
     get state() {
       return state;
     },
@@ -155,22 +195,10 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         },
         'manager started',
       );
+      await startParts(parts, log);
     },
-    async stop({ graceMs }: StopOptions): Promise<void> {
-      if (state === 'stopped') return;
-      state = 'draining';
-      for (const s of slots) s.retry?.();
-      const stacks = slots.flatMap((s) => (s.stack ? [s.stack] : []));
-      await Promise.all(stacks.map((s) => s.loop.stop({ graceMs })));
-      await Promise.all(
-        stacks.map(async (s) => {
-          await s.fleet.stop({ graceMs: 0 });
-          await s.dispose();
-        }),
-      );
-      for (const s of slots) s.state = 'stopped';
-      state = 'stopped';
-      log.info({}, 'manager stopped');
+    stop({ graceMs }: StopOptions): Promise<void> {
+      return (stopping ??= stopAll(graceMs));
     },
     abortJobs(reason: string): void {
       for (const s of slots) s.stack?.loop.abortJobs(reason);
@@ -181,11 +209,23 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         executor: s.executor,
         state: s.state,
         ...(s.error ? { error: s.error } : {}),
-        ...(s.stack ? { loop: s.stack.loop.status(), fleet: s.stack.fleet.status() } : {}),
+        ...(s.stack
+          ? {
+              loop: s.stack.loop.status(),
+              fleet: s.stack.fleet.status(),
+              parts: partStatuses(s.stack.parts),
+            }
+          : {}),
       }));
       // Not gate.inUse: the gate is also held by job requests in flight (long polls).
       const jobsRunning = runners.reduce((n, r) => n + (r.loop?.running.length ?? 0), 0);
-      return { state, concurrent: config.concurrent, jobsRunning, runners };
+      return {
+        state,
+        concurrent: config.concurrent,
+        jobsRunning,
+        runners,
+        parts: partStatuses(parts),
+      };
     },
     reload(next: CompiledConfig): void {
       config = next;
@@ -205,4 +245,6 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       return slots.some((s) => s.stack?.fleet.drain(instanceId, reason) ?? false);
     },
   };
+  parts = deps.parts?.(manager) ?? [];
+  return manager;
 }

@@ -1,7 +1,9 @@
 /**
  * Starts a manager for a loaded config: system id, host-key pins and state beside the config,
- * leftover jobs of a crashed run settled, runners started, status server on listen_address.
- * Shared by `spotrunner run` and `spotrunner sandbox`.
+ * leftover jobs of a crashed run settled, runners started, then the manager's parts (state
+ * recording, orphan reconcile, status server on listen_address; for `run` token rotation and the
+ * config watcher). Shared by `spotrunner run` and `spotrunner sandbox`; `close()` is the
+ * manager's stop, the one place that stops them all.
  */
 import { join } from 'node:path';
 import { loadOrCreateSystemId } from '../config/index.js';
@@ -9,26 +11,19 @@ import type { CompiledConfig } from '../config/types.js';
 import { createHostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { describeError } from '../platform/errors.js';
 import { createGitLabClient } from '../gitlab/index.js';
 import { createManager, type Manager } from './manager.js';
+import { buildManagerParts } from './manager-parts.js';
+import type { ManagerPart } from './parts.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
 import { settleLeftoverJobs } from './settle-leftovers.js';
 import { openStateStore, type StateStore } from './state/state-store.js';
-import { startStatusServer, type StatusServer } from './status-server.js';
-import {
-  startOrphanReconciler,
-  type OrphanReconciler,
-  type OrphanScope,
-} from './orphan-reconcile.js';
 
 export interface StartedManager {
   manager: Manager;
   store: StateStore;
-  status?: StatusServer;
-  /** Present when some runner drives an aws group. */
-  orphans?: OrphanReconciler;
   systemId: string;
+  /** Stops the manager: its parts and runners, in order (Manager.stop). */
   close(graceMs: number): Promise<void>;
 }
 
@@ -43,6 +38,13 @@ export interface StartManagerOptions {
   statusServer?: boolean;
   /** How often orphaned aws instances are looked for (also once at start); default 5 min. */
   orphanCheckIntervalMs?: number;
+  /**
+   * `spotrunner run`: the config file it loaded. It is watched (policies reload on change) and
+   * expiring runner tokens are rotated and saved back to it.
+   */
+  configFile?: string;
+  /** More parts for the manager to own (the sandbox's container relay). */
+  parts?: readonly ManagerPart[];
 }
 
 export async function startManager(
@@ -58,7 +60,6 @@ export async function startManager(
     config.runners.find((r) => r.spotrunner.stateFile)?.spotrunner.stateFile ??
     join(stateDir, 'state.json');
   const store = await openStateStore(deps, stateFile);
-
   const untrusted = new Set(
     Object.values(store.state.runners).flatMap((r) =>
       Object.values(r.jobs).flatMap((j) => (j.instanceId ? [j.instanceId] : [])),
@@ -90,7 +91,30 @@ export async function startManager(
   }
   const env = options.env;
   const manager = createManager(
-    { ...deps, hostKeys, journal: store.journal() },
+    {
+      ...deps,
+      hostKeys,
+      journal: store.journal(),
+      parts: (m) =>
+        buildManagerParts(
+          deps,
+          {
+            config,
+            systemId,
+            store,
+            stateFile,
+            hostKeys,
+            statusServer: options.statusServer !== false,
+            env,
+            ...(options.orphanCheckIntervalMs !== undefined
+              ? { orphanCheckIntervalMs: options.orphanCheckIntervalMs }
+              : {}),
+            ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+            ...(options.parts ? { extra: options.parts } : {}),
+          },
+          m,
+        ),
+    },
     {
       config,
       systemId,
@@ -105,59 +129,12 @@ export async function startManager(
     },
   );
   await manager.start();
-  const recordTimer = startRecordingInstances(deps.clock, store, manager);
-  const orphans = startOrphans(deps, config, manager, systemId, options.orphanCheckIntervalMs);
-  let status: StatusServer | undefined;
-  if (config.listenAddress && options.statusServer !== false) {
-    status = await startStatusServer(deps, manager, config.listenAddress).catch((err: unknown) => {
-      deps.logger.error(
-        { listenAddress: config.listenAddress, err: describeError(err) },
-        'status server failed to start',
-      );
-      return undefined;
-    });
-  }
   return {
     manager,
     store,
-    ...(status ? { status } : {}),
-    ...(orphans ? { orphans } : {}),
     systemId,
-    async close(graceMs: number): Promise<void> {
-      orphans?.stop();
-      await manager.stop({ graceMs });
-      recordTimer.stop();
-      await status?.stop();
-      await store.flush();
-      await hostKeys.flush();
-    },
+    close: (graceMs) => manager.stop({ graceMs }),
   };
-}
-
-/** Orphan reconcile over every aws runner (running or not), when there is one. */
-function startOrphans(
-  deps: { clock: Clock; logger: Logger },
-  config: CompiledConfig,
-  manager: Manager,
-  managerName: string,
-  intervalMs = 5 * 60_000,
-): OrphanReconciler | undefined {
-  const usesAws = config.runners.some(
-    (r) => r.autoscaler?.providerKind === 'aws' || r.spotrunner.fallback?.providerKind === 'aws',
-  );
-  if (!usesAws) return undefined;
-  const scopes = (): OrphanScope[] =>
-    config.runners.map((runner) => {
-      const stack = manager.stacks().find((s) => s.runner.name === runner.name);
-      return {
-        runnerName: runner.name,
-        orphanGraceMs: runner.spotrunner.orphanGraceMs,
-        awsGroups: stack?.awsGroups ?? [],
-        knownIds: () => stack?.fleet.status().instances.map((i) => i.id) ?? [],
-        running: stack !== undefined,
-      };
-    });
-  return startOrphanReconciler({ ...deps, managerName, scopes }, { intervalMs });
 }
 
 /**
@@ -190,43 +167,5 @@ function adoptionPolicy(
       'not adopting instance',
     );
     return { adopt: false };
-  };
-}
-
-/** Writes every runner's instances (ids and use counts) to the state file every few seconds. */
-function startRecordingInstances(
-  clock: Clock,
-  store: StateStore,
-  manager: Manager,
-  everyMs = 5_000,
-): { stop(): void } {
-  let cancel = (): void => undefined;
-  const record = (): void => {
-    for (const r of manager.status().runners) {
-      if (!r.fleet) continue;
-      store.recordInstances(
-        r.name,
-        r.fleet.instances
-          .filter((i) => i.status !== 'removing')
-          .map((i) => ({
-            id: i.id,
-            useCount: i.useCount,
-            hadJobs: i.slotsInUse > 0,
-            ...(i.launchedAtMs !== undefined ? { createdAtMs: i.launchedAtMs } : {}),
-            ...(i.idleSinceMs !== undefined ? { lastUsedAtMs: i.idleSinceMs } : {}),
-          })),
-      );
-    }
-  };
-  const tick = (): void => {
-    record();
-    cancel = clock.schedule(everyMs, tick);
-  };
-  cancel = clock.schedule(everyMs, tick);
-  return {
-    stop(): void {
-      cancel();
-      record();
-    },
   };
 }

@@ -44,5 +44,6 @@ export function managerStatus(
         },
       },
     ],
+    parts: [],
   };
 }

@@ -22,6 +22,7 @@ import { sandboxConfigToml } from './sandbox-config.js';
 import { createSandboxProgress } from './sandbox-progress.js';
 import { detectDocker } from './detect-docker.js';
 import { startContainerRelay } from './container-relay.js';
+import { containerRelayPart } from './container-relay-part.js';
 
 interface SandboxOptions {
   dataDir?: string;
@@ -137,7 +138,14 @@ async function runSandbox(
   );
   const started = await startManager(
     { clock, logger },
-    { config, version: ctx.version, env: ctx.env, stateDir: join(dataDir, 'state') },
+    {
+      config,
+      version: ctx.version,
+      env: ctx.env,
+      stateDir: join(dataDir, 'state'),
+      // The manager stops the relay once the runners are done.
+      ...(relay ? { parts: [containerRelayPart(relay)] } : {}),
+    },
   );
   let keepWaiter: (() => void) | undefined;
   const stop = ctx.onSignal(() => {
@@ -187,6 +195,5 @@ async function runSandbox(
     stop();
     await started.close(10_000);
     await server.stop();
-    await relay?.stop();
   }
 }
