@@ -7,7 +7,7 @@ import { registerSandboxCtlCommand } from '../cli/commands/sandbox-ctl.js';
 import { registerFleetCommand } from '../cli/commands/fleet.js';
 import { loadConfig } from '../config/index.js';
 import { registerRunCommand } from '../cli/commands/run.js';
-import { registerSandboxCommand } from '../sandbox/session/run-sandbox.js';
+import { registerSandboxCommand } from '../cli/commands/sandbox.js';
 import { awsGroupCheck } from './aws-checks.js';
 
 /** Every command of the CLI, in help order. */

@@ -9,13 +9,8 @@ import { VirtualClock } from '../../platform/clock.js';
 import { silentLogger } from '../../platform/logger.js';
 import { bundledPriceTable } from '../../plan/prices/price-table.js';
 import type { CliContext } from '../cli-context.js';
-import {
-  fleetRows,
-  formatFleetTable,
-  registerFleetCommand,
-  requestedLines,
-  statusUrlFromListenAddress,
-} from './fleet.js';
+import { registerFleetCommand, statusUrlFromListenAddress } from './fleet.js';
+import { fleetRows, formatFleetTable, requestedLines } from '../fleet-table.js';
 import { createProgram } from '../program.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);

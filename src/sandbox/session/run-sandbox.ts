@@ -1,5 +1,5 @@
 /**
- * `spotrunner sandbox [DIR]`: try spotrunner with no GitLab and no cloud. Starts the embedded
+ * What `spotrunner sandbox [DIR]` does: try spotrunner with no GitLab and no cloud. Starts the embedded
  * GitLab-compatible server, registers a runner, starts the manager with a `local` fleet (shell
  * executor, or Docker when an engine and the helper image are there), runs DIR's .gitlab-ci.yml
  * (the bundled demo project by default), shows jobs and instances as they change, prints the
@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { SystemClock } from '../../platform/clock.js';
 import { createLogger } from '../../platform/logger.js';
@@ -24,7 +23,7 @@ import { detectDocker } from './detect-docker.js';
 import { startContainerRelay } from './container-relay.js';
 import { containerRelayPart } from './container-relay-part.js';
 
-interface SandboxOptions {
+export interface SandboxOptions {
   dataDir?: string;
   executor: 'auto' | 'instance' | 'docker-autoscaler';
   maxInstances: string;
@@ -38,38 +37,8 @@ interface SandboxOptions {
 
 const DEMO_DIR = fileURLToPath(new URL('../../../examples/demo-project', import.meta.url));
 
-export function registerSandboxCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('sandbox')
-    .description(
-      "run a project's .gitlab-ci.yml through spotrunner with an embedded GitLab and local instances",
-    )
-    .argument(
-      '[dir]',
-      'project directory with a .gitlab-ci.yml (default: the bundled demo project)',
-    )
-    .option(
-      '--data-dir <dir>',
-      'where the server keeps repositories, traces and artifacts (default: a new temp dir)',
-    )
-    .option('--executor <name>', 'auto, instance or docker-autoscaler', 'auto')
-    .option('--max-instances <n>', 'most local instances', '3')
-    .option('--idle-time <duration>', 'idle_time of the policy (instances go away after it)', '10s')
-    .option('--boot-delay <duration>', 'simulated boot time of a local instance', '2s')
-    .option(
-      '--no-wait-scale-down',
-      'exit as soon as the pipeline ends, without watching instances go',
-    )
-    .option(
-      '--keep',
-      'keep the server and manager running afterwards (see `spotrunner sandbox-ctl`)',
-    )
-    .option('--port <port>', 'port of the embedded GitLab server (0 = any free port)', '0')
-    .option('-v, --verbose', "print the manager's log lines too")
-    .action(async (dir: string | undefined, opts: SandboxOptions) => runSandbox(ctx, dir, opts));
-}
-
-async function runSandbox(
+/** Runs `spotrunner sandbox` once its flags are parsed (cli/commands/sandbox.ts). */
+export async function runSandbox(
   ctx: CliContext,
   dir: string | undefined,
   opts: SandboxOptions,
