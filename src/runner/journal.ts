@@ -1,6 +1,6 @@
 /**
  * The record of in-flight jobs that lets a restarted manager finish what a crashed one left
- * (jobs with their tokens, and where they ran). Implemented by the state store in app/.
+ * (jobs with their tokens, and where they ran). Implemented by the state store in manager/state/.
  */
 import type { JobPayload } from '../gitlab/job-payload.js';
 import { SpotrunnerError } from '../platform/errors.js';
