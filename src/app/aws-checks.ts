@@ -7,7 +7,7 @@
  */
 import { loadOrCreateSystemId } from '../config/index.js';
 import type { CompiledAwsPlugin, CompiledConfig, CompiledRunner } from '../config/types.js';
-import type { ExtraCheckResult, RunnerCheck } from '../cli/verify-command.js';
+import type { ExtraCheckResult, RunnerCheck } from '../cli/commands/verify.js';
 import { describeError } from '../platform/errors.js';
 import {
   awsOptionsFromConfig,

@@ -30,7 +30,8 @@ import { createRunnerLoop, type RunnerLoop } from '../runner/runner-loop.js';
 import type { CacheUrlsFactory, ConcurrencyGate, ConnectionSource } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
 import { buildProvider, type AwsGroupHandle } from './build-provider.js';
-import { startImdsPoller } from './imds-poller.js';
+import { imdsPollerPart } from '../manager/imds-poller.js';
+import type { ManagerPart } from '../manager/parts.js';
 import { confirmLossVia } from './confirm-loss.js';
 import { buildExecutor } from './build-executor.js';
 
@@ -57,6 +58,8 @@ export interface RunnerStack {
   pool: ConnectionPool;
   api: GitLabClient;
   loop: RunnerLoop;
+  /** Started after the loop and stopped before dispose() by the manager (the IMDS poller). */
+  parts: readonly ManagerPart[];
   dispose(): Promise<void>;
 }
 
@@ -131,7 +134,7 @@ export function buildRunnerStack(
         logger.warn({ err: describeError(err) }, 'fleet refresh after a notice failed'),
       );
   };
-  const imds = startImdsPoller(
+  const imds = imdsPollerPart(
     { clock: deps.clock, logger, pool, fleetStatus: () => fleet.status() },
     built.awsGroups,
   );
@@ -196,8 +199,8 @@ export function buildRunnerStack(
     pool,
     api,
     loop,
+    parts: imds ? [imds] : [],
     async dispose(): Promise<void> {
-      imds?.stop();
       await pool.closeAll();
       await built.provider.shutdown();
       built.dispose();

@@ -1,13 +1,13 @@
 import type { CommandRegistrar } from '../cli/program.js';
-import { registerConfigCommand } from '../cli/config-command.js';
-import { registerRegisterCommand } from '../cli/register-command.js';
-import { registerVerifyCommand } from '../cli/verify-command.js';
-import { registerPlanCommand } from '../cli/plan-command.js';
-import { registerSandboxCtlCommand } from '../cli/sandbox-ctl-command.js';
-import { registerFleetCommand } from '../cli/fleet-command.js';
+import { registerConfigCommand } from '../cli/commands/config.js';
+import { registerRegisterCommand } from '../cli/commands/register.js';
+import { registerVerifyCommand } from '../cli/commands/verify.js';
+import { registerPlanCommand } from '../cli/commands/plan.js';
+import { registerSandboxCtlCommand } from '../cli/commands/sandbox-ctl.js';
+import { registerFleetCommand } from '../cli/commands/fleet.js';
 import { loadConfig } from '../config/index.js';
-import { registerRunCommand } from './run-command.js';
-import { registerSandboxCommand } from './sandbox-command.js';
+import { registerRunCommand } from '../cli/commands/run.js';
+import { registerSandboxCommand } from '../cli/commands/sandbox.js';
 import { awsGroupCheck } from './aws-checks.js';
 
 /** Every command of the CLI, in help order. */

@@ -95,12 +95,7 @@ export {
 export { paretoFront, type CostWait } from './sweep/pareto.js';
 export { recommend, type Recommendation } from './sweep/recommend.js';
 export { formatSweepText, sweepToJson, type SweepJson } from './sweep/sweep-report.js';
-// Command flow (used by src/cli/plan-command.ts)
-export {
-  runPlanCommand,
-  type PlanCommandOptions,
-  type RunPlanCommandDeps,
-} from './run-plan-command.js';
+// Sources for the command flow (src/cli/plan/run-plan-command.ts)
 export {
   bundledExample,
   loadHistory,

@@ -1,7 +1,7 @@
 /**
  * The record of in-flight jobs that lets a restarted manager finish what a crashed one left
  * (jobs with their tokens, where they ran, and the final state being delivered). Implemented by
- * the state store in app/. The two events a crash must not lose — a job received, a final state
+ * the state store in manager/state/. The two events a crash must not lose — a job received, a final state
  * decided — resolve once they are on disk; the caller waits before going on.
  */
 import type { UpdateJobRequest } from '../gitlab/runner-api.js';

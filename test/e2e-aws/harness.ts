@@ -16,7 +16,7 @@ import {
   type PipelineView,
   type SandboxServer,
 } from '../../src/sandbox/index.js';
-import type { ManagerStatus } from '../../src/app/manager.js';
+import type { ManagerStatus } from '../../src/manager/manager.js';
 import { startAwsDouble, type AwsDouble } from '../support/aws/aws-double.js';
 import type { AwsDoubleGroupSpec } from '../support/aws/double-model.js';
 import { writeAwsProfile, type TestAwsProfile } from '../support/aws/aws-profile.js';

@@ -2,9 +2,10 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsGroupCheck } from '../../src/app/aws-checks.js';
 import type { CliContext } from '../../src/cli/cli-context.js';
-import { registerFleetCommand, type FleetRow } from '../../src/cli/fleet-command.js';
+import { registerFleetCommand } from '../../src/cli/commands/fleet.js';
+import type { FleetRow } from '../../src/cli/fleet-table.js';
 import { createProgram } from '../../src/cli/program.js';
-import { registerVerifyCommand } from '../../src/cli/verify-command.js';
+import { registerVerifyCommand } from '../../src/cli/commands/verify.js';
 import { startAwsE2e, type AwsE2e } from './harness.js';
 
 let e2e: AwsE2e | undefined;

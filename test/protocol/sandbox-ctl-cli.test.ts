@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/cli-context.js';
-import { registerSandboxCtlCommand } from '../../src/cli/sandbox-ctl-command.js';
+import { registerSandboxCtlCommand } from '../../src/cli/commands/sandbox-ctl.js';
 import { SystemClock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';
 import { createSandboxServer, type SandboxServer } from '../../src/sandbox/index.js';

@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startContainerRelay } from '../../src/app/container-relay.js';
+import { startContainerRelay } from '../../src/cli/sandbox/container-relay.js';
 import type { CompiledDocker, CompiledRunner } from '../../src/config/types.js';
 import { defaultDockerConfig } from '../../src/executors/docker/container-config.js';
 import { makeRunner } from '../../src/executors/testing/job-fixture.js';

@@ -1,0 +1,41 @@
+/**
+ * `spotrunner run --config FILE`: the always-on manager (src/manager/). It watches the config
+ * file, rotates expiring runner tokens, and stops on SIGQUIT/SIGTERM (graceful) or SIGINT (at
+ * once); see manager/close-on-signals.ts.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, NO_RUNNERS } from '../../config/index.js';
+import { SystemClock } from '../../platform/clock.js';
+import { createLogger, type LogLevel } from '../../platform/logger.js';
+import { ConfigError, formatConfigIssue } from '../../platform/errors.js';
+import type { CliContext } from '../cli-context.js';
+import { startManager } from '../../manager/start-manager.js';
+import { closeOnSignals } from '../../manager/close-on-signals.js';
+
+export function registerRunCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run the manager: take jobs from GitLab and run them on an autoscaled fleet')
+    .requiredOption('-c, --config <file>', 'path to config.toml')
+    .option('--log-level <level>', 'override log_level (debug, info, warn, error)')
+    .action(async (opts: { config: string; logLevel?: string }) => {
+      const file = resolve(ctx.cwd, opts.config);
+      const { config, warnings } = await loadConfig(file, { env: ctx.env });
+      if (config.runners.length === 0) {
+        throw new ConfigError([{ file, message: NO_RUNNERS }]);
+      }
+      const level = (opts.logLevel ?? config.logLevel) as LogLevel;
+      const logger = createLogger({ level, format: config.logFormat === 'json' ? 'json' : 'text' });
+      for (const w of warnings) logger.warn({ where: formatConfigIssue(w) }, 'config key ignored');
+      const started = await startManager(
+        { clock: new SystemClock(), logger },
+        { config, version: ctx.version, env: ctx.env, configFile: file },
+      );
+      await closeOnSignals(
+        { logger, onSignal: (h) => ctx.onSignal(h) },
+        started,
+        config.shutdownTimeoutMs,
+      );
+    });
+}
