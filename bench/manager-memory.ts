@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startManager } from '../src/manager/start-manager.js';
+import { startManager } from '../src/app/start-manager.js';
 import { loadConfig } from '../src/config/index.js';
 import { SystemClock } from '../src/platform/clock.js';
 import { silentLogger } from '../src/platform/logger.js';

@@ -22,23 +22,13 @@ import {
   createAwsProvider,
   destroyAwsClients,
   type AwsClientOptions,
-  type AwsClients,
-  type AwsProvider,
-  type AwsProviderOptions,
 } from '../providers/aws/index.js';
 import type { InterruptionNotice } from '../providers/provider.js';
 import { createFallbackProvider } from '../providers/fallback/index.js';
+import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import { createSelfProvider } from './self-provider.js';
 
-/** One Auto Scaling group of a runner (its primary group, or its fallback group). */
-export interface AwsGroupHandle {
-  role: 'primary' | 'fallback';
-  provider: AwsProvider;
-  clients: AwsClients;
-  options: AwsProviderOptions;
-  /** Which account/endpoint the clients reach (groups with the same key share one EC2 view). */
-  clientKey: string;
-}
+export type { AwsGroupHandle };
 
 export interface BuiltProvider {
   provider: Provider;

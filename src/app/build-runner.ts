@@ -4,65 +4,32 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CompiledConfig, CompiledRunner } from '../config/types.js';
-import {
-  createConnectionPool,
-  dialSsh,
-  type ConnectionPool,
-  type HostKeyStore,
-} from '../connect/index.js';
+import { createConnectionPool, dialSsh } from '../connect/index.js';
 import { createProcessConnection } from '../connect/process-connection.js';
-import { createFleet, type FleetEngine, type PreexistingPolicy } from '../fleet/index.js';
+import { createFleet } from '../fleet/index.js';
 import {
   createGitLabClient,
   createJobTrace,
   jobMaskedValues,
   jobTokenPrefixes,
   shortenToken,
-  type GitLabClient,
 } from '../gitlab/index.js';
 import { createS3CacheUrls } from '../cache/s3-cache-urls.js';
-import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError, SpotrunnerError } from '../platform/errors.js';
 import type { Provider } from '../providers/provider.js';
 import type { FallbackProvider } from '../providers/fallback/index.js';
-import { createRunnerLoop, type RunnerLoop } from '../runner/runner-loop.js';
-import type { CacheUrlsFactory, ConcurrencyGate, ConnectionSource } from '../runner/ports.js';
-import type { JobJournal } from '../runner/journal.js';
-import { buildProvider, type AwsGroupHandle } from './build-provider.js';
+import { createRunnerLoop } from '../runner/runner-loop.js';
+import type { CacheUrlsFactory, ConnectionSource } from '../runner/ports.js';
+import { buildProvider } from './build-provider.js';
 import { imdsPollerPart } from '../manager/imds-poller.js';
-import type { ManagerPart } from '../manager/parts.js';
+import type { RunnerStack, RunnerStackDeps } from '../manager/runner-stack.js';
 import { confirmLossVia } from './confirm-loss.js';
 import { buildExecutor } from './build-executor.js';
 
-export interface RunnerStackDeps {
-  clock: Clock;
-  logger: Logger;
-  gate: ConcurrencyGate;
-  hostKeys: HostKeyStore;
-  systemId: string;
-  version: string;
-  journal?: JobJournal;
-  awsEndpoint?: string;
-  localEnv?: Readonly<Record<string, string>>;
-  /** Instances found at start: remove (default, as gitlab-runner), adopt, or per instance. */
-  preexistingInstances?: PreexistingPolicy;
-}
+export type { RunnerStack, RunnerStackDeps };
 
-export interface RunnerStack {
-  runner: CompiledRunner;
-  provider: Provider;
-  /** The runner's aws groups (primary and fallback), for verify, orphans and `fleet ls`. */
-  awsGroups: readonly AwsGroupHandle[];
-  fleet: FleetEngine;
-  pool: ConnectionPool;
-  api: GitLabClient;
-  loop: RunnerLoop;
-  /** Started after the loop and stopped before dispose() by the manager (the IMDS poller). */
-  parts: readonly ManagerPart[];
-  dispose(): Promise<void>;
-}
-
+/** Builds a runner's stack from its compiled config (the manager's `buildStack`). */
 export function buildRunnerStack(
   deps: RunnerStackDeps,
   config: CompiledConfig,

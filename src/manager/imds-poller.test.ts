@@ -5,7 +5,7 @@ import { VirtualClock } from '../platform/clock.js';
 import { MemoryLogger } from '../platform/logger.js';
 import { defaultAwsProviderOptions, type AwsProvider } from '../providers/aws/index.js';
 import type { InterruptionNotice } from '../providers/provider.js';
-import type { AwsGroupHandle } from '../app/build-provider.js';
+import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import { imdsPollerPart, startImdsPoller, type ImdsPollerDeps } from './imds-poller.js';
 
 const DEADLINE = '2026-11-23T12:02:00Z';

@@ -12,7 +12,7 @@ import { describeError } from '../platform/errors.js';
 import { mapLimit } from '../platform/limiter.js';
 import type { Logger } from '../platform/logger.js';
 import { checkInstanceMetadata } from '../providers/aws/index.js';
-import type { AwsGroupHandle } from '../app/build-provider.js';
+import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import { createPart, type ManagerPart } from './parts.js';
 
 export interface ImdsPollerDeps {

@@ -19,7 +19,7 @@ import type { PreexistingPolicy } from '../fleet/index.js';
 import type { RunnerLoopStatus } from '../runner/runner-loop.js';
 import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
-import { buildRunnerStack, type RunnerStack } from '../app/build-runner.js';
+import type { BuildRunnerStack, RunnerStack } from './runner-stack.js';
 import { partStatuses, startParts, stopParts, type ManagerPart, type PartStatus } from './parts.js';
 
 export interface ManagerDeps {
@@ -27,6 +27,8 @@ export interface ManagerDeps {
   logger: Logger;
   hostKeys: HostKeyStore;
   journal?: JobJournal;
+  /** Builds a runner's stack from config (app/build-runner.ts; the manager builds no adapter). */
+  buildStack: BuildRunnerStack;
   /** The manager's parts, in start order (made once, with the manager they serve). */
   parts?: (manager: Manager) => readonly ManagerPart[];
 }
@@ -95,7 +97,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
 
   const startSlot = async (slot: Slot, index: number): Promise<void> => {
     const runner = config.runners[index]!;
-    const stack = buildRunnerStack(
+    const stack = deps.buildStack(
       {
         clock: deps.clock,
         logger: deps.logger,

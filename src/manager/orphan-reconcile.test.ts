@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAwsFixture, type AwsFixture } from '../../test/support/aws/aws-fixture.js';
 import { defaultAwsProviderOptions } from '../providers/aws/index.js';
-import type { AwsGroupHandle } from '../app/build-provider.js';
+import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import { reconcileOrphans, type OrphanScope } from './orphan-reconcile.js';
 
 let fx: AwsFixture | undefined;

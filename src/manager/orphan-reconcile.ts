@@ -17,7 +17,7 @@ import {
   terminateGroupInstances,
   type TaggedInstance,
 } from '../providers/aws/index.js';
-import type { AwsGroupHandle } from '../app/build-provider.js';
+import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 
 /** One runner as orphan reconcile sees it. */
 export interface OrphanScope {

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startManager, type StartedManager } from '../../src/manager/start-manager.js';
+import { startManager, type StartedManager } from '../../src/app/start-manager.js';
 import { loadConfig } from '../../src/config/index.js';
 import { SystemClock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startManager, type StartedManager } from '../../src/manager/start-manager.js';
+import { startManager, type StartedManager } from '../../src/app/start-manager.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { CompiledConfig } from '../../src/config/types.js';
 import { SystemClock } from '../../src/platform/clock.js';

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startManager, type StartedManager } from '../../src/manager/start-manager.js';
+import { startManager, type StartedManager } from '../../src/app/start-manager.js';
 import { loadConfig } from '../../src/config/index.js';
 import { SystemClock } from '../../src/platform/clock.js';
 import { MemoryLogger } from '../../src/platform/logger.js';

@@ -1,7 +1,7 @@
 /**
  * `spotrunner run --config FILE`: the always-on manager (src/manager/). It watches the config
  * file, rotates expiring runner tokens, and stops on SIGQUIT/SIGTERM (graceful) or SIGINT (at
- * once); see manager/close-on-signals.ts.
+ * once); see app/close-on-signals.ts.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -10,8 +10,8 @@ import { SystemClock } from '../../platform/clock.js';
 import { createLogger, type LogLevel } from '../../platform/logger.js';
 import { ConfigError, formatConfigIssue } from '../../platform/errors.js';
 import type { CliContext } from '../cli-context.js';
-import { startManager } from '../../manager/start-manager.js';
-import { closeOnSignals } from '../../manager/close-on-signals.js';
+import { startManager } from '../../app/start-manager.js';
+import { closeOnSignals } from '../../app/close-on-signals.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program

@@ -18,7 +18,7 @@ import {
   type SandboxServer,
 } from '../../sandbox/index.js';
 import { println, type CliContext } from '../cli-context.js';
-import { startManager, type StartedManager } from '../../manager/start-manager.js';
+import { startManager, type StartedManager } from '../../app/start-manager.js';
 import { sandboxConfigToml } from './sandbox-config.js';
 import { createSandboxProgress, type SandboxProgress } from './sandbox-progress.js';
 import { startContainerRelay, type ContainerRelay } from './container-relay.js';

@@ -6,8 +6,9 @@ import { parseConfig } from '../config/index.js';
 import { createHostKeyStore } from '../connect/index.js';
 import { SystemClock } from '../platform/clock.js';
 import { MemoryLogger } from '../platform/logger.js';
-import { createManager, type Manager } from './manager.js';
-import { createPart, type ManagerPart } from './parts.js';
+import { createManager, type Manager } from '../manager/manager.js';
+import { createPart, type ManagerPart } from '../manager/parts.js';
+import { buildRunnerStack } from './build-runner.js';
 
 let manager: Manager | undefined;
 let dir: string | undefined;
@@ -47,7 +48,12 @@ describe('manager', () => {
     dir = await mkdtemp(join(tmpdir(), 'spotrunner-manager-'));
     const logger = new MemoryLogger();
     manager = createManager(
-      { clock: new SystemClock(), logger, hostKeys: await createHostKeyStore({ logger }) },
+      {
+        clock: new SystemClock(),
+        logger,
+        hostKeys: await createHostKeyStore({ logger }),
+        buildStack: buildRunnerStack,
+      },
       { config: configWith(0, dir), systemId: 's_0123456789ab', version: 'test' },
     );
     await manager.start();
@@ -75,7 +81,12 @@ describe('manager', () => {
       {},
     ).config;
     manager = createManager(
-      { clock: new SystemClock(), logger, hostKeys: await createHostKeyStore({ logger }) },
+      {
+        clock: new SystemClock(),
+        logger,
+        hostKeys: await createHostKeyStore({ logger }),
+        buildStack: buildRunnerStack,
+      },
       { config, systemId: 's_0123456789ab', version: 'test' },
     );
     await manager.start();
@@ -109,6 +120,7 @@ describe('manager', () => {
         clock: new SystemClock(),
         logger,
         hostKeys: await createHostKeyStore({ logger }),
+        buildStack: buildRunnerStack,
         parts: (m) => [
           part(m, 'server', true),
           part(m, 'broken', false),

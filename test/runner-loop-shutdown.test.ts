@@ -1,15 +1,16 @@
+// Beside runner/ rather than in it: it checks the loop with the executors' real abort mapping.
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/index.js';
-import type { ExecutionContext, Executor, JobOutcome } from '../executors/executor.js';
-import { abortFailure } from '../executors/job-failure.js';
-import type { Acquisition, Fleet } from '../fleet/fleet.js';
-import { jobPayloadSchema } from '../gitlab/job-payload.js';
-import type { RunnerApi } from '../gitlab/runner-api.js';
-import { VirtualClock } from '../platform/clock.js';
-import { ShutdownTimeoutError } from '../platform/lifecycle.js';
-import { silentLogger } from '../platform/logger.js';
-import { createConcurrencyGate, type JobTrace } from './ports.js';
-import { createRunnerLoop } from './runner-loop.js';
+import { parseConfig } from '../src/config/index.js';
+import type { ExecutionContext, Executor, JobOutcome } from '../src/executors/executor.js';
+import { abortFailure } from '../src/executors/job-failure.js';
+import type { Acquisition, Fleet } from '../src/fleet/fleet.js';
+import { jobPayloadSchema } from '../src/gitlab/job-payload.js';
+import type { RunnerApi } from '../src/gitlab/runner-api.js';
+import { VirtualClock } from '../src/platform/clock.js';
+import { ShutdownTimeoutError } from '../src/platform/lifecycle.js';
+import { silentLogger } from '../src/platform/logger.js';
+import { createConcurrencyGate, type JobTrace } from '../src/runner/ports.js';
+import { createRunnerLoop } from '../src/runner/runner-loop.js';
 
 const runner = parseConfig(
   `concurrent = 1\n[[runners]]\nname = "a"\nurl = "http://127.0.0.1:1"\ntoken = "glrt-t1_${'a'.repeat(20)}"\nexecutor = "shell"\n`,

@@ -13,12 +13,13 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError } from '../platform/errors.js';
 import { createGitLabClient, type RunnerApi } from '../gitlab/index.js';
-import { createManager, type Manager } from './manager.js';
-import { buildManagerParts } from './manager-parts.js';
-import { createPart, type ManagerPart } from './parts.js';
+import { createManager, type Manager } from '../manager/manager.js';
+import { buildRunnerStack } from './build-runner.js';
+import { buildManagerParts } from '../manager/manager-parts.js';
+import { createPart, type ManagerPart } from '../manager/parts.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
-import { settleLeftoverJobs, type LeftoverResult } from './settle-leftovers.js';
-import { openStateStore, type StateStore } from './state/state-store.js';
+import { settleLeftoverJobs, type LeftoverResult } from '../manager/settle-leftovers.js';
+import { openStateStore, type StateStore } from '../manager/state/state-store.js';
 
 export interface StartedManager {
   manager: Manager;
@@ -73,6 +74,7 @@ export async function startManager(
       ...deps,
       hostKeys,
       journal: store.journal(),
+      buildStack: buildRunnerStack,
       parts: (m) =>
         buildManagerParts(
           deps,
