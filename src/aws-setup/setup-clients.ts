@@ -6,6 +6,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { AwsClientOptions } from '../providers/aws/aws-options.js';
 
 export interface SetupClients {
   autoscaling: AutoScalingClient;
@@ -16,6 +17,16 @@ export interface SetupClients {
   events: EventBridgeClient;
   ssm: SSMClient;
 }
+
+export interface BuiltSetupClients {
+  clients: SetupClients;
+  /** The region the clients talk to. */
+  region: string;
+  destroy(): void;
+}
+
+/** Builds the clients for one runner's plugin_config (app/aws-setup-clients.ts). */
+export type SetupClientFactory = (options: AwsClientOptions) => Promise<BuiltSetupClients>;
 
 /** The tag every resource setup makes carries; teardown removes only what carries it. */
 export const SETUP_TAG = 'spotrunner:setup';
