@@ -34,7 +34,8 @@ export async function createSetupClients(options: AwsClientOptions): Promise<Bui
     region,
     destroy() {
       base.instanceConnect.destroy();
-      for (const c of Object.values(clients)) c.destroy();
+      const { autoscaling, ec2, sqs, iam, s3, events, ssm } = clients;
+      for (const c of [autoscaling, ec2, sqs, iam, s3, events, ssm]) c.destroy();
     },
   };
 }
