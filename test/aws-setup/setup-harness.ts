@@ -19,6 +19,8 @@ export interface SetupHarness {
   double: AwsDouble;
   profile: TestAwsProfile;
   configFile: string;
+  /** Writes another config.toml for the same double with other aws_setup lines. */
+  writeConfig(name: string, extraSetup: string): Promise<string>;
   clients: BuiltSetupClients;
   spotrunner(...args: string[]): Promise<{ out: string; code: number; error?: Error }>;
   /** Actions the double received that change something. */
@@ -36,9 +38,7 @@ export async function startSetupHarness(extraSetup = ''): Promise<SetupHarness> 
   const profile = await writeAwsProfile({ region: double.region });
   const dir = await mkdtemp(path.join(tmpdir(), 'spotrunner-aws-setup-'));
   const configFile = path.join(dir, 'config.toml');
-  await writeFile(
-    configFile,
-    `concurrent = 4
+  const configText = (extra: string): string => `concurrent = 4
 [[runners]]
   name = "aws-spot"
   url = "https://gitlab.example.com"
@@ -63,7 +63,7 @@ export async function startSetupHarness(extraSetup = ''): Promise<SetupHarness> 
     instance_types = ["m7g.large", "m6g.large", "c7g.xlarge"]
     subnets = ["subnet-aaa", "subnet-bbb"]
     security_groups = ["sg-0123"]
-${extraSetup}
+${extra}
   [runners.autoscaler]
     plugin = "aws"
     capacity_per_instance = 1
@@ -80,8 +80,8 @@ ${extraSetup}
       username = "ec2-user"
     [[runners.autoscaler.policy]]
       idle_count = 0
-`,
-  );
+`;
+  await writeFile(configFile, configText(extraSetup));
   const clients = await createSetupClients({
     profile: profile.profile,
     configFile: profile.configFile,
@@ -93,6 +93,11 @@ ${extraSetup}
     double,
     profile,
     configFile,
+    async writeConfig(name, extra) {
+      const file = path.join(dir, name);
+      await writeFile(file, configText(extra));
+      return file;
+    },
     clients,
     async spotrunner(...args) {
       const stdout = new PassThrough();
