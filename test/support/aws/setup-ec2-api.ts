@@ -290,13 +290,11 @@ const createGroup: AsgHandler = (state, p) => {
   applyGroupParams(state, g, p);
   if (!g.launchTemplate)
     throw new AwsFault('ValidationError', 'A launch template or launch configuration is required');
-  g.tags = p
-    .structs('Tags.member')
-    .map((t) => ({
-      key: t.Key ?? '',
-      value: t.Value ?? '',
-      propagateAtLaunch: t.PropagateAtLaunch === 'true',
-    }));
+  g.tags = p.structs('Tags.member').map((t) => ({
+    key: t.Key ?? '',
+    value: t.Value ?? '',
+    propagateAtLaunch: t.PropagateAtLaunch === 'true',
+  }));
   state.groups.set(name, g);
   return undefined;
 };
