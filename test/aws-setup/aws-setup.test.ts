@@ -138,3 +138,45 @@ describe('spotrunner aws setup', () => {
     expect(verdict?.ok).toBe(true);
   });
 });
+
+describe('spotrunner aws setup on an existing setup', () => {
+  it('updates what changed (config and drift), reads it back, and is a no-op again', async () => {
+    h = await startSetupHarness();
+    expect((await h.spotrunner('aws', 'setup', '--config', h.configFile)).error).toBeUndefined();
+    h.double.controls.updateGroup('ci-spot', {
+      protectFromScaleIn: false,
+      suspendedProcesses: [],
+      capacityRebalance: true,
+    });
+    const changed = await h.writeConfig(
+      'changed.toml',
+      '    ami = "ami-0123456789abcdef0"\n    cache_expiry_days = 30\n    volume_size_gib = 50',
+    );
+    const before = h.mutations().length;
+    const update = await h.spotrunner('aws', 'setup', '--config', changed);
+    expect(update.error).toBeUndefined();
+    expect(update.out).toContain('~ launch template spotrunner-ci-spot');
+    expect(update.out).toContain('~ spot group ci-spot');
+    expect(update.out).toContain('suspend AZRebalance');
+    expect(update.out).toContain('objects expire after 30 days');
+    expect(h.mutations().slice(before)).toEqual([
+      'ec2:CreateLaunchTemplateVersion',
+      'ec2:ModifyLaunchTemplate',
+      'autoscaling:UpdateAutoScalingGroup',
+      'autoscaling:SuspendProcesses',
+    ]);
+    const { ec2 } = h.clients.clients;
+    const versions = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateName: 'spotrunner-ci-spot',
+        Versions: ['$Default'],
+      }),
+    );
+    const v = versions.LaunchTemplateVersions![0]!;
+    expect(v.VersionNumber).toBe(2);
+    expect(v.LaunchTemplateData?.ImageId).toBe('ami-0123456789abcdef0');
+    expect(v.LaunchTemplateData?.BlockDeviceMappings?.[0]?.Ebs?.VolumeSize).toBe(50);
+    const again = await h.spotrunner('aws', 'setup', '--config', changed);
+    expect(again.out).toContain('nothing to change');
+  });
+});
