@@ -27,13 +27,11 @@ export function paramTree(params: QueryParams, prefix: string): Record<string, u
     let node: Record<string, unknown> = root;
     parts.forEach((part, i) => {
       const last = i === parts.length - 1;
-      const next = parts[i + 1];
-      const isList = next !== undefined && /^\d+$/.test(next);
       const name = /^\d+$/.test(part)
         ? part
         : (LIST_NAMES[part] ?? part[0]!.toLowerCase() + part.slice(1));
       if (last) node[name] = value;
-      else node = (node[name] ??= isList ? {} : {}) as Record<string, unknown>;
+      else node = (node[name] ??= {}) as Record<string, unknown>;
     });
   }
   return listify(root) as Record<string, unknown>;
