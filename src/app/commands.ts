@@ -9,6 +9,8 @@ import { loadConfig } from '../config/index.js';
 import { registerRunCommand } from '../cli/commands/run.js';
 import { registerSandboxCommand } from '../cli/commands/sandbox.js';
 import { awsGroupCheck } from './aws-checks.js';
+import { registerAwsCommand } from '../cli/commands/aws.js';
+import { createSetupClients } from './aws-setup-clients.js';
 
 /** Every command of the CLI, in help order. */
 export const allCommands: readonly CommandRegistrar[] = [
@@ -18,6 +20,7 @@ export const allCommands: readonly CommandRegistrar[] = [
   (program, ctx) => registerPlanCommand(program, { ...ctx, loadConfig }),
   (program, ctx) => registerVerifyCommand(program, ctx, [awsGroupCheck()]),
   registerFleetCommand,
+  (program, ctx) => registerAwsCommand(program, ctx, createSetupClients),
   registerRegisterCommand,
   registerConfigCommand,
 ];

@@ -71,5 +71,6 @@ export function compileSpotrunner(
     stateFile: nonEmpty(r.state_file),
     orphanGraceMs: durationOr(r.orphan_grace, DEFAULTS.orphanGraceMs),
     instanceStartTimeoutMs: durationOr(r.instance_start_timeout, DEFAULTS.instanceStartTimeoutMs),
+    awsSetup: r.aws_setup,
   };
 }

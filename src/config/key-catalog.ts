@@ -155,6 +155,7 @@ const spotrunner: TableSpec = {
         plugin_config: { label: '[runners.spotrunner.fallback.plugin_config]', free: true },
       },
     },
+    aws_setup: { label: '[runners.spotrunner.aws_setup]', free: true },
   },
 };
 

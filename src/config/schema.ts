@@ -247,6 +247,8 @@ export const spotrunnerSchema = z.object({
   state_file: str().optional(),
   orphan_grace: duration(),
   instance_start_timeout: duration(),
+  /** Settings only `spotrunner aws setup` reads (validated by src/aws-setup/setup-settings.ts). */
+  aws_setup: freeTable().optional(),
 });
 
 /** `[runners.custom_build_dir]`: whether jobs may set GIT_CLONE_PATH. */

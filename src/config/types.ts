@@ -229,4 +229,6 @@ export interface CompiledSpotrunnerOptions {
   orphanGraceMs: number;
   /** How long an instance may take from first listed to ready before it is removed. */
   instanceStartTimeoutMs: number;
+  /** `[runners.spotrunner.aws_setup]` as written; only `spotrunner aws setup` validates it. */
+  awsSetup?: Readonly<Record<string, unknown>>;
 }

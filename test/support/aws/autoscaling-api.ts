@@ -51,7 +51,7 @@ function groupXml(state: DoubleState, g: DoubleGroup): XmlValue {
           InstancesDistribution: {
             OnDemandBaseCapacity: g.onDemandBase,
             OnDemandPercentageAboveBaseCapacity: g.spot ? 0 : 100,
-            SpotAllocationStrategy: 'price-capacity-optimized',
+            SpotAllocationStrategy: g.spotAllocationStrategy ?? 'price-capacity-optimized',
           },
         }
       : undefined,
@@ -60,6 +60,7 @@ function groupXml(state: DoubleState, g: DoubleGroup): XmlValue {
     DesiredCapacity: g.desired,
     DefaultCooldown: 300,
     AvailabilityZones: g.zones,
+    VPCZoneIdentifier: g.vpcZoneIdentifier,
     HealthCheckType: 'EC2',
     HealthCheckGracePeriod: 300,
     CreatedTime: new Date(Date.UTC(2026, 0, 1)),

@@ -105,6 +105,9 @@ export interface DoubleGroup {
   architecture: string;
   publicIps: boolean;
   launches: number;
+  /** Set by CreateAutoScalingGroup (aws setup); shown as given. */
+  spotAllocationStrategy?: string;
+  vpcZoneIdentifier?: string;
 }
 
 export interface DoubleActivity {

@@ -25,6 +25,7 @@ import {
 } from './protocol-responses.js';
 import { AwsFault, QueryParams } from './query-params.js';
 import { verifySigV4 } from './sigv4.js';
+import { SETUP_SERVICES, dispatchSetup, handleS3 } from './setup-dispatch.js';
 
 export interface RecordedRequest {
   service: string;
@@ -87,6 +88,7 @@ const SERVICES: Readonly<Record<string, ServiceSpec>> = {
     target: 'AmazonSQS',
     throttle: { code: 'RequestThrottled', message: 'Rate exceeded', status: 400 },
   },
+  ...SETUP_SERVICES,
 };
 
 export interface IncomingCall {
@@ -159,6 +161,8 @@ async function dispatch(
   requestId: string,
 ): Promise<WireResponse> {
   const spec = SERVICES[service]!;
+  const extra = await dispatchSetup(ctx, service, action, query, params, requestId);
+  if (extra) return extra;
   if (service === 'autoscaling') {
     const handler = AUTOSCALING_ACTIONS[action];
     if (!handler)
@@ -212,6 +216,7 @@ export async function routeCall(ctx: RouterContext, call: IncomingCall): Promise
     );
   }
   const service = auth.identity.service;
+  if (service === 's3') return handleS3(ctx.state, call, requestId);
   const spec = SERVICES[service];
   if (!spec) {
     const { protocol, namespace } = guessProtocol(call);
