@@ -58,6 +58,7 @@ describe('startManager', () => {
       ['status-server', 'running'],
       ['token-rotation', 'running'],
       ['config-watcher', 'running'],
+      ['leftovers', 'running'],
     ]);
     const url = parts().find((p) => p.name === 'status-server')?.url;
     expect(typeof url).toBe('string');
