@@ -21,7 +21,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('run the manager: take jobs from GitLab and run them on an autoscaled fleet')
     .requiredOption('-c, --config <file>', 'path to config.toml')
     .option('--log-level <level>', 'override log_level (debug, info, warn, error)')
-    .action(async (opts: { config: string; logLevel?: string }) => {
+    .option(
+      '--state-dir <dir>',
+      'keep state, host keys and the system id here (default: beside config.toml), so the config can be read-only',
+    )
+    .action(async (opts: { config: string; logLevel?: string; stateDir?: string }) => {
       const file = resolve(ctx.cwd, opts.config);
       const { config, warnings } = await loadConfig(file, { env: ctx.env });
       if (config.runners.length === 0) {
@@ -33,7 +37,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const clock = new SystemClock();
       const started = await startManager(
         { clock, logger },
-        { config, version: ctx.version, env: ctx.env },
+        { config, version: ctx.version, env: ctx.env, ...stateDirOptions(ctx, opts.stateDir) },
       );
       const watcher = watchConfig(file, ctx, started, logger);
       const rotation = startTokenRotation(
@@ -47,6 +51,15 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       rotation.stop();
       watcher?.close();
     });
+}
+
+function stateDirOptions(
+  ctx: CliContext,
+  dir: string | undefined,
+): { stateDir?: string; systemIdDir?: string } {
+  if (dir === undefined) return {};
+  const stateDir = resolve(ctx.cwd, dir);
+  return { stateDir, systemIdDir: stateDir };
 }
 
 function watchConfig(
