@@ -250,7 +250,7 @@ async function waitForHealth(url: string, container: string): Promise<unknown> {
   for (let i = 0; i < 600; i++) {
     try {
       const res = await fetch(url);
-      return (await res.json());
+      return await res.json();
     } catch {
       await clock.sleep(100);
     }
