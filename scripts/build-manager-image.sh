@@ -71,4 +71,6 @@ fi
 [ "$offline" = 1 ] && flags=--offline
 cp "$repo/packaging/docker/Dockerfile" "$repo/packaging/docker/healthcheck.mjs" "$ctx/"
 
-docker build -t "$tag" --build-arg "BASE=$base" --build-arg "NPM_INSTALL_FLAGS=$flags" "$ctx"
+# Extra `docker build` flags (e.g. --no-cache, --platform) from DOCKER_BUILD_FLAGS.
+# shellcheck disable=SC2086
+docker build ${DOCKER_BUILD_FLAGS:-} -t "$tag" --build-arg "BASE=$base" --build-arg "NPM_INSTALL_FLAGS=$flags" "$ctx"
