@@ -234,7 +234,7 @@ describe('spotrunner run in the manager image', () => {
     // The config is read-only: state and the system id live in the state volume.
     expect(existsSync(join(state, 'state.json'))).toBe(true);
     expect(existsSync(join(state, '.runner_system_id'))).toBe(true);
-  });
+  }, 180_000);
 });
 
 async function freePort(): Promise<number> {
