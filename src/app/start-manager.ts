@@ -35,6 +35,8 @@ export interface StartManagerOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Where state and host keys live; default `<config dir>/.spotrunner`. */
   stateDir?: string;
+  /** Where `.runner_system_id` lives; default the config's directory (as gitlab-runner). */
+  systemIdDir?: string;
   awsEndpoint?: string;
   /** Start the status server when the config has listen_address (default true). */
   statusServer?: boolean;
@@ -55,7 +57,7 @@ export async function startManager(
 ): Promise<StartedManager> {
   const { config } = options;
   const stateDir = options.stateDir ?? join(config.dir, '.spotrunner');
-  const { systemId, warning } = await loadOrCreateSystemId(config.dir);
+  const { systemId, warning } = await loadOrCreateSystemId(options.systemIdDir ?? config.dir);
   if (warning) deps.logger.warn({}, warning);
   const hostKeys = await createHostKeyStore(deps, { path: join(stateDir, 'known-hosts.json') });
   const stateFile =

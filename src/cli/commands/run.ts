@@ -19,7 +19,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('run the manager: take jobs from GitLab and run them on an autoscaled fleet')
     .requiredOption('-c, --config <file>', 'path to config.toml')
     .option('--log-level <level>', 'override log_level (debug, info, warn, error)')
-    .action(async (opts: { config: string; logLevel?: string }) => {
+    .option(
+      '--state-dir <dir>',
+      'keep state, host keys and the system id here (default: beside config.toml), so the config can be read-only',
+    )
+    .action(async (opts: { config: string; logLevel?: string; stateDir?: string }) => {
       const file = resolve(ctx.cwd, opts.config);
       const { config, warnings } = await loadConfig(file, { env: ctx.env });
       if (config.runners.length === 0) {
@@ -30,7 +34,13 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       for (const w of warnings) logger.warn({ where: formatConfigIssue(w) }, 'config key ignored');
       const started = await startManager(
         { clock: new SystemClock(), logger },
-        { config, version: ctx.version, env: ctx.env, configFile: file },
+        {
+          config,
+          version: ctx.version,
+          env: ctx.env,
+          configFile: file,
+          ...stateDirOptions(ctx, opts.stateDir),
+        },
       );
       await closeOnSignals(
         { logger, onSignal: (h) => ctx.onSignal(h) },
@@ -38,4 +48,13 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         config.shutdownTimeoutMs,
       );
     });
+}
+
+function stateDirOptions(
+  ctx: CliContext,
+  dir: string | undefined,
+): { stateDir?: string; systemIdDir?: string } {
+  if (dir === undefined) return {};
+  const stateDir = resolve(ctx.cwd, dir);
+  return { stateDir, systemIdDir: stateDir };
 }
