@@ -5,6 +5,7 @@ import { registerVerifyCommand } from '../cli/verify-command.js';
 import { registerPlanCommand } from '../cli/plan-command.js';
 import { registerSandboxCtlCommand } from '../cli/sandbox-ctl-command.js';
 import { registerFleetCommand } from '../cli/fleet-command.js';
+import { registerImageCommand } from '../cli/commands/image.js';
 import { loadConfig } from '../config/index.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
@@ -18,6 +19,7 @@ export const allCommands: readonly CommandRegistrar[] = [
   (program, ctx) => registerPlanCommand(program, { ...ctx, loadConfig }),
   (program, ctx) => registerVerifyCommand(program, ctx, [awsGroupCheck()]),
   registerFleetCommand,
+  registerImageCommand,
   registerRegisterCommand,
   registerConfigCommand,
 ];
