@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { AUTOSCALING_ACTIONS, AUTOSCALING_NAMESPACE } from './autoscaling-api.js';
 import type { DoubleState } from './double-state.js';
 import { EC2_ACTIONS, EC2_NAMESPACE, type SpotPricePoint } from './ec2-api.js';
+import { EC2_IMAGE_ACTIONS } from './ec2-image-api.js';
 import {
   INSTANCE_CONNECT_ACTIONS,
   SQS_ACTIONS,
@@ -169,7 +170,7 @@ async function dispatch(
     return queryResult(action, spec.namespace, handler(ctx.state, query!), requestId);
   }
   if (service === 'ec2') {
-    const handler = EC2_ACTIONS[action];
+    const handler = EC2_ACTIONS[action] ?? EC2_IMAGE_ACTIONS[action];
     if (!handler)
       throw new AwsFault(
         'InvalidAction',

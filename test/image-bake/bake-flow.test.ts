@@ -1,0 +1,78 @@
+/**
+ * `image bake` end to end: the real AWS SDK against the AWS double, a builder that is a real
+ * sshd on loopback logged into as an unprivileged user, the real Docker engine. Docker is already
+ * there (the install step is skipped) and the images exist locally (no registry is reachable here).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bakeImage } from '../../src/images/bake-image.js';
+import { startBakeFixture, TEMPLATE, type BakeFixture } from './bake-fixture.js';
+
+const IMAGE = 'spotrunner-test/debian:bookworm';
+const HELPER = 'spotrunner-helper:latest';
+
+let fx: BakeFixture;
+beforeAll(async () => {
+  fx = await startBakeFixture();
+}, 60_000);
+afterAll(async () => {
+  await fx?.stop();
+});
+
+describe('image bake', () => {
+  it('bakes the images into an AMI, tags it, makes it the template default and ends the builder', async () => {
+    const lines: string[] = [];
+    const result = await bakeImage(await fx.deps(lines), {
+      launchTemplate: TEMPLATE,
+      images: [IMAGE],
+      helperImage: HELPER,
+      amiName: 'spotrunner-workers-test-1',
+      tags: { team: 'ci' },
+    });
+    console.log(`bake phases: ${JSON.stringify(result.phases)}`);
+    expect(lines.join('\n')).toMatch(/install docker: docker already installed: \d+\./);
+    expect(lines).toContain(`  helper image ${HELPER}: present: ${HELPER}`);
+    expect(lines).toContain(`  pull ${IMAGE}: present: ${IMAGE}`);
+    expect(fx.host.sshd.output()).toContain(`Accepted publickey for ${fx.host.username}`);
+
+    const image = await fx.image(result.imageId);
+    expect(image?.State).toBe('available');
+    expect(image?.Name).toBe('spotrunner-workers-test-1');
+    expect(Object.fromEntries((image?.Tags ?? []).map((t) => [t.Key, t.Value]))).toEqual({
+      Name: 'spotrunner-workers-test-1',
+      'spotrunner:images': '1',
+      team: 'ci',
+    });
+    expect(await fx.defaultTemplateImage()).toEqual({ imageId: result.imageId, version: 2 });
+    expect(await fx.builderState(result.builderId)).toBe('terminated');
+
+    const run = fx.double.controls.requests.find((r) => r.action === 'RunInstances');
+    expect(run?.params).toMatchObject({
+      MinCount: '1',
+      MaxCount: '1',
+      ImageId: 'ami-0spotrunner000001',
+      'LaunchTemplate.Version': '1',
+    });
+  }, 120_000);
+
+  it('terminates the builder and makes no image when a step fails mid-bake', async () => {
+    const lines: string[] = [];
+    const before = fx.double.controls.requests.length;
+    const missing = '127.0.0.1:1/spotrunner-test/missing:none';
+    await expect(
+      bakeImage(await fx.deps(lines), {
+        launchTemplate: TEMPLATE,
+        images: [IMAGE, missing],
+        helperImage: HELPER,
+        amiName: 'spotrunner-workers-test-2',
+      }),
+    ).rejects.toThrow(`bake step "pull ${missing}" failed`);
+    const calls = fx.double.controls.requests.slice(before).map((r) => r.action);
+    expect(calls).toContain('TerminateInstances');
+    expect(calls).not.toContain('CreateImage');
+    const builderId = fx.double.controls.requests
+      .slice(before)
+      .find((r) => r.action === 'TerminateInstances')?.params['InstanceId.1'] as string;
+    expect(await fx.builderState(builderId)).toBe('terminated');
+    expect(lines).toContain(`builder ${builderId} terminated`);
+  }, 120_000);
+});
