@@ -1,7 +1,7 @@
 /**
  * EC2 actions `image bake` uses, as the double serves them: RunInstances (a standalone instance on
  * the backing, from a launch template), CreateImage / DescribeImages / DeregisterImage /
- * DeleteSnapshot / CreateTags, CreateLaunchTemplateVersion and ModifyLaunchTemplate. As in EC2,
+ * DescribeSnapshots / DeleteSnapshot / CreateTags, CreateLaunchTemplateVersion and ModifyLaunchTemplate. As in EC2,
  * an image is `pending` when created (here: until it has been described once) and then
  * `available`; names are unique per account; a snapshot of a registered image cannot be deleted.
  */
@@ -257,6 +257,23 @@ const deleteSnapshot: Ec2Handler = ({ state }, params) => {
   return { return: true };
 };
 
+const describeSnapshots: Ec2Handler = ({ state }, params) => {
+  const ids = params.list('SnapshotId');
+  const store = imageStore(state);
+  const unknown = ids.find((id) => !store.snapshots.has(id));
+  if (unknown)
+    throw new AwsFault('InvalidSnapshot.NotFound', `The snapshot '${unknown}' does not exist.`);
+  const chosen = ids.length > 0 ? ids : [...store.snapshots];
+  return {
+    snapshotSet: chosen.map((id) => ({
+      snapshotId: id,
+      status: 'completed',
+      volumeSize: 8,
+      ownerId: state.accountId,
+    })),
+  };
+};
+
 const createTags: Ec2Handler = ({ state }, params) => {
   const resources = params.list('ResourceId');
   const tags = params.structs('Tag');
@@ -328,6 +345,7 @@ export const EC2_IMAGE_ACTIONS: Readonly<Record<string, Ec2Handler>> = {
   DescribeImages: describeImages,
   DeregisterImage: deregisterImage,
   DeleteSnapshot: deleteSnapshot,
+  DescribeSnapshots: describeSnapshots,
   CreateTags: createTags,
   CreateLaunchTemplateVersion: createLaunchTemplateVersion,
   ModifyLaunchTemplate: modifyLaunchTemplate,
