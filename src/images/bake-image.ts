@@ -149,11 +149,13 @@ export async function bakeImage(
   const { cloud, clock } = deps;
   const progress = deps.progress ?? ((): void => {});
   const phases: BakePhase[] = [];
+  // The abort is checked before each phase, never after one: what a phase made (the AMI of
+  // CreateImage) must reach `made` so that the cleanup knows about it.
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    throwIfAborted(signal);
     const start = clock.now();
     const value = await work();
     phases.push({ name, durationMs: clock.now() - start });
-    throwIfAborted(signal);
     return value;
   };
   const made: Made = { imageInUse: false };

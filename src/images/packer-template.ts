@@ -22,7 +22,9 @@ export interface PackerOptions {
 
 /** An HCL string literal: JSON escaping plus HCL's own `${` and `%{` template escapes. */
 export function hclString(text: string): string {
-  return JSON.stringify(text).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  return JSON.stringify(text)
+    .replace(/\$\{/g, () => '$${')
+    .replace(/%\{/g, () => '%%{');
 }
 
 function hclList(items: readonly string[], indent: string): string {

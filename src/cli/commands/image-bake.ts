@@ -216,7 +216,7 @@ export function registerImageBakeCommand(image: Command, ctx: CliContext): void 
       else println(ctx.stdout, result.imageId);
     } catch (err: unknown) {
       if (controller.signal.aborted) {
-        println(ctx.stderr, 'bake interrupted');
+        println(ctx.stderr, `bake interrupted (${describeError(err)})`);
         return;
       }
       throw err;
