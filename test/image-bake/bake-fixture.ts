@@ -86,10 +86,7 @@ export async function startBakeFixture(): Promise<BakeFixture> {
         cloud: createEc2BakeCloud({ ec2: clients.ec2, clock }, { pollMs: 20 }),
         clock,
         logger: silentLogger,
-        progress: (line) => {
-          lines.push(line);
-          if (process.env.BAKE_DEBUG) console.log(line);
-        },
+        progress: (line) => lines.push(line),
         dial: (id, address, signal) =>
           dialSsh(
             { clock, logger: silentLogger },

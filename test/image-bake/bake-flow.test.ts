@@ -28,7 +28,6 @@ describe('image bake', () => {
       amiName: 'spotrunner-workers-test-1',
       tags: { team: 'ci' },
     });
-    console.log(`bake phases: ${JSON.stringify(result.phases)}`);
     expect(lines.join('\n')).toMatch(/install docker: docker already installed: \d+\./);
     expect(lines).toContain(`  helper image ${HELPER}: present: ${HELPER}`);
     expect(lines).toContain(`  pull ${IMAGE}: present: ${IMAGE}`);
