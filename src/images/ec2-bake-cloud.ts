@@ -114,7 +114,7 @@ export function createEc2BakeCloud(
             ? { SecurityGroupIds: [...spec.securityGroupIds] }
             : {}),
           ...(spec.keyName ? { KeyName: spec.keyName } : {}),
-          // A builder must not be a spot instance that can vanish mid-bake, nor outlive a crash.
+          // A builder that shuts itself down must not linger as a stopped instance.
           InstanceInitiatedShutdownBehavior: 'terminate',
           TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(spec.tags) }],
         }),

@@ -102,7 +102,7 @@ function guessProtocol(call: IncomingCall): { protocol: Protocol; namespace: str
   if (type.includes('json'))
     return { protocol: type.includes('1.0') ? 'json1.0' : 'json1.1', namespace: '' };
   const action = new URLSearchParams(call.body.toString('utf8')).get('Action') ?? '';
-  return action in EC2_ACTIONS
+  return action in EC2_ACTIONS || action in EC2_IMAGE_ACTIONS
     ? { protocol: 'ec2', namespace: EC2_NAMESPACE }
     : { protocol: 'query', namespace: AUTOSCALING_NAMESPACE };
 }

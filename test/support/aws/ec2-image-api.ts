@@ -1,15 +1,22 @@
 /**
  * EC2 actions `image bake` uses, as the double serves them: RunInstances (a standalone instance on
  * the backing, from a launch template), CreateImage / DescribeImages / DeregisterImage /
- * DescribeSnapshots / DeleteSnapshot / CreateTags, CreateLaunchTemplateVersion and ModifyLaunchTemplate. As in EC2,
+ * DescribeSnapshots / DeleteSnapshot / CreateTags, CreateLaunchTemplateVersion and ModifyLaunchTemplate
+ * (in ec2-template-versions.ts). As in EC2,
  * an image is `pending` when created (here: until it has been described once) and then
  * `available`; names are unique per account; a snapshot of a registered image cannot be deleted.
  */
-import type { DoubleInstance, TemplateVersion } from './double-model.js';
+import type { DoubleInstance } from './double-model.js';
 import type { DoubleState } from './double-state.js';
 import { describeLaunchTemplates } from './ec2-describe-launch-templates.js';
 import { instanceXml, STOCK_AMI, type Ec2Handler } from './ec2-api.js';
-import { AwsFault, type QueryParams } from './query-params.js';
+import { AwsFault } from './query-params.js';
+import {
+  createLaunchTemplateVersion,
+  modifyLaunchTemplate,
+  pickVersion,
+  templateVersions,
+} from './ec2-template-versions.js';
 
 export interface DoubleImage {
   id: string;
@@ -38,39 +45,6 @@ export function imageStore(state: DoubleState): ImageStore {
     stores.set(state, store);
   }
   return store;
-}
-
-function templateVersions(state: DoubleState, params: QueryParams, prefix = ''): TemplateVersion[] {
-  const id = params.get(`${prefix}LaunchTemplateId`);
-  const name = params.get(`${prefix}LaunchTemplateName`);
-  if (!id && !name)
-    throw new AwsFault(
-      'MissingParameter',
-      'The request must contain the parameter LaunchTemplateId or LaunchTemplateName',
-    );
-  const versions = state.templates.filter((t) =>
-    id ? t.templateId === id : t.templateName === name,
-  );
-  if (versions.length === 0)
-    throw new AwsFault(
-      id ? 'InvalidLaunchTemplateId.NotFound' : 'InvalidLaunchTemplateName.NotFoundException',
-      `The specified launch template, with template ${id ? 'ID' : 'name'} ${id ?? name}, does not exist.`,
-    );
-  return versions;
-}
-
-function pickVersion(versions: TemplateVersion[], wanted: string | undefined): TemplateVersion {
-  const latest = Math.max(...versions.map((v) => v.number));
-  const version =
-    wanted === undefined || wanted === '$Default'
-      ? versions.find((v) => v.isDefault)
-      : versions.find((v) => v.number === (wanted === '$Latest' ? latest : Number(wanted)));
-  if (!version)
-    throw new AwsFault(
-      'InvalidLaunchTemplateId.VersionNotFound',
-      `Could not find launch template version ${wanted ?? '$Default'}`,
-    );
-  return version;
 }
 
 function checkAmiId(id: string): void {
@@ -293,50 +267,6 @@ const createTags: Ec2Handler = ({ state }, params) => {
     for (const t of tags) target[t['Key'] ?? ''] = t['Value'] ?? '';
   }
   return { return: true };
-};
-
-function templateVersionXml(v: TemplateVersion): Record<string, unknown> {
-  return {
-    launchTemplateId: v.templateId,
-    launchTemplateName: v.templateName,
-    versionNumber: v.number,
-    defaultVersion: v.isDefault,
-    createTime: new Date(Date.UTC(2026, 0, 1)),
-    launchTemplateData: { imageId: v.imageId ?? STOCK_AMI },
-  };
-}
-
-const createLaunchTemplateVersion: Ec2Handler = ({ state }, params) => {
-  const versions = templateVersions(state, params);
-  const source = pickVersion(versions, params.get('SourceVersion') ?? '$Default');
-  const imageId = params.get('LaunchTemplateData.ImageId');
-  if (imageId) checkAmiId(imageId);
-  const created: TemplateVersion = {
-    ...source,
-    number: Math.max(...versions.map((v) => v.number)) + 1,
-    isDefault: false,
-    ...(imageId ? { imageId } : {}),
-  };
-  state.templates.push(created);
-  return { launchTemplateVersion: templateVersionXml(created) as never };
-};
-
-const modifyLaunchTemplate: Ec2Handler = ({ state }, params) => {
-  const versions = templateVersions(state, params);
-  const wanted = params.get('SetDefaultVersion');
-  if (wanted !== undefined) {
-    const chosen = pickVersion(versions, wanted);
-    for (const v of versions) v.isDefault = v === chosen;
-  }
-  const first = versions[0]!;
-  return {
-    launchTemplate: {
-      launchTemplateId: first.templateId,
-      launchTemplateName: first.templateName,
-      defaultVersionNumber: versions.find((v) => v.isDefault)!.number,
-      latestVersionNumber: Math.max(...versions.map((v) => v.number)),
-    },
-  };
 };
 
 export const EC2_IMAGE_ACTIONS: Readonly<Record<string, Ec2Handler>> = {
