@@ -12,6 +12,7 @@ import { SpotrunnerError, UserError, describeError } from '../platform/errors.js
 import type { Logger } from '../platform/logger.js';
 import type { BakeCloud, BuilderAddress } from './bake-cloud.js';
 import { bakeSteps, type BakeStep } from './bake-steps.js';
+import { copyImage, type LocalImages } from './copy-image.js';
 
 export interface BakeDeps {
   cloud: BakeCloud;
@@ -23,6 +24,8 @@ export interface BakeDeps {
     address: BuilderAddress,
     signal?: AbortSignal,
   ) => Promise<InstanceConnection>;
+  /** This machine's Docker engine, for `copyHelper`. */
+  localImages?: LocalImages;
   /** One line per phase and step, for the terminal. */
   progress?: (line: string) => void;
 }
@@ -37,6 +40,8 @@ export interface BakeOptions {
   keyName?: string;
   images: readonly string[];
   helperImage: string;
+  /** Copy the helper image from this machine's engine (`docker save | docker load`), not pull it. */
+  copyHelper?: boolean;
   amiName: string;
   tags?: Readonly<Record<string, string>>;
   /** How long to keep dialing while sshd comes up (default 5 min). */
@@ -102,6 +107,18 @@ async function runStep(
     );
   }
   progress(`  ${step.name}: ${last || 'done'}`);
+}
+
+async function copyHelper(
+  deps: BakeDeps,
+  conn: InstanceConnection,
+  image: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!deps.localImages) throw new UserError('--copy-helper needs a local Docker engine');
+  const copied = await copyImage(conn, deps.localImages, image, signal);
+  const mb = (copied.bytes / 1_048_576).toFixed(1);
+  deps.progress?.(`  copy ${image}: ${mb} MB, ${copied.loaded}`);
 }
 
 interface Made {
@@ -191,8 +208,13 @@ export async function bakeImage(
       dialWhenReady(deps, builderId, address, options, signal),
     );
     try {
-      for (const step of bakeSteps(options.images, options.helperImage))
-        await timed(step.name, () => runStep(conn, step, progress, signal));
+      for (const step of bakeSteps(options.images, options.helperImage)) {
+        if (step.kind === 'helper' && options.copyHelper) {
+          await timed(`copy ${options.helperImage}`, () =>
+            copyHelper(deps, conn, options.helperImage, signal),
+          );
+        } else await timed(step.name, () => runStep(conn, step, progress, signal));
+      }
       await conn.exec('sync');
     } finally {
       await conn.close();

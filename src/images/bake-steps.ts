@@ -9,11 +9,12 @@ import { shellQuote } from '../connect/index.js';
 export interface BakeStep {
   /** Stable name for progress lines and logs: `install docker`, `pull debian:12`. */
   name: string;
+  kind: 'install' | 'helper' | 'pull';
   command: string;
 }
 
 /** `docker`, or `sudo docker` when the login user cannot reach the socket yet. */
-const DOCKER_PRELUDE =
+export const DOCKER_PRELUDE =
   'if docker version >/dev/null 2>&1; then D=docker; else D="sudo -n docker"; fi';
 
 const INSTALL_DOCKER = [
@@ -39,8 +40,12 @@ export function pullCommand(image: string): string {
 
 export function bakeSteps(images: readonly string[], helperImage: string): BakeStep[] {
   return [
-    { name: 'install docker', command: INSTALL_DOCKER },
-    { name: `helper image ${helperImage}`, command: pullCommand(helperImage) },
-    ...images.map((image) => ({ name: `pull ${image}`, command: pullCommand(image) })),
+    { name: 'install docker', kind: 'install', command: INSTALL_DOCKER },
+    { name: `helper image ${helperImage}`, kind: 'helper', command: pullCommand(helperImage) },
+    ...images.map((image) => ({
+      name: `pull ${image}`,
+      kind: 'pull' as const,
+      command: pullCommand(image),
+    })),
   ];
 }

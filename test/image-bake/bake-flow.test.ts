@@ -3,12 +3,22 @@
  * sshd on loopback logged into as an unprivileged user, the real Docker engine. Docker is already
  * there (the install step is skipped) and the images exist locally (no registry is reachable here).
  */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bakeImage } from '../../src/images/bake-image.js';
+import type { LocalImages } from '../../src/images/copy-image.js';
 import { startBakeFixture, TEMPLATE, type BakeFixture } from './bake-fixture.js';
 
 const IMAGE = 'spotrunner-test/debian:bookworm';
 const HELPER = 'spotrunner-helper:latest';
+const run = promisify(execFile);
 
 let fx: BakeFixture;
 beforeAll(async () => {
@@ -73,5 +83,47 @@ describe('image bake', () => {
       .find((r) => r.action === 'TerminateInstances')?.params['InstanceId.1'] as string;
     expect(await fx.builderState(builderId)).toBe('terminated');
     expect(lines).toContain(`builder ${builderId} terminated`);
+  }, 120_000);
+
+  it('copies a locally built helper image to the builder instead of pulling it', async () => {
+    const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+    const probe = `spotrunner-test/copy-probe:${randomUUID().slice(0, 8)}`;
+    const dir = await mkdtemp(join(tmpdir(), 'copy-probe-'));
+    await writeFile(join(dir, 'marker'), 'baked\n');
+    await run('sh', ['-c', `tar -C ${dir} -c . | docker import - ${probe}`]);
+    await rm(dir, { recursive: true, force: true });
+    // The builder shares this machine's engine: take the image out of it once saved, so the
+    // builder's `docker load` is what brings it back.
+    const local: LocalImages = {
+      async save(name) {
+        const stream = (await docker.getImage(name).get()) as Readable;
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        await docker.getImage(name).remove();
+        return Readable.from([Buffer.concat(chunks)]);
+      },
+    };
+    const lines: string[] = [];
+    try {
+      await bakeImage(
+        { ...(await fx.deps(lines)), localImages: local },
+        {
+          launchTemplate: TEMPLATE,
+          images: [],
+          helperImage: probe,
+          copyHelper: true,
+          amiName: 'spotrunner-workers-test-copy',
+        },
+      );
+      expect(lines.join('\n')).toMatch(
+        new RegExp(`copy ${probe}: [0-9.]+ MB, Loaded image: ${probe}`),
+      );
+      expect((await docker.getImage(probe).inspect()).RepoTags).toContain(probe);
+    } finally {
+      await docker
+        .getImage(probe)
+        .remove()
+        .catch(() => undefined);
+    }
   }, 120_000);
 });

@@ -6,8 +6,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import Docker from 'dockerode';
 import { createHostKeyStore, dialSsh } from '../../connect/index.js';
 import { bakeImage, type BakeResult } from '../../images/bake-image.js';
+import { createDockerLocalImages } from '../../images/docker-local-images.js';
 import { createEc2BakeCloud } from '../../images/ec2-bake-cloud.js';
 import { renderPackerTemplate } from '../../images/packer-template.js';
 import { SystemClock } from '../../platform/clock.js';
@@ -29,6 +31,7 @@ interface BakeFlags extends DiscoverFlags {
   sshPort: string;
   publicIp?: boolean;
   helperImage: string;
+  copyHelper?: boolean;
   image?: string[];
   amiName?: string;
   tag?: Record<string, string>;
@@ -133,6 +136,13 @@ async function runBake(
         clock,
         logger,
         progress: (line) => println(ctx.stderr, line),
+        ...(flags.copyHelper
+          ? {
+              localImages: createDockerLocalImages(
+                new Docker({ socketPath: '/var/run/docker.sock' }),
+              ),
+            }
+          : {}),
         dial: (id, address, sig) =>
           dialSsh(
             { clock, logger },
@@ -155,6 +165,7 @@ async function runBake(
         launchTemplate: flags.launchTemplate,
         images,
         helperImage: flags.helperImage,
+        ...(flags.copyHelper ? { copyHelper: true } : {}),
         amiName: flags.amiName ?? defaultAmiName(clock.now()),
         ...(flags.baseAmi ? { baseImageId: flags.baseAmi } : {}),
         ...(flags.instanceType ? { instanceType: flags.instanceType } : {}),
@@ -187,6 +198,7 @@ export function registerImageBakeCommand(image: Command, ctx: CliContext): void 
       .option('--ssh-port <port>', 'SSH port of the builder', '22')
       .option('--public-ip', 'dial the builder’s public address')
       .option('--helper-image <image>', 'helper image to bake in', 'spotrunner-helper:latest')
+      .option('--copy-helper', "copy the helper image from this machine's Docker engine")
       .option('--image <image>', 'one more image (repeatable)', collect)
       .option('--ami-name <name>', 'AMI name (default spotrunner-workers-<UTC time>)')
       .option('--tag <KEY=VALUE>', 'AMI tag (repeatable)', collectTag)
