@@ -5,14 +5,16 @@
  * as that user, never as root; `docker` reaches the machine's real dockerd.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SystemClock } from '../../src/platform/clock.js';
 import { generateTestKeyPair } from './ssh-keys.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
 const run = promisify(execFile);
+const clock = new SystemClock();
 
 export const BAKE_USER = 'spotrunner-bake';
 
@@ -23,10 +25,26 @@ export interface BakeHost {
   stop(): Promise<void>;
 }
 
+/** Runs a user-database command, retrying while another test file holds the passwd lock. */
+async function userdb(command: string, args: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run(command, args);
+      return;
+    } catch (err: unknown) {
+      if (attempt >= 10) throw err;
+      await clock.sleep(100 * attempt);
+    }
+  }
+}
+
+/** Creates the user once (test files may race here, each in its own process). */
 async function ensureUser(): Promise<void> {
-  try {
-    await run('id', ['-u', BAKE_USER]);
-  } catch {
+  const exists = await run('id', ['-u', BAKE_USER]).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
     await run('useradd', [
       '--system',
       '--no-create-home',
@@ -35,11 +53,15 @@ async function ensureUser(): Promise<void> {
       '--shell',
       '/bin/sh',
       BAKE_USER,
-    ]);
+    ]).catch(() => undefined); // another process may have made it meanwhile
   }
+  const shadow = await readFile('/etc/shadow', 'utf8');
+  const entry = shadow.split('\n').find((l) => l.startsWith(`${BAKE_USER}:`));
+  const groups = (await run('id', ['-nG', BAKE_USER])).stdout.split(/\s+/);
   // `*`: no password, but not locked — sshd without PAM refuses every login to a locked (`!`)
   // account, keys included.
-  await run('usermod', ['-p', '*', '-aG', 'docker', BAKE_USER]);
+  if (entry?.split(':')[1] !== '*' || !groups.includes('docker'))
+    await userdb('usermod', ['-p', '*', '-aG', 'docker', BAKE_USER]);
 }
 
 export async function startBakeHost(): Promise<BakeHost> {
