@@ -32,6 +32,7 @@ export interface CliOptions {
 export interface CliProcess {
   /** Output so far. */
   stdout(): string;
+  stderr(): string;
   /** Sends a signal; returns when it was sent (ms since the epoch). */
   kill(signal: NodeJS.Signals): number;
   readonly done: Promise<CliRun>;
@@ -76,6 +77,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
   });
   return {
     stdout: () => stdout,
+    stderr: () => stderr,
     kill(signal: NodeJS.Signals): number {
       child.kill(signal);
       return clock.now();

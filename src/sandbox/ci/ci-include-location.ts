@@ -32,6 +32,8 @@ export interface LocationContext {
   rules?: RuleContext;
   /** The local file whose `include:` this is; a wildcard never includes that file itself. */
   parentFile?: string;
+  /** The commit's files for wildcards when `rules` are not evaluated (image discovery). */
+  files?: readonly string[];
   issues: CiIssues;
 }
 
@@ -121,12 +123,13 @@ export function wildcardToRegExp(pattern: string): RegExp {
 function expandWildcard(location: YamlMap, ctx: LocationContext): YamlMap[] {
   const local = location.local;
   if (typeof local !== 'string' || !local.includes('*')) return [location];
-  if (!ctx.rules) {
+  const files = ctx.rules?.files ?? ctx.files;
+  if (!files) {
     ctx.issues.warnings.push(`include ${local}: wildcards cannot be expanded here; ignored`);
     return [];
   }
   const pattern = wildcardToRegExp(local.replace(/^\/+/, ''));
-  return ctx.rules.files
+  return files
     .filter((path) => pattern.test(path) && path !== ctx.parentFile)
     .map((path) => ({ ...location, local: path }));
 }

@@ -30,6 +30,8 @@ export interface IncludeOptions {
   read?: ReadLocalFile;
   /** Variables and files for `include:rules`, wildcards and `$VARIABLES` in locations. */
   rules?: RuleContext;
+  /** The commit's files for `*` wildcards when `rules` is absent. */
+  files?: readonly string[];
 }
 
 interface State {
@@ -76,6 +78,7 @@ async function expandLevel(values: YamlMap, state: State, parentFile?: string): 
     issues: state.issues,
     ...(state.options.rules ? { rules: state.options.rules } : {}),
     ...(parentFile !== undefined ? { parentFile } : {}),
+    ...(state.options.files ? { files: state.options.files } : {}),
   };
   const locations = mapIncludes(include, ctx);
   let merged: YamlMap = {};

@@ -38,6 +38,8 @@ export interface ParseCiOptions {
   readLocalFile?: ReadLocalFile;
   /** The pipeline to evaluate `rules:` and `workflow:rules` for; absent ⇒ they are reported. */
   rules?: RuleContext;
+  /** The commit's files for include wildcards when `rules` is absent (rules then stay unevaluated). */
+  files?: readonly string[];
 }
 
 /** GitLab's message when `workflow:rules` decide against a pipeline. */
@@ -135,6 +137,7 @@ async function expandConfig(
     {
       ...(options.readLocalFile ? { read: options.readLocalFile } : {}),
       ...(options.rules ? { rules: options.rules } : {}),
+      ...(options.files ? { files: options.files } : {}),
     },
     issues,
   );

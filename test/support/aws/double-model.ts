@@ -77,6 +77,8 @@ export interface DoubleInstance {
   port?: number;
   platform?: string;
   architecture: string;
+  /** The AMI it was launched from (RunInstances); the stock AMI when absent. */
+  imageId?: string;
   tags: Record<string, string>;
   imds: { instanceAction?: { action: string; timeMs: number }; rebalanceAtMs?: number };
   /** In the group's instance list (false once terminated or vanished). */
@@ -127,6 +129,8 @@ export interface TemplateVersion {
   number: number;
   isDefault: boolean;
   httpTokens: 'required' | 'optional';
+  /** `LaunchTemplateData.ImageId` (default the double's stock AMI). */
+  imageId?: string;
 }
 
 export interface LaunchFailureSetting {

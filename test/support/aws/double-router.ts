@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { AUTOSCALING_ACTIONS, AUTOSCALING_NAMESPACE } from './autoscaling-api.js';
 import type { DoubleState } from './double-state.js';
 import { EC2_ACTIONS, EC2_NAMESPACE, type SpotPricePoint } from './ec2-api.js';
+import { EC2_IMAGE_ACTIONS } from './ec2-image-api.js';
 import {
   INSTANCE_CONNECT_ACTIONS,
   SQS_ACTIONS,
@@ -103,7 +104,7 @@ function guessProtocol(call: IncomingCall): { protocol: Protocol; namespace: str
   if (type.includes('json'))
     return { protocol: type.includes('1.0') ? 'json1.0' : 'json1.1', namespace: '' };
   const action = new URLSearchParams(call.body.toString('utf8')).get('Action') ?? '';
-  return action in EC2_ACTIONS
+  return action in EC2_ACTIONS || action in EC2_IMAGE_ACTIONS
     ? { protocol: 'ec2', namespace: EC2_NAMESPACE }
     : { protocol: 'query', namespace: AUTOSCALING_NAMESPACE };
 }
@@ -173,7 +174,7 @@ async function dispatch(
     return queryResult(action, spec.namespace, handler(ctx.state, query!), requestId);
   }
   if (service === 'ec2') {
-    const handler = EC2_ACTIONS[action];
+    const handler = EC2_ACTIONS[action] ?? EC2_IMAGE_ACTIONS[action];
     if (!handler)
       throw new AwsFault(
         'InvalidAction',

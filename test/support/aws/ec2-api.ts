@@ -21,6 +21,10 @@ export interface Ec2Context {
   spotPrices: readonly SpotPricePoint[];
 }
 
+/** The AMI of launch templates and instances that name none. */
+export const STOCK_AMI = 'ami-0spotrunner000001';
+
+export type Ec2Handler = Handler;
 type Handler = (ctx: Ec2Context, params: QueryParams) => XmlValue;
 
 const EC2_STATE_CODES = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 } as const;
@@ -38,10 +42,10 @@ function matchesFilter(i: DoubleInstance, name: string, values: readonly string[
   throw new AwsFault('InvalidParameterValue', `The filter '${name}' is invalid`);
 }
 
-function instanceXml(i: DoubleInstance): XmlValue {
+export function instanceXml(i: DoubleInstance): XmlValue {
   return {
     instanceId: i.id,
-    imageId: 'ami-0spotrunner000001',
+    imageId: i.imageId ?? STOCK_AMI,
     instanceState: { code: EC2_STATE_CODES[i.ec2State], name: i.ec2State },
     privateDnsName: i.privateIp ? `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal` : undefined,
     instanceType: i.instanceType,
@@ -163,7 +167,7 @@ const describeLaunchTemplateVersions: Handler = ({ state }, params) => {
       defaultVersion: v.isDefault,
       createTime: new Date(Date.UTC(2026, 0, 1)),
       launchTemplateData: {
-        imageId: 'ami-0spotrunner000001',
+        imageId: v.imageId ?? STOCK_AMI,
         metadataOptions: {
           httpTokens: v.httpTokens,
           httpEndpoint: 'enabled',
