@@ -76,6 +76,7 @@ export class JobRun {
       shellCommand: options.shellCommand,
       killGraceMs: options.killGraceMs,
       settleMs: options.settleMs,
+      processGroup: ctx.instance.os === 'linux',
     };
     const { os, arch } = ctx.instance;
     this.#flow = {
