@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { SystemClock } from '../platform/clock.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger, type Logger } from '../platform/logger.js';
 import { UserError } from '../platform/errors.js';
 import { formatDurationMs, parseDurationMs } from '../platform/durations.js';
 import { createSandboxServer, formatPipeline } from '../sandbox/index.js';
@@ -22,6 +22,7 @@ import { sandboxConfigToml } from './sandbox-config.js';
 import { createSandboxProgress } from './sandbox-progress.js';
 import { detectDocker } from './detect-docker.js';
 import { startContainerRelay } from './container-relay.js';
+import { allowSearch, grantDirToJobUser, resolveLocalJobUser } from '../providers/local/index.js';
 
 interface SandboxOptions {
   dataDir?: string;
@@ -68,6 +69,17 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
     .action(async (dir: string | undefined, opts: SandboxOptions) => runSandbox(ctx, dir, opts));
 }
 
+/**
+ * Local instances run jobs as an unprivileged user when the sandbox runs as root (see the local
+ * provider): it must reach its instance directory in the data dir and write the shared cache.
+ */
+async function openDataDirToJobs(dataDir: string, logger: Logger): Promise<void> {
+  const user = await resolveLocalJobUser(logger);
+  if (!user.switched) return;
+  await allowSearch(dataDir);
+  await grantDirToJobUser(join(dataDir, 'cache'), user);
+}
+
 async function runSandbox(
   ctx: CliContext,
   dir: string | undefined,
@@ -93,6 +105,7 @@ async function runSandbox(
         ? 'docker-autoscaler'
         : 'instance'
       : opts.executor;
+  if (executor === 'instance') await openDataDirToJobs(dataDir, logger);
   // Jobs in containers reach the embedded GitLab through the Docker bridge, not 127.0.0.1.
   const relay = executor === 'docker-autoscaler' ? await startContainerRelay() : undefined;
   const server = createSandboxServer(

@@ -153,7 +153,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eHarness> {
  * Local instances run jobs as an unprivileged user when the tests run as root: it must reach its
  * instance directory inside the data dir (search permission) and write the shared cache_dir.
  */
-async function openToJobUser(dataDir: string, config: E2eConfigOptions = {}): Promise<void> {
+export async function openToJobUser(dataDir: string, config: E2eConfigOptions = {}): Promise<void> {
   if (config.executor === 'shell') return;
   await chmod(dataDir, 0o711);
   if (config.cacheDir === null) return;

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, rm } from 'node:fs/promises';
 import { arch as osArch, platform } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../platform/clock.js';
@@ -29,7 +29,7 @@ import {
 } from './local-options.js';
 import { reapEarlierRuns, removeOwnerRecord, writeOwnerRecord } from './local-leftovers.js';
 import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
-import { resolveLocalJobUser, type LocalJobUser } from './local-user.js';
+import { allowSearch, resolveLocalJobUser, type LocalJobUser } from './local-user.js';
 import { generateEd25519KeyPair } from '../../connect/ssh-key-pair.js';
 
 export interface LocalProvider extends Provider {
@@ -281,8 +281,7 @@ class LocalInstances implements LocalProvider {
    */
   async #openDirTo(user: LocalJobUser): Promise<void> {
     const dir = this.#o.dir;
-    const mode = (await stat(dir)).mode & 0o7777;
-    if ((mode & 0o011) !== 0o011) await chmod(dir, mode | 0o011);
+    await allowSearch(dir);
     const reachable = await new Promise<boolean>((resolve) => {
       const probe = spawn('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], {
         cwd: '/',

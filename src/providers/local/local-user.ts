@@ -4,8 +4,7 @@
  * missing) and falls back to `nobody`. A manager running as any other user runs jobs as itself.
  */
 import { execFile } from 'node:child_process';
-import { chown, mkdir } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { describeError, SpotrunnerError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
@@ -113,4 +112,10 @@ export async function grantDirToJobUser(dir: string, user: LocalJobUser): Promis
       cause: describeError(err),
     });
   }
+}
+
+/** Lets every user search (not list) `dir`: the job user passes through to its own directories. */
+export async function allowSearch(dir: string): Promise<void> {
+  const mode = (await stat(dir)).mode & 0o7777;
+  if ((mode & 0o011) !== 0o011) await chmod(dir, mode | 0o011);
 }
