@@ -86,6 +86,10 @@ describe('the local provider after a manager crash', () => {
     await writeFile(configFile, toml, { mode: 0o600 });
 
     const marker = `orphan-${randomUUID()}`;
+    cleanup.push(async () => {
+      // A failed run must not leave its sleepers behind.
+      for (const line of await processesWith(marker)) process.kill(Number(line.split(' ')[0]), 9);
+    });
     const projectDir = join(dataDir, 'project');
     await mkdir(projectDir);
     await writeFile(
