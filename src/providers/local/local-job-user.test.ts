@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,17 @@ describe('the user local instances run jobs as', () => {
       await provider.decrease([id]);
     },
   );
+
+  it.runIf(asRoot)('must reach the directory: init says so when a parent stops it', async () => {
+    const closed = path.join(dir, 'closed'); // dir is searchable; closed (0700) is not
+    await mkdir(closed, { mode: 0o700 });
+    const blocked = createLocalProvider(deps, { dir: path.join(closed, 'instances') });
+    await expect(blocked.init()).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringContaining('who cannot reach') as unknown,
+    });
+    await blocked.shutdown();
+  });
 
   it('owns its instance directory and can work there (files, git with HOME there)', async () => {
     const id = await runningInstance();

@@ -94,9 +94,8 @@ export async function reapEarlierRuns(
     if (await isOwnerAlive(dir, token)) continue;
     const instances = names.filter((n) => INSTANCE_DIR.test(n));
     const dirs = instances.map((n) => path.join(dir, n));
-    result.killed.push(
-      ...(await killInstanceProcesses({ dirs, instanceIds: [`local-${token}-`] }, logger)),
-    );
+    const killed = await killInstanceProcesses({ dirs, instanceIds: [`local-${token}-`] }, logger);
+    result.killed.push(...killed);
     for (const d of dirs) {
       try {
         await rm(d, { recursive: true, force: true });
@@ -108,7 +107,7 @@ export async function reapEarlierRuns(
     await removeOwnerRecord(dir, token);
     if (instances.length > 0) {
       logger.warn(
-        { instances, killed: result.killed.length },
+        { instances, killed: killed.length },
         'removed local instances left by an earlier run',
       );
     }

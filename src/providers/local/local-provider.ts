@@ -6,13 +6,12 @@
  * directory. Jobs run as the manager's user, or as an unprivileged user when the manager is root
  * (local-user.ts). At init, instances left by a manager that died are removed (local-leftovers.ts).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { arch as osArch, platform } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../platform/clock.js';
-import { SpotrunnerError, UserError, describeError } from '../../platform/errors.js';
+import { SpotrunnerError, describeError } from '../../platform/errors.js';
 import { mapLimit } from '../../platform/limiter.js';
 import type { Logger } from '../../platform/logger.js';
 import type {
@@ -29,7 +28,7 @@ import {
 } from './local-options.js';
 import { reapEarlierRuns, removeOwnerRecord, writeOwnerRecord } from './local-leftovers.js';
 import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
-import { allowSearch, resolveLocalJobUser, type LocalJobUser } from './local-user.js';
+import { openDirToJobUser, resolveLocalJobUser, type LocalJobUser } from './local-user.js';
 import { generateEd25519KeyPair } from '../../connect/ssh-key-pair.js';
 
 export interface LocalProvider extends Provider {
@@ -92,7 +91,7 @@ class LocalInstances implements LocalProvider {
   async init(): Promise<ProviderInfo> {
     await mkdir(this.#o.dir, { recursive: true });
     const user = await this.#jobUser();
-    if (user.switched) await this.#openDirTo(user);
+    if (user.switched) await openDirToJobUser(this.#o.dir, user);
     await reapEarlierRuns(this.#o.dir, this.#token, this.#logger);
     await writeOwnerRecord(this.#o.dir, this.#token);
     return { id: `local/${this.#o.dir}`, maxSize: this.#maxInstances, version: '1' };
@@ -272,33 +271,6 @@ class LocalInstances implements LocalProvider {
       return user;
     });
     return this.#user;
-  }
-
-  /**
-   * Lets the job user reach its instance directories inside `dir` (search permission only: each
-   * instance directory is its own, mode 0700), and fails with a clear message when a parent of
-   * `dir` still stops it.
-   */
-  async #openDirTo(user: LocalJobUser): Promise<void> {
-    const dir = this.#o.dir;
-    await allowSearch(dir);
-    const reachable = await new Promise<boolean>((resolve) => {
-      const probe = spawn('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], {
-        cwd: '/',
-        uid: user.uid,
-        gid: user.gid,
-        stdio: 'ignore',
-      });
-      probe.once('error', () => resolve(false));
-      probe.once('exit', (code) => resolve(code === 0));
-    });
-    if (!reachable) {
-      throw new UserError(
-        `local instances run jobs as user ${user.name} (uid ${user.uid}), who cannot reach ${dir}: ` +
-          'let that user search its parent directories (chmod o+x) or set plugin_config.dir elsewhere',
-        'config_invalid',
-      );
-    }
   }
 
   #envFor(instance: LocalInstance, user: LocalJobUser): Record<string, string> {

@@ -3,10 +3,10 @@
  * root: it uses the system user `spotrunner` (created with useradd, or busybox adduser, when
  * missing) and falls back to `nobody`. A manager running as any other user runs jobs as itself.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { describeError, SpotrunnerError } from '../../platform/errors.js';
+import { describeError, SpotrunnerError, UserError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 
 export const LOCAL_JOB_USER = 'spotrunner';
@@ -118,4 +118,30 @@ export async function grantDirToJobUser(dir: string, user: LocalJobUser): Promis
 export async function allowSearch(dir: string): Promise<void> {
   const mode = (await stat(dir)).mode & 0o7777;
   if ((mode & 0o011) !== 0o011) await chmod(dir, mode | 0o011);
+}
+
+/**
+ * Lets the job user reach its instance directories inside the provider's `dir` (search
+ * permission only: each instance directory is its own, mode 0700), and fails with a clear
+ * message when a parent of `dir` still stops it.
+ */
+export async function openDirToJobUser(dir: string, user: LocalJobUser): Promise<void> {
+  await allowSearch(dir);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const probe = spawn('/bin/sh', ['-c', 'cd "$1"', 'sh', dir], {
+      cwd: '/',
+      uid: user.uid,
+      gid: user.gid,
+      stdio: 'ignore',
+    });
+    probe.once('error', () => resolve(false));
+    probe.once('exit', (code) => resolve(code === 0));
+  });
+  if (!reachable) {
+    throw new UserError(
+      `local instances run jobs as user ${user.name} (uid ${user.uid}), who cannot reach ${dir}: ` +
+        'let that user search its parent directories (chmod o+x) or set plugin_config.dir elsewhere',
+      'config_invalid',
+    );
+  }
 }
