@@ -105,7 +105,7 @@ async function runSandbox(
         ? 'docker-autoscaler'
         : 'instance'
       : opts.executor;
-  if (executor === 'instance') await openDataDirToJobs(dataDir, logger);
+  await openDataDirToJobs(dataDir, logger);
   // Jobs in containers reach the embedded GitLab through the Docker bridge, not 127.0.0.1.
   const relay = executor === 'docker-autoscaler' ? await startContainerRelay() : undefined;
   const server = createSandboxServer(

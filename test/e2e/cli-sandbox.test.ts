@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ensureTestImages } from '../support/docker.js';
 import { PROJECTS_DIR, REPO_ROOT, processesUnder } from './harness.js';
 
 interface CliRun {
@@ -100,5 +101,27 @@ describe('spotrunner sandbox (the CLI)', () => {
     expect(run.stdout, output).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
     expect(run.stdout).toContain('sandbox: pipeline failed (exit code 1)');
     expect(await readdir(join(dataDir, 'instances'))).toEqual([]);
+  });
+
+  it('runs a project in Docker on local instances (as root: through their unprivileged user)', async () => {
+    await ensureTestImages();
+    dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-cli-e2e-'));
+    const run = await runCli([
+      'sandbox',
+      join(PROJECTS_DIR, 'failing'),
+      '--executor',
+      'docker-autoscaler',
+      '--boot-delay',
+      '0s',
+      '--no-wait-scale-down',
+      '--data-dir',
+      dataDir,
+    ]);
+
+    const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    expect(run.stderr, output).not.toMatch(/ERROR|Error:/);
+    expect(run.code, output).toBe(1);
+    expect(run.stdout, output).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
+    expect(run.stdout).toMatch(/containers use http:\/\/\d+\.\d+\.\d+\.\d+:\d+/);
   });
 });
