@@ -1,13 +1,17 @@
 /**
  * The InstanceConnection port over local child processes: how `executor = "shell"` runs on the
  * manager itself, and how executor tests run without SSH. Each exec is `bash -c <command>` in
- * its own process group; aborting signals the whole group.
+ * its own process group; aborting signals the whole group. With `processGroup` (Linux) the
+ * command runs under the kill wrapper, as over SSH: its whole session dies on abort, and within
+ * a second when the manager itself dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SpotrunnerError } from '../platform/errors.js';
 import type { ExecOptions, ExecResult, InstanceConnection } from './connection.js';
+import { killWrappedCommand, wrapForKill } from './kill-wrapper.js';
 
 export interface ProcessConnectionOptions {
   instanceId: string;
@@ -61,7 +65,12 @@ function runProcess(
       resolve({ exitCode: null, signal: execOptions.killSignal ?? 'KILL' });
       return;
     }
-    const child = spawn(options.shell ?? 'bash', ['-c', command], {
+    const token =
+      execOptions.processGroup && process.platform === 'linux'
+        ? randomBytes(9).toString('base64url')
+        : undefined;
+    const line = token === undefined ? command : wrapForKill(command, token);
+    const child = spawn(options.shell ?? 'bash', ['-c', line], {
       cwd: options.cwd,
       env: options.env,
       detached: true,
@@ -80,6 +89,7 @@ function runProcess(
     const onAbort = (): void => {
       const sig = execOptions.killSignal ?? 'KILL';
       killGroup(child, `SIG${sig}`);
+      if (token !== undefined) killWrapped(token, sig);
       child.stdout?.destroy();
       child.stderr?.destroy();
       child.stdin?.destroy();
@@ -114,6 +124,16 @@ function feedStdin(child: ChildProcess, input: ExecOptions['stdin']): void {
   } else {
     input.pipe(stdin);
   }
+}
+
+/** Signals the session of a wrapped command (with KILL escalation), without waiting. */
+function killWrapped(token: string, sig: 'TERM' | 'KILL' | 'INT'): void {
+  const killer = spawn('sh', ['-c', killWrappedCommand(token, sig)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  killer.once('error', () => undefined); // no sh: the watchdog still ends the session
+  killer.unref();
 }
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {

@@ -79,6 +79,28 @@ describe('spotrunner sandbox (the CLI)', () => {
     expect(await readdir(join(dataDir, 'instances'))).toEqual([]);
   });
 
+  it('runs a project in Docker on local instances (as root: through their unprivileged user)', async () => {
+    await ensureTestImages();
+    dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-cli-e2e-'));
+    const run = await runCli([
+      'sandbox',
+      join(PROJECTS_DIR, 'failing'),
+      '--executor',
+      'docker-autoscaler',
+      '--boot-delay',
+      '0s',
+      '--no-wait-scale-down',
+      '--data-dir',
+      dataDir,
+    ]);
+
+    const output = `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+    expect(run.stderr, output).not.toMatch(/ERROR|Error:/);
+    expect(run.code, output).toBe(1);
+    expect(run.stdout, output).toMatch(/#1 broken +failed \(script_failure, exit 2\)/);
+    expect(run.stdout).toMatch(/containers use http:\/\/\d+\.\d+\.\d+\.\d+:\d+/);
+  });
+
   it('runs a project whose rules come from an included file through !reference, jobs in Docker', async () => {
     await ensureTestImages();
     dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-cli-e2e-'));

@@ -4,7 +4,7 @@
  * started through `startManager`, all on the system clock. `close()` tears everything down and
  * reports what was left behind (processes, instance dirs, listeners).
  */
-import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import type { CompiledConfig } from '../../src/config/types.js';
 import { SystemClock } from '../../src/platform/clock.js';
 import { MemoryLogger, type Logger } from '../../src/platform/logger.js';
 import type { LocalProvider } from '../../src/providers/local/local-provider.js';
+import { grantDirToJobUser, resolveLocalJobUser } from '../../src/providers/local/local-user.js';
 import type { FleetInstanceView } from '../../src/fleet/fleet.js';
 import {
   createSandboxServer,
@@ -102,6 +103,7 @@ const clock = new SystemClock();
 export async function startE2e(options: E2eOptions = {}): Promise<E2eHarness> {
   const baseline = countHandles();
   const dataDir = await mkdtemp(join(tmpdir(), 'spotrunner-e2e-'));
+  await openToJobUser(dataDir, options.config);
   const logs = new MemoryLogger();
   const logger = options.logger ?? logs;
   const proxy = await startTapProxy();
@@ -145,6 +147,18 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eHarness> {
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * Local instances run jobs as an unprivileged user when the tests run as root: it must reach its
+ * instance directory inside the data dir (search permission) and write the shared cache_dir.
+ */
+export async function openToJobUser(dataDir: string, config: E2eConfigOptions = {}): Promise<void> {
+  if (config.executor === 'shell') return;
+  await chmod(dataDir, 0o711);
+  if (config.cacheDir === null) return;
+  const user = await resolveLocalJobUser(new MemoryLogger());
+  await grantDirToJobUser(config.cacheDir ?? join(dataDir, 'cache'), user);
 }
 
 interface Parts {

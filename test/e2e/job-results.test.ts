@@ -1,6 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/platform/logger.js';
+import { grantDirToJobUser, resolveLocalJobUser } from '../../src/providers/local/index.js';
 import { useE2e } from './use-e2e.js';
 
 const e2e = useE2e();
@@ -38,7 +39,8 @@ describe('failing jobs', () => {
   it('with retry: 1 is retried as a new job, and the second attempt passes', async () => {
     const h = await e2e.start();
     const markerDir = join(h.dataDir, 'markers');
-    await mkdir(markerDir);
+    // Written by jobs on local instances: their (unprivileged, when we are root) user's.
+    await grantDirToJobUser(markerDir, await resolveLocalJobUser(silentLogger));
     const project = await h.createProject('retry-once', { variables: { MARKER_DIR: markerDir } });
     const pipeline = await h.runPipeline(project.id);
 

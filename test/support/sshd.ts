@@ -4,7 +4,7 @@
  * it fail (not skip) when openssh-server is missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,8 @@ export interface StartSshdOptions {
   port?: number;
   /** Host and client keys made beforehand (e.g. for a config written before it starts). */
   keys?: { host: TestKeyPair; client: TestKeyPair };
+  /** The user that logs in (see `ensureLoginUser`); default the user running the tests. */
+  user?: string;
 }
 
 export interface TestSshd {
@@ -44,6 +46,8 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   // sshd refuses to start without its privilege separation directory.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(path.join(tmpdir(), 'spotrunner-sshd-'));
+  // sshd reads authorized_keys as the login user.
+  if (options.user) await chmod(dir, 0o711);
   const host = '127.0.0.1';
   const hostPair = options.keys?.host ?? generateTestKeyPair('test-host');
   const clientPair = options.keys?.client ?? generateTestKeyPair('test-client');
@@ -61,7 +65,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     return {
       host,
       port,
-      username: userInfo().username,
+      username: options.user ?? userInfo().username,
       privateKey: clientPair.privateKey,
       publicKey: clientPair.publicKey,
       hostKey: hostPair.publicKey.split(' ').slice(0, 2).join(' '),
@@ -111,7 +115,8 @@ async function writeSshdFiles(
   const authorizedKeys = path.join(dir, 'authorized_keys');
   const configPath = path.join(dir, 'sshd_config');
   await writeFile(hostKeyPath, hostPair.privateKey, { mode: 0o600 });
-  await writeFile(authorizedKeys, clientPair.publicKey + '\n', { mode: 0o600 });
+  // Readable by a login user other than root (StrictModes is off).
+  await writeFile(authorizedKeys, clientPair.publicKey + '\n', { mode: 0o644 });
   const config = [
     `ListenAddress ${host}`,
     `Port ${port}`,

@@ -25,6 +25,11 @@ import { startContainerRelay, type ContainerRelay } from './container-relay.js';
 import { containerRelayPart } from './container-relay-part.js';
 import type { SandboxExecutorChoice } from './sandbox-executor.js';
 import { failedJobTails, stuckHint, writeTraces } from './sandbox-report.js';
+import {
+  allowSearch,
+  grantDirToJobUser,
+  resolveLocalJobUser,
+} from '../../providers/local/index.js';
 import { watchSandboxInterrupt, whenAborted, type SandboxInterrupt } from './sandbox-interrupt.js';
 
 export interface SandboxRunOptions {
@@ -89,6 +94,7 @@ export async function runSandbox(ctx: CliContext, o: SandboxRunOptions): Promise
 async function run(deps: RunDeps, o: SandboxRunOptions, parts: Parts): Promise<void> {
   const { ctx, out, interrupt } = deps;
   await mkdir(o.dataDir, { recursive: true });
+  await openDataDirToJobs(o.dataDir, deps.logger);
   const { server, url, project, runnerToken } = await startServer(deps, o, parts);
   if (interrupt.requested.aborted) return;
   const started = await startFleet(deps, o, parts, { server, url, runnerToken });
@@ -126,6 +132,17 @@ async function run(deps: RunDeps, o: SandboxRunOptions, parts: Parts): Promise<v
     await waitForPipelines(server, undefined, interrupt.forced);
     if (interrupt.forced.aborted) await settleCutOffJobs(server, started);
   }
+}
+
+/**
+ * Local instances run jobs as an unprivileged user when the sandbox runs as root (see the local
+ * provider): it must reach its instance directory in the data dir and write the shared cache.
+ */
+async function openDataDirToJobs(dataDir: string, logger: Logger): Promise<void> {
+  const user = await resolveLocalJobUser(logger);
+  if (!user.switched) return;
+  await allowSearch(dataDir);
+  await grantDirToJobUser(join(dataDir, 'cache'), user);
 }
 
 /** The embedded server (behind a relay for containers), the project and the runner. */

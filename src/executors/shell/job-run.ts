@@ -82,6 +82,7 @@ export class JobRun {
       shellCommand: options.shellCommand,
       killGraceMs: options.killGraceMs,
       settleMs: options.settleMs,
+      processGroup: ctx.instance.os === 'linux',
     };
     const { os, arch } = ctx.instance;
     this.#flow = {

@@ -43,6 +43,7 @@ function deps(connection: InstanceConnection, clock: VirtualClock): StageRunnerD
     shellCommand: 'bash -s',
     killGraceMs: 10_000,
     settleMs: 5_000,
+    processGroup: false,
   };
 }
 

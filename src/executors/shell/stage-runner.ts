@@ -30,6 +30,12 @@ export interface StageRunnerDeps {
   killGraceMs: number;
   /** How long to wait for the stage's exec to end after the kill script, before closing it. */
   settleMs: number;
+  /**
+   * Run the stage under the connection's kill wrapper (`processGroup`), so that its whole process
+   * tree also dies when the connection is lost or the manager dies: sshd leaves it running then.
+   * Needs `setsid` on the instance (Linux).
+   */
+  processGroup: boolean;
 }
 
 export async function runStage(
@@ -46,6 +52,7 @@ export async function runStage(
         onStderr: (chunk) => deps.trace.write(chunk),
         signal: exec.signal,
         killSignal: 'TERM',
+        processGroup: deps.processGroup,
       });
       if (result.exitCode !== null) return { code: result.exitCode };
       const signal = result.signal ?? 'no signal';

@@ -11,3 +11,10 @@ export {
   type LocalSshServer,
   type LocalSshServerOptions,
 } from './local-ssh-server.js';
+export {
+  allowSearch,
+  grantDirToJobUser,
+  resolveLocalJobUser,
+  LOCAL_JOB_USER,
+  type LocalJobUser,
+} from './local-user.js';

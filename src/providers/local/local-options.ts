@@ -13,7 +13,8 @@
  *                  default a free port per instance
  *
  * connector_config's keepalive and timeout pass through to ConnectInfo; username and keys do
- * not apply (each instance runs as the manager's own user with a generated key).
+ * not apply (each instance has a generated key, and runs commands as the manager's own user, or
+ * as the unprivileged `spotrunner` user when the manager is root: see local-user.ts).
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 /** The processes a local instance runs: each exec is a process group; teardown kills them all. */
 import type { ChildProcess } from 'node:child_process';
-import { readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../../platform/clock.js';
 import { describeError } from '../../platform/errors.js';
@@ -75,36 +75,80 @@ export class ProcessSet {
   }
 }
 
-/**
- * Kills, with SIGKILL, every process whose working directory is `dir` or below it — whatever
- * escaped its process group (setsid, double fork). Linux only (/proc); elsewhere a no-op.
- * Returns the pids it signalled.
- */
-export async function killProcessesUnder(dir: string, logger: Logger): Promise<number[]> {
+/** What identifies a process of a local instance: where it runs, or what it inherited. */
+export interface InstanceProcessMatch {
+  /** Working directories (the process's cwd is one of them or below). */
+  dirs: readonly string[];
+  /** `SPOTRUNNER_INSTANCE_ID` values, or prefixes of them ending in `-` (every instance of a run). */
+  instanceIds: readonly string[];
+}
+
+const INSTANCE_ENV = 'SPOTRUNNER_INSTANCE_ID=';
+
+function isInside(cwd: string, dirs: readonly string[]): boolean {
+  return dirs.some((d) => {
+    const root = path.resolve(d);
+    return cwd === root || cwd.startsWith(root + path.sep);
+  });
+}
+
+function hasInstanceId(environ: string, ids: readonly string[]): boolean {
+  for (const entry of environ.split('\0')) {
+    if (!entry.startsWith(INSTANCE_ENV)) continue;
+    const value = entry.slice(INSTANCE_ENV.length);
+    if (ids.some((id) => (id.endsWith('-') ? value.startsWith(id) : value === id))) return true;
+  }
+  return false;
+}
+
+/** Pids (not ours) that match by working directory or by the instance id in their environment. */
+async function findInstanceProcesses(match: InstanceProcessMatch): Promise<number[]> {
   let names: string[];
   try {
     names = await readdir('/proc');
   } catch {
     return [];
   }
-  const root = path.resolve(dir);
-  const killed: number[] = [];
+  const found: number[] = [];
   for (const name of names) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let cwd: string;
-    try {
-      cwd = await readlink(`/proc/${name}/cwd`);
-    } catch {
-      continue; // gone, or not ours to inspect
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => undefined);
+    if (cwd !== undefined && isInside(cwd, match.dirs)) {
+      found.push(Number(name));
+      continue;
     }
-    if (cwd !== root && !cwd.startsWith(root + path.sep)) continue;
-    try {
-      process.kill(Number(name), 'SIGKILL');
-      killed.push(Number(name));
-    } catch (err: unknown) {
-      logger.debug({ pid: Number(name), err: describeError(err) }, 'cannot kill leftover process');
+    if (match.instanceIds.length === 0) continue;
+    const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
+    if (hasInstanceId(environ, match.instanceIds)) found.push(Number(name));
+  }
+  return found;
+}
+
+/**
+ * Kills, with SIGKILL, every process of the instances in `match` — whatever escaped its process
+ * group (setsid, double fork), whatever was left by a manager that died. Looks again after each
+ * round, for children forked meanwhile. Linux only (/proc); elsewhere a no-op. Returns the pids
+ * it signalled.
+ */
+export async function killInstanceProcesses(
+  match: InstanceProcessMatch,
+  logger: Logger,
+): Promise<number[]> {
+  const killed: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const pids = (await findInstanceProcesses(match)).filter((p) => !killed.includes(p));
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      } catch (err: unknown) {
+        logger.debug({ pid, err: describeError(err) }, 'cannot kill leftover process');
+      }
     }
   }
-  if (killed.length > 0) logger.info({ pids: killed, dir }, 'killed leftover processes');
+  if (killed.length > 0) {
+    logger.info({ pids: killed, dirs: match.dirs }, 'killed leftover processes');
+  }
   return killed;
 }

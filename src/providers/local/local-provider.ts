@@ -3,11 +3,12 @@
  * Server, no sshd needed) on its own loopback address with its own working directory, created
  * and removed through the Provider port like cloud instances: creating → running (after
  * bootDelayMs) → deleting → gone. Removal kills everything the instance ran and deletes its
- * directory.
+ * directory. Jobs run as the manager's user, or as an unprivileged user when the manager is root
+ * (local-user.ts). At init, instances left by a manager that died are removed (local-leftovers.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { arch as osArch, platform, userInfo } from 'node:os';
+import { chown, mkdir, rm } from 'node:fs/promises';
+import { arch as osArch, platform } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../platform/clock.js';
 import { SpotrunnerError, describeError } from '../../platform/errors.js';
@@ -25,7 +26,9 @@ import {
   DEFAULT_LOCAL_PATH,
   type LocalProviderOptions,
 } from './local-options.js';
+import { reapEarlierRuns, removeOwnerRecord, writeOwnerRecord } from './local-leftovers.js';
 import { startLocalSshServer, type LocalSshServer } from './local-ssh-server.js';
+import { openDirToJobUser, resolveLocalJobUser, type LocalJobUser } from './local-user.js';
 import { generateEd25519KeyPair } from '../../connect/ssh-key-pair.js';
 
 export interface LocalProvider extends Provider {
@@ -33,6 +36,8 @@ export interface LocalProvider extends Provider {
   instanceDir(id: string): string | undefined;
   /** Pids of the process groups an instance runs right now. */
   processPids(id: string): number[];
+  /** Who runs the commands of every instance (known after init). */
+  jobUser(): LocalJobUser | undefined;
   /**
    * Lets `publicKey` log in as `username` for `ttlMs` (EC2 Instance Connect's SendSSHPublicKey,
    * as the AWS double forwards it). Rejects when the instance is not up.
@@ -70,7 +75,8 @@ class LocalInstances implements LocalProvider {
   readonly #maxInstances: number;
   readonly #token = randomBytes(3).toString('hex');
   readonly #clientKey = generateEd25519KeyPair('spotrunner-local');
-  readonly #username = userInfo().username;
+  #user: Promise<LocalJobUser> | undefined;
+  #resolvedUser: LocalJobUser | undefined;
   readonly #instances = new Map<string, LocalInstance>();
   #seq = 0;
   #shutdown: Promise<void> | undefined;
@@ -84,6 +90,10 @@ class LocalInstances implements LocalProvider {
 
   async init(): Promise<ProviderInfo> {
     await mkdir(this.#o.dir, { recursive: true });
+    const user = await this.#jobUser();
+    if (user.switched) await openDirToJobUser(this.#o.dir, user);
+    await reapEarlierRuns(this.#o.dir, this.#token, this.#logger);
+    await writeOwnerRecord(this.#o.dir, this.#token);
     return { id: `local/${this.#o.dir}`, maxSize: this.#maxInstances, version: '1' };
   }
 
@@ -153,7 +163,7 @@ class LocalInstances implements LocalProvider {
       protocol: 'ssh',
       internalAddr: instance.address,
       port: instance.server.port,
-      username: this.#username,
+      username: this.#resolvedUser?.name ?? 'spotrunner',
       privateKey: this.#clientKey.private,
       hostKey: instance.hostKey,
       keepaliveMs: this.#o.keepaliveMs,
@@ -166,6 +176,9 @@ class LocalInstances implements LocalProvider {
       const all = [...this.#instances.values()];
       for (const instance of all) if (!instance.removal) this.#remove(instance, 'shutdown');
       await mapLimit(all, 8, (i) => i.removal ?? Promise.resolve());
+      await removeOwnerRecord(this.#o.dir, this.#token).catch((err: unknown) => {
+        this.#logger.warn({ err: describeError(err) }, 'cannot remove the owner record');
+      });
     })();
     return this.#shutdown;
   }
@@ -176,6 +189,10 @@ class LocalInstances implements LocalProvider {
 
   processPids(id: string): number[] {
     return this.#instances.get(id)?.server?.processPids() ?? [];
+  }
+
+  jobUser(): LocalJobUser | undefined {
+    return this.#resolvedUser;
   }
 
   authorizeKey(id: string, username: string, publicKey: string, ttlMs: number): Promise<void> {
@@ -190,7 +207,9 @@ class LocalInstances implements LocalProvider {
   async #boot(instance: LocalInstance): Promise<void> {
     const logger = this.#logger.child({ instanceId: instance.id });
     try {
-      await mkdir(instance.dir, { recursive: true });
+      const user = await this.#jobUser();
+      await mkdir(instance.dir, { recursive: true, mode: 0o700 });
+      if (user.switched) await chown(instance.dir, user.uid, user.gid);
       const hostPair = generateEd25519KeyPair(instance.id);
       instance.server = await startLocalSshServer(
         { clock: this.#clock, logger },
@@ -199,10 +218,11 @@ class LocalInstances implements LocalProvider {
           ...(this.#o.sshPort ? { port: this.#o.sshPort } : {}),
           hostPrivateKey: hostPair.private,
           clientPublicKey: this.#clientKey.public,
-          username: this.#username,
+          username: user.name,
           dir: instance.dir,
+          ...(user.switched ? { runAs: { uid: user.uid, gid: user.gid } } : {}),
           shell: this.#o.shell ?? 'bash',
-          env: this.#envFor(instance),
+          env: this.#envFor(instance, user),
           socketRedirects: this.#socketRedirects(),
         },
       );
@@ -243,12 +263,22 @@ class LocalInstances implements LocalProvider {
     })();
   }
 
-  #envFor(instance: LocalInstance): Record<string, string> {
+  /** Resolved once: the user every instance runs commands as. */
+  #jobUser(): Promise<LocalJobUser> {
+    this.#user ??= resolveLocalJobUser(this.#logger).then((user) => {
+      this.#resolvedUser = user;
+      this.#logger.info({ user: user.name, uid: user.uid }, 'local instances run jobs as');
+      return user;
+    });
+    return this.#user;
+  }
+
+  #envFor(instance: LocalInstance, user: LocalJobUser): Record<string, string> {
     const env: Record<string, string> = {
       ...(this.#o.env ?? { PATH: DEFAULT_LOCAL_PATH }),
       HOME: instance.dir,
-      USER: this.#username,
-      LOGNAME: this.#username,
+      USER: user.name,
+      LOGNAME: user.name,
       SHELL: this.#o.shell ?? 'bash',
       SPOTRUNNER_INSTANCE_ID: instance.id,
     };

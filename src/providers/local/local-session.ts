@@ -15,6 +15,8 @@ export interface SessionContext {
   shell: string;
   /** Base environment of every command (HOME, USER, PATH, …). */
   env: Readonly<Record<string, string>>;
+  /** Who the command runs as; the manager's own user when omitted. */
+  runAs?: { uid: number; gid: number };
   processes: ProcessSet;
   logger: Logger;
 }
@@ -51,9 +53,14 @@ function runCommand(
   sessionEnv: Record<string, string>,
 ): ChildProcess {
   const args = command === undefined ? ['-s'] : ['-c', command];
+  const env = { ...ctx.env, ...sessionEnv };
+  // The instance id marks every process of the instance (teardown finds them by it).
+  const marker = ctx.env.SPOTRUNNER_INSTANCE_ID;
+  if (marker !== undefined) env.SPOTRUNNER_INSTANCE_ID = marker;
   const child = spawn(ctx.shell, args, {
     cwd: ctx.dir,
-    env: { ...ctx.env, ...sessionEnv },
+    env,
+    ...(ctx.runAs ? { uid: ctx.runAs.uid, gid: ctx.runAs.gid } : {}),
     detached: true, // its own process group, so signals reach every child it starts
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -8,7 +8,7 @@ import ssh2, { type Connection, type ParsedKey } from 'ssh2';
 import type { Clock } from '../../platform/clock.js';
 import { SpotrunnerError, describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { ProcessSet, killProcessesUnder } from './local-processes.js';
+import { ProcessSet, killInstanceProcesses } from './local-processes.js';
 import { handleSession } from './local-session.js';
 
 export interface LocalSshServerOptions {
@@ -22,6 +22,8 @@ export interface LocalSshServerOptions {
   clientPublicKey: string;
   username: string;
   dir: string;
+  /** Who commands run as (uid/gid); the manager's own user when omitted. */
+  runAs?: { uid: number; gid: number };
   shell: string;
   env: Readonly<Record<string, string>>;
   /** Unix socket paths to serve instead of the requested ones (e.g. the Docker socket). */
@@ -32,7 +34,7 @@ export interface LocalSshServer {
   port: number;
   /**
    * Accepts `publicKey` for `username` until `expiresAtMs` (EC2 Instance Connect's pushed keys).
-   * Commands still run as the manager's own user, whatever name logged in.
+   * Commands run as `runAs` (or the manager's user) whatever name logged in.
    */
   authorize(username: string, publicKey: string, expiresAtMs: number): void;
   /** Pids of the process groups still running. */
@@ -82,7 +84,11 @@ export async function startLocalSshServer(
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const c of ctx.connections) c.end();
         await ctx.processes.killAll(deps.clock);
-        await killProcessesUnder(o.dir, deps.logger);
+        const id = o.env.SPOTRUNNER_INSTANCE_ID;
+        await killInstanceProcesses(
+          { dirs: [o.dir], instanceIds: id === undefined ? [] : [id] },
+          deps.logger,
+        );
         for (const c of ctx.connections) destroyConnection(c);
         await stopped;
       })()),
@@ -127,7 +133,14 @@ function handleClient(ctx: ClientContext, client: Connection): void {
   });
   client.on('ready', () => {
     client.on('session', (accept) => {
-      const session = { dir: o.dir, shell: o.shell, env: o.env, processes: ctx.processes, logger };
+      const session = {
+        dir: o.dir,
+        shell: o.shell,
+        env: o.env,
+        ...(o.runAs ? { runAs: o.runAs } : {}),
+        processes: ctx.processes,
+        logger,
+      };
       handleSession(session, accept());
     });
     client.on('openssh.streamlocal', (accept, reject, info) => {
