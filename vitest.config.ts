@@ -5,7 +5,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * and git; `system` starts OpenSSH's sshd (test/support/sshd.ts) or uses the Docker engine
  * (test/support/docker.ts); `e2e` runs the whole product through the harnesses of these folders.
  */
-export const E2E_DIRS = ['test/e2e', 'test/e2e-aws', 'test/protocol'] as const;
+export const E2E_DIRS = [
+  'test/e2e',
+  'test/e2e-aws',
+  'test/protocol',
+  'test/aws-setup',
+  'test/image-bake',
+] as const;
 
 /**
  * Test files that call `startSshd()` (or `startSshdConnection()`) or `ensureDocker()`. Listed by
@@ -13,6 +19,7 @@ export const E2E_DIRS = ['test/e2e', 'test/e2e-aws', 'test/protocol'] as const;
  * one is missing here.
  */
 export const SYSTEM_TESTS = [
+  'src/cli/sandbox/container-relay.test.ts',
   'src/connect/connection-pool.test.ts',
   'src/connect/dial-failures.test.ts',
   'src/connect/dial-ssh.test.ts',
@@ -24,7 +31,9 @@ export const SYSTEM_TESTS = [
   'src/executors/docker/docker-failures.test.ts',
   'src/executors/docker/docker-options.test.ts',
   'src/executors/docker/docker-ssh.test.ts',
+  'src/executors/shell/shell-over-sshd.test.ts',
   'src/providers/static/static-provider.test.ts',
+  'test/manager-image.test.ts',
 ] as const;
 
 export const ALL_TESTS = ['src/**/*.test.ts', 'test/**/*.test.ts'];
