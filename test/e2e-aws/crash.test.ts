@@ -4,10 +4,12 @@
  * finished with `success` stays `success`; a job cut off before it finished fails as a runner
  * system failure (so `retry:` runs it again).
  */
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView, PipelineView } from '../../src/sandbox/index.js';
+import { processesWith } from '../support/ssh-processes.js';
 import { clock, startAwsE2e, type AwsE2e, type AwsE2eOptions } from './harness.js';
 
 let e2e: AwsE2e | undefined;
@@ -80,18 +82,27 @@ async function kill(h: AwsE2e): Promise<void> {
 }
 
 /**
- * After the last restart: the pipeline ends, every job in it is final in GitLab, and the
- * manager holds no job any more. This is the place for more checks of what a SIGKILL may leave
- * behind (instance directories and job processes of the `local` backing, `h.backing`), once
- * the provider cleans those up.
+ * After the last restart: the pipeline ends, every job in it is final in GitLab, the manager
+ * holds no job any more, and no process of a job (found by `marker` in its command line or
+ * environment) is left on the instances: a killed manager's jobs die with their SSH sessions.
  */
-async function expectRecovered(h: AwsE2e, pipelineId: number): Promise<PipelineView> {
+async function expectRecovered(
+  h: AwsE2e,
+  pipelineId: number,
+  marker?: string,
+): Promise<PipelineView> {
   const pipeline = await h.waitPipeline(pipelineId, 120_000);
   for (const j of pipeline.jobs)
     expect(FINAL_STATUSES, `job ${j.id} ${j.name}`).toContain(j.status);
   await h.waitFor('no job left in the state file', async () => {
     return Object.keys(await journaled(h)).length === 0;
   });
+  if (marker !== undefined) {
+    await h
+      .waitFor('no job process left', async () => (await processesWith(marker)).length === 0)
+      .catch(() => undefined);
+    expect(await processesWith(marker)).toEqual([]);
+  }
   return pipeline;
 }
 
@@ -122,15 +133,31 @@ describe('a manager killed with SIGKILL and started again', { timeout: 180_000 }
     expect(p.job()).toMatchObject({ status: 'success', retryOf: first.id });
   });
 
-  it('fails a job that was running, so retry: runs it again', async () => {
+  it('fails a job that was running, so retry: runs it again; its processes do not outlive it', async () => {
     const h = await start();
-    const p = await pipelineOf(h, job('long', 6), 'long');
+    // The first attempt sleeps 300 s: it must die with the killed manager's session, not run on.
+    const marker = `crash-${randomUUID()}`;
+    const firstRun = `/tmp/${marker}`;
+    const ci = `long:
+  retry:
+    max: 1
+    when: [runner_system_failure]
+  variables:
+    CRASH_MARKER: ${marker}
+  script:
+    - echo "long started"
+    - if [ ! -e ${firstRun} ]; then touch ${firstRun}; sleep 300; fi
+    - echo "long finished"
+`;
+    const p = await pipelineOf(h, ci, 'long');
     await h.waitFor('the job under way', () => h.trace(p.job().id).includes('long started'));
+    await h.waitFor('the job sleeping', async () => (await processesWith(marker)).length > 0);
     const first = p.job();
     await kill(h);
 
     await h.startManager('process');
-    const pipeline = await expectRecovered(h, p.id);
+    const pipeline = await expectRecovered(h, p.id, marker);
+    await rm(firstRun, { force: true });
 
     expect(pipeline.jobs.find((j) => j.id === first.id)).toMatchObject({
       status: 'failed',

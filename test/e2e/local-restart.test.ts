@@ -4,7 +4,7 @@
  * instance directory, no process of the job.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { createSandboxServer, type SandboxServer } from '../../src/sandbox/index
 import { startProcess, type ManagerHandle } from '../e2e-aws/manager-handle.js';
 import { e2eConfigToml } from './e2e-config.js';
 import { openToJobUser } from './harness.js';
+import { processesWith } from '../support/ssh-processes.js';
 
 const clock = new SystemClock();
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -21,24 +22,6 @@ const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
 });
-
-/** Live processes whose command line or environment contains `marker`: `pid argv`. */
-async function processesWith(marker: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
-      const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
-      if (argv.includes(marker) || environ.includes(marker)) found.push(`${pid} ${argv}`);
-    } catch {
-      // ended while we looked
-    }
-  }
-  return found;
-}
 
 async function waitFor<T>(
   what: string,

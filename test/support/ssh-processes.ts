@@ -40,3 +40,21 @@ export async function waitForProcesses(command: string, timeoutMs = 5_000): Prom
     await clock.sleep(50);
   }
 }
+
+/** Live processes whose command line or environment contains `marker`, as `pid argv`. */
+export async function processesWith(marker: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+      if (argv.includes(marker) || environ.includes(marker)) found.push(`${pid} ${argv}`);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return found;
+}
