@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -41,6 +41,9 @@ afterEach(async () => {
 describe('startManager', () => {
   it('owns every part: /status lists them without the token, and close stops them all', async () => {
     dir = await mkdtemp(join(tmpdir(), 'spotrunner-start-manager-'));
+    // Local instances run jobs as an unprivileged user when the tests run as root: it must
+    // reach the instances' directory inside this one.
+    await chmod(dir, 0o711);
     const file = join(dir, 'config.toml');
     await writeFile(file, configText(dir, 0));
     const { config } = await loadConfig(file, { env: {} });
@@ -75,6 +78,9 @@ describe('startManager', () => {
 
   it('reloads policies when the watched config file changes', async () => {
     dir = await mkdtemp(join(tmpdir(), 'spotrunner-start-manager-'));
+    // Local instances run jobs as an unprivileged user when the tests run as root: it must
+    // reach the instances' directory inside this one.
+    await chmod(dir, 0o711);
     const file = join(dir, 'config.toml');
     await writeFile(file, configText(dir, 0));
     const { config } = await loadConfig(file, { env: {} });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useE2e } from './use-e2e.js';
+import { grantDirToJobUser, resolveLocalJobUser } from '../../src/providers/local/index.js';
+import { silentLogger } from '../../src/platform/logger.js';
 
 const e2e = useE2e();
 const removals: string[] = [];
@@ -33,6 +35,8 @@ describe('the build directory on local instances', () => {
   it('gives concurrent jobs on two instances their own dir in a shared absolute builds_dir', async () => {
     const buildsDir = await mkdtemp(join(tmpdir(), 'spotrunner-abs-builds-'));
     removals.push(buildsDir);
+    // Jobs on local instances run as an unprivileged user when the tests run as root.
+    await grantDirToJobUser(buildsDir, await resolveLocalJobUser(silentLogger));
     const h = await e2e.start({
       config: {
         capacityPerInstance: 1,

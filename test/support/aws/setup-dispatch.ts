@@ -6,6 +6,8 @@
 import type { RouterContext } from './double-router.js';
 import { queryResult, ec2Result, jsonResult, type WireResponse } from './protocol-responses.js';
 import type { QueryParams } from './query-params.js';
+import { setupStore } from './setup-store.js';
+import type { DoubleState } from './double-state.js';
 import { EC2_NAMESPACE } from './ec2-api.js';
 import { AUTOSCALING_NAMESPACE } from './autoscaling-api.js';
 import {
@@ -65,7 +67,8 @@ export async function dispatchSetup(
   if (service === 'ec2') {
     const ec2 = { state: ctx.state, spotPrices: ctx.spotPrices };
     const handler = SETUP_EC2_ACTIONS[action];
-    if (handler) return ec2Result(action, EC2_NAMESPACE, handler(ec2, query!), requestId);
+    if (handler && (action === 'CreateLaunchTemplate' || namesSetupTemplate(ctx.state, query!)))
+      return ec2Result(action, EC2_NAMESPACE, handler(ec2, query!), requestId);
     if (action === 'DescribeLaunchTemplateVersions') {
       const result = describeSetupTemplateVersions(ec2, query!);
       if (result !== undefined) return ec2Result(action, EC2_NAMESPACE, result, requestId);
@@ -88,4 +91,18 @@ export async function dispatchSetup(
     await handler({ ...ctx, endpoint: endpointOf(ctx) }, params),
     requestId,
   );
+}
+
+/**
+ * Whether a launch-template call names a template `aws setup` made (its store): those calls go to
+ * the setup handlers, calls about other templates (a group's own, made by a test's fixture) to
+ * the double's EC2 handlers, which see both through `state.templates`.
+ */
+function namesSetupTemplate(state: DoubleState, params: QueryParams): boolean {
+  const ids = [...params.list('LaunchTemplateId'), params.get('LaunchTemplateId') ?? ''];
+  const names = [...params.list('LaunchTemplateName'), params.get('LaunchTemplateName') ?? ''];
+  const wanted = [...ids, ...names].filter((v) => v !== '');
+  if (wanted.length === 0) return false;
+  const templates = [...setupStore(state).templates.values()];
+  return wanted.every((v) => templates.some((t) => t.id === v || t.name === v));
 }
