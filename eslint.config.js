@@ -132,6 +132,15 @@ export default tseslint.config(
       ],
       'import-x/no-cycle': ['error', { maxDepth: 10 }],
       'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      // One name for the error in a log line: `err` (what describeError gives), never `error`.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name="error"]',
+          message: 'Log the error as `err` (describeError(err)), the one field name for errors.',
+        },
+      ],
     },
   },
   {

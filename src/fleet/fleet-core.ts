@@ -108,7 +108,7 @@ export class FleetCore {
     try {
       this.hooks.evaluate();
     } catch (err: unknown) {
-      this.logger.error({ error: describeError(err) }, 'fleet evaluation failed');
+      this.logger.error({ err: describeError(err) }, 'fleet evaluation failed');
     }
   };
 
@@ -123,7 +123,7 @@ export class FleetCore {
     try {
       this.hooks.flushDeletions();
     } catch (err: unknown) {
-      this.logger.error({ error: describeError(err) }, 'fleet deletion flush failed');
+      this.logger.error({ err: describeError(err) }, 'fleet deletion flush failed');
     }
   };
 

@@ -63,7 +63,7 @@ describe('instance start timeout', () => {
     expect(h.provider.decreases.flat()).not.toContain(stuck);
     await h.advance(MIN + 10_000);
     expect(h.provider.decreases.flat()).toContain(stuck);
-    expect(h.logs('instance ready-up failed')[0]?.fields.error).toMatch(
+    expect(h.logs('instance ready-up failed')[0]?.fields.err).toMatch(
       /still creating at the provider 5m after it was first listed \(instance_start_timeout\)/,
     );
     expect(h.fleet.counters().startTimeouts).toBe(1);
@@ -98,7 +98,7 @@ describe('instance start timeout', () => {
     expect(h.count('readying')).toBe(1);
     await h.advance(90_000);
     expect(signals[0]?.aborted).toBe(true);
-    expect(h.logs('instance ready-up failed')[0]?.fields.error).toMatch(/not ready 3m after/);
+    expect(h.logs('instance ready-up failed')[0]?.fields.err).toMatch(/not ready 3m after/);
     expect(h.fleet.counters()).toMatchObject({ startTimeouts: 1, readyUpFailures: 1 });
   });
 

@@ -93,7 +93,7 @@ describe('ready-up of an instance whose sshd is not answering yet', () => {
     await h.advance(MIN);
     expect(h.provider.decreases).toEqual([['i-1']]);
     const [failed] = h.logs('instance ready-up failed');
-    expect(failed?.fields.error).toMatch(
+    expect(failed?.fields.err).toMatch(
       /not ready 3m after it was first listed \(instance_start_timeout\); last error: .*ECONNREFUSED/,
     );
     expect(h.fleet.counters()).toMatchObject({ readyUpFailures: 1, startTimeouts: 1 });
@@ -112,7 +112,7 @@ describe('ready-up of an instance whose sshd is not answering yet', () => {
     await h.advance(2_000);
     expect(script.attemptsAtMs).toHaveLength(1);
     expect(h.provider.decreases).toEqual([['i-1']]);
-    expect(h.logs('instance ready-up failed')[0]?.fields.error).toMatch(/host key mismatch/);
+    expect(h.logs('instance ready-up failed')[0]?.fields.err).toMatch(/host key mismatch/);
     expect(h.logs('instance not reachable yet; retrying')).toEqual([]);
   });
 

@@ -63,7 +63,7 @@ export class FleetStopper {
     try {
       await core.provider.shutdown();
     } catch (err: unknown) {
-      core.logger.error({ error: describeError(err) }, 'provider shutdown failed');
+      core.logger.error({ err: describeError(err) }, 'provider shutdown failed');
     }
     core.logger.info({ acquired: core.acquisitions.size }, 'fleet stopped');
   }

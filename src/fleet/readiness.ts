@@ -105,7 +105,7 @@ export class Readiness {
       core.book.clearReadyAbort(inst);
       this.#lastErrors.delete(inst.id);
       if (inst.status !== 'readying') {
-        core.logger.debug({ instance: inst.id, error: describeError(err) }, 'ready-up abandoned');
+        core.logger.debug({ instance: inst.id, err: describeError(err) }, 'ready-up abandoned');
         return;
       }
       if (retryable(err)) this.#timedOut(inst, undefined, describeError(err));
@@ -132,7 +132,7 @@ export class Readiness {
     // Fresh connect info next time: an address may have appeared, credentials may have expired.
     this.#core.book.forgetConnectInfo(inst);
     this.#core.logger.info(
-      { instance: inst.id, error, attempt, retryInMs: delayMs },
+      { instance: inst.id, err: error, attempt, retryInMs: delayMs },
       'instance not reachable yet; retrying',
     );
   }
@@ -175,7 +175,7 @@ export class Readiness {
     core.logger.warn(
       {
         instance: inst.id,
-        error: describeError(err),
+        err: describeError(err),
         consecutiveFailures: this.#consecutiveFailures,
         backoffMs: delay,
       },

@@ -153,7 +153,7 @@ export class Scaler {
     core.forgetNewestRequests(asked - real);
     if (err !== undefined) {
       core.lastError = describeError(err);
-      core.logger.error({ asked, error: core.lastError }, 'provider increase failed');
+      core.logger.error({ asked, err: core.lastError }, 'provider increase failed');
     } else if (real < asked) {
       core.logger.warn({ asked, got: real }, 'provider created fewer instances than requested');
     }
@@ -202,7 +202,7 @@ export class Scaler {
     }
     if (err !== undefined) {
       core.lastError = describeError(err);
-      core.logger.error({ asked, error: core.lastError }, 'provider could not withdraw requests');
+      core.logger.error({ asked, err: core.lastError }, 'provider could not withdraw requests');
     }
     // What could not be withdrawn may still come: count it for another full timeout.
     const now = core.clock.now();
@@ -286,7 +286,7 @@ export class Scaler {
     core.counters.removalsIssued += batch.length - failed.length;
     if (err !== undefined) {
       core.lastError = describeError(err);
-      core.logger.error({ instances: failed, error: core.lastError }, 'provider decrease failed');
+      core.logger.error({ instances: failed, err: core.lastError }, 'provider decrease failed');
     } else if (failed.length > 0) {
       core.logger.warn({ instances: failed }, 'provider did not remove instances; will retry');
     }

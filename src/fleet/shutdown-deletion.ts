@@ -27,10 +27,7 @@ export async function deleteAllInstances(
     try {
       left = alive(await provider.update());
     } catch (err: unknown) {
-      logger.error(
-        { attempt, error: describeError(err) },
-        'provider update failed during shutdown',
-      );
+      logger.error({ attempt, err: describeError(err) }, 'provider update failed during shutdown');
     }
     if (left?.length === 0 || attempt > o.retries) break;
     const ids = (left ?? []).filter((i) => i.state !== 'deleting').map((i) => i.id);
@@ -43,7 +40,7 @@ export async function deleteAllInstances(
         );
       } catch (err: unknown) {
         logger.error(
-          { attempt, error: describeError(err) },
+          { attempt, err: describeError(err) },
           'provider decrease failed during shutdown',
         );
       }

@@ -97,11 +97,11 @@ export class UpdateLoop {
       core.lastError = undefined;
     } catch (err: unknown) {
       if (this.#signal?.aborted) {
-        core.logger.debug({ error: describeError(err) }, 'provider update abandoned at stop');
+        core.logger.debug({ err: describeError(err) }, 'provider update abandoned at stop');
         return;
       }
       core.lastError = describeError(err);
-      core.logger.error({ error: core.lastError }, 'provider update failed');
+      core.logger.error({ err: core.lastError }, 'provider update failed');
     }
   }
 
@@ -117,7 +117,7 @@ export class UpdateLoop {
       this.#scaler.evaluate();
     } catch (err: unknown) {
       // A bug, not a provider fault: report it loudly but keep the loop alive.
-      this.#core.logger.error({ error: describeError(err) }, 'fleet evaluation failed');
+      this.#core.logger.error({ err: describeError(err) }, 'fleet evaluation failed');
     }
     if (this.#nextTickAtMs === Number.POSITIVE_INFINITY) this.#setTick(this.#nextTickAt());
   }

@@ -130,6 +130,6 @@ describe('an instance whose sshd starts after it is listed', () => {
     // Connections were refused while sshd was not up yet, and retried.
     const retries = logs.records.filter((r) => r.msg === 'instance not reachable yet; retrying');
     expect(retries.length).toBeGreaterThan(0);
-    expect(String(retries[0]?.fields.error)).toMatch(/ECONNREFUSED/);
+    expect(String(retries[0]?.fields.err)).toMatch(/ECONNREFUSED/);
   }, 120_000);
 });

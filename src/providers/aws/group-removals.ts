@@ -75,7 +75,7 @@ export class GroupRemovals {
       done = await this.#terminate(ids, [], signal);
     } catch (err: unknown) {
       if (isAbortError(err)) throw err;
-      this.#deps.logger.warn({ error: describeError(err) }, 'held instance removal failed');
+      this.#deps.logger.warn({ err: describeError(err) }, 'held instance removal failed');
       return 0;
     }
     for (const id of done) this.#held.delete(id);
