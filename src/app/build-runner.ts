@@ -147,6 +147,7 @@ export function buildRunnerStack(
       ...cacheFactory(deps, runner),
       gate: deps.gate,
       ...(deps.journal ? { journal: deps.journal } : {}),
+      ...(deps.recorder ? { recorder: deps.recorder } : {}),
       ...(built.self ? {} : { confirmLoss: confirmLossVia({ clock: deps.clock, fleet }) }),
       ...rerunOnFallback(built.provider, runner),
     },

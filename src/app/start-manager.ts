@@ -16,6 +16,8 @@ import { createGitLabClient, type RunnerApi } from '../gitlab/index.js';
 import { createManager, type Manager } from '../manager/manager.js';
 import { buildRunnerStack } from './build-runner.js';
 import { buildManagerParts } from '../manager/manager-parts.js';
+import { createHistory } from '../manager/history/history-part.js';
+import { openHistoryLog } from '../manager/history/history-log.js';
 import { createPart, type ManagerPart } from '../manager/parts.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
 import { settleLeftoverJobs, type LeftoverResult } from '../manager/settle-leftovers.js';
@@ -69,6 +71,7 @@ export async function startManager(
       Object.values(r.jobs).flatMap((j) => (j.instanceId ? [j.instanceId] : [])),
     ),
   );
+  const history = createHistory(deps, openHistoryLog({ dir: join(stateDir, 'history') }));
   const leftovers = leftoversPart(deps, options, systemId, store);
   const env = options.env;
   const manager = createManager(
@@ -76,6 +79,7 @@ export async function startManager(
       ...deps,
       hostKeys,
       journal: store.journal(),
+      recorder: history.recorder,
       buildStack: buildRunnerStack,
       parts: (m) =>
         buildManagerParts(
@@ -88,6 +92,7 @@ export async function startManager(
             hostKeys,
             statusServer: options.statusServer !== false,
             env,
+            history,
             ...(options.orphanCheckIntervalMs !== undefined
               ? { orphanCheckIntervalMs: options.orphanCheckIntervalMs }
               : {}),

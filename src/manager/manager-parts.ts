@@ -9,6 +9,7 @@ import type { HostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { createConfigWatcher } from './config-watcher.js';
+import type { History } from './history/history-part.js';
 import { createInstanceRecorder } from './instance-recorder.js';
 import type { Manager } from './manager.js';
 import {
@@ -33,6 +34,8 @@ export interface ManagerPartsOptions {
   /** `spotrunner run`: rotated tokens are saved to this file, and it is watched for reloads. */
   configFile?: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** Recorded jobs and instances (history/): its part, and histograms on /metrics. */
+  history?: History;
   /** Parts the caller made (the sandbox's container relay), after the manager's own. */
   extra?: readonly ManagerPart[];
 }
@@ -51,8 +54,9 @@ export function buildManagerParts(
     statePart(o.store, o.stateFile),
     hostKeysPart(o.hostKeys),
     createInstanceRecorder({ clock: deps.clock, store: o.store, manager }),
+    ...(o.history ? [o.history.part(manager)] : []),
     ...(usesAws(o.config) ? [orphansPart(deps, o, manager)] : []),
-    ...(listen ? [statusServerPart(deps, manager, listen)] : []),
+    ...(listen ? [statusServerPart(deps, manager, listen, o)] : []),
     ...(file
       ? [
           tokenRotationPart(deps, file, manager),
@@ -131,13 +135,21 @@ function orphansPart(deps: Deps, o: ManagerPartsOptions, manager: Manager): Mana
 }
 
 /** Serves the manager's status while its runners drain; stopped after them. */
-function statusServerPart(deps: Deps, manager: Manager, listenAddress: string): ManagerPart {
+function statusServerPart(
+  deps: Deps,
+  manager: Manager,
+  listenAddress: string,
+  o: Pick<ManagerPartsOptions, 'history' | 'systemId'>,
+): ManagerPart {
   let server: StatusServer | undefined;
   return createPart(
     'status-server',
     {
       start: async () => {
-        server = await startStatusServer(deps, manager, listenAddress);
+        server = await startStatusServer(deps, manager, listenAddress, {
+          systemId: o.systemId,
+          ...(o.history ? { history: o.history } : {}),
+        });
       },
       stop: () => server?.stop(),
       status: () => ({ listenAddress, ...(server ? { url: server.url } : {}) }),

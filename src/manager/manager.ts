@@ -19,6 +19,7 @@ import type { PreexistingPolicy } from '../fleet/index.js';
 import type { RunnerLoopStatus } from '../runner/runner-loop.js';
 import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
+import type { JobRecorder } from '../runner/job-recorder.js';
 import type { BuildRunnerStack, RunnerStack } from './runner-stack.js';
 import { partStatuses, startParts, stopParts, type ManagerPart, type PartStatus } from './parts.js';
 
@@ -27,6 +28,8 @@ export interface ManagerDeps {
   logger: Logger;
   hostKeys: HostKeyStore;
   journal?: JobJournal;
+  /** Gets every finished job's record (the history part). */
+  recorder?: JobRecorder;
   /** Builds a runner's stack from config (app/build-runner.ts; the manager builds no adapter). */
   buildStack: BuildRunnerStack;
   /** The manager's parts, in start order (made once, with the manager they serve). */
@@ -106,6 +109,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         systemId: options.systemId,
         version: options.version,
         ...(deps.journal ? { journal: deps.journal } : {}),
+        ...(deps.recorder ? { recorder: deps.recorder } : {}),
         ...(options.awsEndpoint ? { awsEndpoint: options.awsEndpoint } : {}),
         ...(options.localEnv ? { localEnv: options.localEnv } : {}),
         ...(options.preexistingFor

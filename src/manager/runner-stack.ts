@@ -14,6 +14,7 @@ import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import type { RunnerLoop } from '../runner/runner-loop.js';
 import type { ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
+import type { JobRecorder } from '../runner/job-recorder.js';
 import type { ManagerPart } from './parts.js';
 
 export interface RunnerStackDeps {
@@ -24,6 +25,7 @@ export interface RunnerStackDeps {
   systemId: string;
   version: string;
   journal?: JobJournal;
+  recorder?: JobRecorder;
   awsEndpoint?: string;
   localEnv?: Readonly<Record<string, string>>;
   /** Instances found at start: remove (default, as gitlab-runner), adopt, or per instance. */

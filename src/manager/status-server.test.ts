@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../platform/logger.js';
+import { VirtualClock } from '../platform/clock.js';
+import { createHistory } from './history/history-part.js';
 import type { Manager, ManagerStatus } from './manager.js';
 import { fleetInstance, managerStatus } from './testing/manager-status.js';
 import { parseListenAddress, startStatusServer, type StatusServer } from './status-server.js';
@@ -52,6 +54,52 @@ describe('status server', () => {
     expect(text).toContain(
       'spotrunner_fleet_events_total{runner="spot",event="instancesRequested"} 3',
     );
+  });
+
+  it('exports gitlab-runner job histograms and spotrunner wait, boot and interruptions', async () => {
+    const clock = new VirtualClock();
+    const written: object[] = [];
+    const history = createHistory(
+      { clock, logger: silentLogger },
+      { dir: '(memory)', append: (r) => written.push(r) },
+    );
+    server = await startStatusServer({ logger: silentLogger }, fakeManager([]), '127.0.0.1:0', {
+      history,
+      systemId: 's_abc',
+    });
+    const t = clock.now();
+    const job = {
+      kind: 'job' as const,
+      jobId: 7,
+      runner: 'spot',
+      name: 'build',
+      project: 'g/app',
+      tags: [],
+    };
+    history.recorder.jobFinished({
+      ...job,
+      receivedAtMs: t,
+      finishedAtMs: t + 200_000,
+      pickupMs: 45_000,
+      instanceWaitMs: 40_000,
+      reruns: 1,
+      interruptions: 1,
+      result: 'success',
+    });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(written).toHaveLength(1);
+    expect(text).toContain('gitlab_runner_jobs{runner="spot",system_id="s_abc"} 0');
+    expect(text).toContain(
+      'gitlab_runner_job_queue_duration_seconds_bucket{le="30",runner="spot"} 0',
+    );
+    expect(text).toContain(
+      'gitlab_runner_job_queue_duration_seconds_bucket{le="60",runner="spot"} 1',
+    );
+    expect(text).toContain('gitlab_runner_job_duration_seconds_bucket{le="60",runner="spot"} 0');
+    expect(text).toContain('gitlab_runner_job_duration_seconds_bucket{le="300",runner="spot"} 1');
+    expect(text).toContain('gitlab_runner_job_duration_seconds_sum{runner="spot"} 200');
+    expect(text).toContain('spotrunner_job_instance_wait_seconds_sum{runner="spot"} 40');
+    expect(text).toContain('spotrunner_interruptions_total{runner="spot",what="job"} 1');
   });
 
   it('serves health and status, and drains from loopback', async () => {

@@ -8,6 +8,8 @@ import { Hono } from 'hono';
 import { Gauge, Registry } from 'prom-client';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { History } from './history/history-part.js';
+import { registerHistoryMetrics } from './history/history-metrics.js';
 import type { Manager } from './manager.js';
 
 export interface StatusServer {
@@ -26,8 +28,15 @@ function isLoopback(addr: string | undefined): boolean {
   return !!addr && (addr.startsWith('127.') || addr === '::1' || addr === '::ffff:127.0.0.1');
 }
 
-function metricsFor(manager: Manager): Registry {
+function metricsFor(
+  manager: Manager,
+  o: StatusServerOptions,
+): { registry: Registry; close: () => void } {
   const registry = new Registry();
+  const close = registerHistoryMetrics(registry, {
+    status: () => manager.status(),
+    ...o,
+  });
   const gauge = (name: string, help: string, labels: string[], fn: (g: Gauge) => void): void => {
     new Gauge({
       name,
@@ -78,16 +87,23 @@ function metricsFor(manager: Manager): Registry {
   gauge('spotrunner_jobs_total', 'Jobs received by runner', ['runner'], (g) => {
     for (const r of manager.status().runners) g.set({ runner: r.name }, r.loop?.jobsReceived ?? 0);
   });
-  return registry;
+  return { registry, close };
+}
+
+export interface StatusServerOptions {
+  /** Job and instance history for the duration histograms (history/history-metrics.ts). */
+  history?: History;
+  systemId?: string;
 }
 
 export async function startStatusServer(
   deps: { logger: Logger; clock?: Clock },
   manager: Manager,
   listenAddress: string,
+  options: StatusServerOptions = {},
 ): Promise<StatusServer> {
   const { host, port } = parseListenAddress(listenAddress);
-  const registry = metricsFor(manager);
+  const { registry, close } = metricsFor(manager, options);
   const app = new Hono<{ Bindings: { incoming: { socket: { remoteAddress?: string } } } }>();
   app.get('/health', (c) => c.json({ ok: manager.state === 'running', state: manager.state }));
   // `nowMs`: the manager's clock, so that `fleet ls` computes ages and idle times against it.
@@ -113,6 +129,10 @@ export async function startStatusServer(
   deps.logger.info({ url }, 'status server listening');
   return {
     url,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise((resolve) => {
+        close();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -17,6 +17,7 @@ import { acceptJob } from '../gitlab/accept-job.js';
 import type { CacheUrlsFactory, ConnectionSource, JobTrace, JobTraceFactory } from './ports.js';
 import type { ConcurrentIds } from './concurrent-ids.js';
 import { describeLoss, type JobJournal } from './journal.js';
+import { startJobTally, type JobRecorder } from './job-recorder.js';
 import { decideRescue } from './rescue-rule.js';
 
 export interface JobHandlerDeps {
@@ -29,6 +30,8 @@ export interface JobHandlerDeps {
   traces: JobTraceFactory;
   cacheUrls?: CacheUrlsFactory;
   journal?: JobJournal;
+  /** Where each finished job's record goes (the manager's history); never a token. */
+  recorder?: JobRecorder;
   /**
    * After a system failure while the acquisition still looks alive (the SSH connection dropped
    * before the fleet noticed the instance vanish): checks with the cloud now, and resolves true
@@ -79,6 +82,7 @@ export async function handleJob(
   /** Set when the final state could not be delivered yet: the journal keeps it for a restart. */
   let undelivered = false;
   const released = new Set<string>();
+  const tally = startJobTally(deps, options.runner.name, job);
   const release = (key: string, healthy?: boolean): void => {
     if (released.has(key)) return;
     released.add(key);
@@ -112,6 +116,7 @@ export async function handleJob(
       }
       attempt.acquisition = acquired.acquisition;
       deps.journal?.started(job, acquired.acquisition.instanceId, options.runner.name);
+      tally.started(acquired.acquisition.instanceId);
       outcome = await executeOn(deps, options, job, acquired, trace, log);
       if (trace.aborted.aborted) return await closeAborted(trace, log);
 
@@ -121,6 +126,7 @@ export async function handleJob(
           !options.forceSignal.aborted &&
           (await deps.confirmLoss?.(acquired.acquisition)) === true);
       if (!lost) break;
+      tally.lost();
       const why = describeLoss(acquired.acquisition.signal.reason, acquired.acquisition.instanceId);
       log.warn(
         { instanceId: acquired.acquisition.instanceId, reason: why },
@@ -153,6 +159,7 @@ export async function handleJob(
       }
     }
     await finish(outcome);
+    tally.done(outcome.result, outcome.failureReason);
     log.info(
       { result: outcome.result, failureReason: outcome.failureReason, reruns },
       'job finished',
@@ -169,8 +176,10 @@ export async function handleJob(
     await finish(failed).catch((e: unknown) => {
       log.error({ err: describeError(e) }, 'final update failed');
     });
+    tally.done(failed.result, failed.failureReason);
     return failed;
   } finally {
+    tally.done(trace.aborted.aborted ? 'canceled' : 'not-run');
     release(attempt.key);
     if (!undelivered) deps.journal?.finished(job.id);
   }

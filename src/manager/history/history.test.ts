@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../platform/clock.js';
+import { silentLogger } from '../../platform/logger.js';
+import type { FleetInstanceView } from '../../fleet/fleet.js';
+import { fleetInstance, managerStatus } from '../testing/manager-status.js';
+import { historyFiles, openHistoryLog } from './history-log.js';
+import { createHistory, type HistoryEvent } from './history-part.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'history-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function readAll(dir: string): Array<Record<string, unknown>> {
+  return historyFiles(dir).flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  );
+}
+
+describe('history log', () => {
+  it('rotates by size, keeps a bounded number of files, and reads back in write order', () => {
+    const dir = tempDir();
+    const log = openHistoryLog({ dir, maxBytes: 200, keep: 3 });
+    for (let n = 0; n < 40; n++) log.append({ kind: 'job', n, pad: 'x'.repeat(20) });
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['history.1.jsonl', 'history.2.jsonl', 'history.jsonl']);
+    const ns = readAll(dir).map((r) => r.n as number);
+    expect(ns.at(-1)).toBe(39);
+    expect(ns).toEqual([...ns].sort((a, b) => a - b));
+    expect(ns.length).toBeLessThan(40);
+    // A reopened log (manager restart) appends to the same file and keeps rotating.
+    const again = openHistoryLog({ dir, maxBytes: 200, keep: 3 });
+    again.append({ kind: 'job', n: 40 });
+    expect(
+      readAll(dir)
+        .map((r) => r.n as number)
+        .at(-1),
+    ).toBe(40);
+  });
+});
+
+describe('history part', () => {
+  it('records each instance with billed, boot, busy and idle seconds once it is gone', async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 5));
+    const t0 = clock.now();
+    const dir = tempDir();
+    const history = createHistory({ clock, logger: silentLogger }, openHistoryLog({ dir }), 1_000);
+    const events: HistoryEvent[] = [];
+    history.subscribe((e) => events.push(e));
+    let instances: FleetInstanceView[] = [];
+    const manager = { status: () => managerStatus(instances) };
+    const part = history.part(manager);
+    await part.start();
+    const base = {
+      id: 'i-1',
+      launchedAtMs: t0,
+      instanceType: 'c7g.large',
+      lifecycle: 'spot' as const,
+    };
+    instances = [fleetInstance({ ...base, status: 'creating', providerState: 'creating' })];
+    await clock.advance(30_000);
+    instances = [fleetInstance({ ...base, readyAtMs: t0 + 30_000, slotsInUse: 1, useCount: 1 })];
+    await clock.advance(60_000);
+    instances = [fleetInstance({ ...base, readyAtMs: t0 + 30_000, useCount: 1 })];
+    await clock.advance(20_000);
+    instances = [];
+    await clock.advance(1_000);
+    await part.stop({ graceMs: 0 });
+    const recorded = readAll(dir);
+    expect(recorded).toEqual([
+      {
+        kind: 'instance',
+        runner: 'spot',
+        instanceId: 'i-1',
+        instanceType: 'c7g.large',
+        lifecycle: 'spot',
+        launchedAtMs: t0,
+        readyAtMs: t0 + 30_000,
+        removedAtMs: t0 + 111_000,
+        billedS: 111,
+        bootS: 30,
+        busyS: 60,
+        idleS: 21,
+        interrupted: false,
+        jobs: 1,
+      },
+    ]);
+    expect(events.filter((e) => e.kind === 'ready')).toEqual([
+      { kind: 'ready', runner: 'spot', bootMs: 30_000 },
+    ]);
+  });
+
+  it('writes instances still there at stop as open records', async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 5));
+    const dir = tempDir();
+    const history = createHistory({ clock, logger: silentLogger }, openHistoryLog({ dir }), 1_000);
+    const instances = [
+      fleetInstance({ id: 'i-9', launchedAtMs: clock.now(), readyAtMs: clock.now() }),
+    ];
+    const part = history.part({ status: () => managerStatus(instances) });
+    await part.start();
+    await clock.advance(10_000);
+    await part.stop({ graceMs: 0 });
+    const [rec] = readAll(dir);
+    expect(rec).toMatchObject({ instanceId: 'i-9', billedS: 10, idleS: 10, busyS: 0 });
+    expect(rec).not.toHaveProperty('removedAtMs');
+  });
+});
