@@ -5,6 +5,7 @@ import { registerVerifyCommand } from '../cli/commands/verify.js';
 import { registerPlanCommand } from '../cli/commands/plan.js';
 import { registerSandboxCtlCommand } from '../cli/commands/sandbox-ctl.js';
 import { registerFleetCommand } from '../cli/commands/fleet.js';
+import { registerReportCommand } from '../cli/commands/report.js';
 import { registerImageCommand } from '../cli/commands/image.js';
 import { loadConfig } from '../config/index.js';
 import { registerRunCommand } from '../cli/commands/run.js';
@@ -21,6 +22,7 @@ export const allCommands: readonly CommandRegistrar[] = [
   (program, ctx) => registerPlanCommand(program, { ...ctx, loadConfig }),
   (program, ctx) => registerVerifyCommand(program, ctx, [awsGroupCheck()]),
   registerFleetCommand,
+  registerReportCommand,
   (program, ctx) => registerAwsCommand(program, ctx, createSetupClients),
   registerImageCommand,
   registerRegisterCommand,

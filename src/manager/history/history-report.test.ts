@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { readCsvHistory } from '../../plan/history/read-csv-history.js';
+import { bundledPriceTable } from '../../plan/prices/price-table.js';
+import type { RecordedJob } from '../../runner/job-recorder.js';
+import { buildReport } from './history-report.js';
+import type { RecordedInstance } from './instance-tracker.js';
+import { recordedJobsCsv } from './report-format.js';
+
+const T0 = Date.UTC(2026, 10, 2, 9);
+const H = 3_600_000;
+
+function instance(over: Partial<RecordedInstance>): RecordedInstance {
+  return {
+    kind: 'instance',
+    runner: 'spot',
+    instanceId: 'i-1',
+    instanceType: 't4g.medium',
+    lifecycle: 'spot',
+    launchedAtMs: T0,
+    readyAtMs: T0 + 0.1 * H,
+    removedAtMs: T0 + 2 * H,
+    billedS: 7200,
+    bootS: 360,
+    busyS: 5400,
+    idleS: 1440,
+    interrupted: false,
+    jobs: 2,
+    ...over,
+  };
+}
+
+function job(over: Partial<RecordedJob>): RecordedJob {
+  return {
+    kind: 'job',
+    jobId: 1,
+    runner: 'spot',
+    name: 'build',
+    project: 'g/app',
+    tags: ['arm'],
+    queuedAtMs: T0 - 60_000,
+    receivedAtMs: T0,
+    startedAtMs: T0 + 0.1 * H,
+    finishedAtMs: T0 + 1.1 * H,
+    instanceId: 'i-1',
+    reruns: 0,
+    interruptions: 0,
+    result: 'success',
+    ...over,
+  };
+}
+
+const history = {
+  files: [],
+  skipped: 0,
+  instances: [
+    instance({}),
+    instance({
+      instanceId: 'i-2',
+      lifecycle: 'on-demand',
+      billedS: 3600,
+      busyS: 0,
+      bootS: 360,
+      idleS: 3240,
+      jobs: 0,
+    }),
+    instance({
+      instanceId: 'i-3',
+      instanceType: undefined,
+      lifecycle: undefined,
+      billedS: 1800,
+      bootS: 60,
+      busyS: 900,
+      idleS: 840,
+    }),
+  ],
+  jobs: [
+    job({}),
+    job({ jobId: 2, project: 'g/web', startedAtMs: T0 + 1.2 * H, finishedAtMs: T0 + 1.7 * H }),
+    job({
+      jobId: 3,
+      project: 'g/web',
+      startedAtMs: undefined,
+      instanceId: undefined,
+      result: 'not-run',
+    }),
+  ],
+};
+
+describe('history report', () => {
+  it('prices billed time by type and lifecycle and splits it over the jobs by run time', () => {
+    const r = buildReport(history, { region: 'us-east-1', prices: bundledPriceTable() });
+    const spot = 2 * 0.012;
+    const onDemand = 1 * 0.0336;
+    expect(r.costUsd).toBeCloseTo(spot + onDemand, 6);
+    expect(r.unpricedHours).toBeCloseTo(0.5, 6);
+    expect(r.hours.billed).toBeCloseTo(2 + 1 + 0.5, 6);
+    expect(r.hours.busy).toBeCloseTo(1.5 + 0 + 0.25, 6);
+    expect(r.idleRatio).toBeCloseTo((0.4 + 0.9 + 0.2333333) / (3.5 - 0.1 - 0.1 - 1 / 60), 4);
+    const byProject = Object.fromEntries(r.byProject.map((p) => [p.project, p]));
+    // i-1 ran g/app for 1 h and g/web for 0.5 h: its whole cost (boot and idle too) splits 2:1.
+    expect(byProject['g/app']?.costUsd).toBeCloseTo((spot * 2) / 3, 6);
+    expect(byProject['g/web']?.costUsd).toBeCloseTo(spot / 3, 6);
+    expect(byProject['g/web']?.jobs).toBe(2);
+    expect(byProject['(unattributed)']?.costUsd).toBeCloseTo(onDemand, 6);
+    expect(r.jobs.byResult).toEqual({ success: 2, 'not-run': 1 });
+  });
+
+  it('counts instances in the period they were launched in', () => {
+    const r = buildReport(
+      {
+        ...history,
+        instances: [instance({}), instance({ instanceId: 'i-9', launchedAtMs: T0 + 24 * H })],
+      },
+      { region: 'us-east-1', prices: bundledPriceTable(), fromMs: T0 + 12 * H },
+    );
+    expect(r.instances).toBe(1);
+    expect(r.jobs.count).toBe(0);
+  });
+
+  it('exports the jobs that ran as CSV that the planner reads back', async () => {
+    const csv = recordedJobsCsv(history.jobs);
+    async function* lines(): AsyncGenerator<string> {
+      yield* csv.split('\n').filter((l) => l !== '');
+    }
+    const read = await readCsvHistory(lines(), { file: 'recorded.csv' });
+    expect(read.jobs.map((j) => [j.queuedAtMs, j.durationMs, j.project, j.tags])).toEqual([
+      [T0 - 60_000, H, 'g/app', ['arm']],
+      [T0 - 60_000, 0.5 * H, 'g/web', ['arm']],
+    ]);
+  });
+});

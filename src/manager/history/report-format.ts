@@ -1,0 +1,48 @@
+/** `spotrunner report` output: the text summary, and the recorded jobs as the planner's CSV. */
+import { formatHistoryCsv } from '../../plan/history/write-history-csv.js';
+import type { JobRecord } from '../../plan/history/job-record.js';
+import type { RecordedJob } from '../../runner/job-recorder.js';
+import type { HistoryReport } from './history-report.js';
+
+/** Jobs that ran, as `spotrunner plan --history` reads them (queued_at,duration_s,tags,project,name). */
+export function recordedJobsCsv(jobs: readonly RecordedJob[]): string {
+  const records: JobRecord[] = jobs
+    .filter((j) => j.startedAtMs !== undefined)
+    .sort((a, b) => (a.queuedAtMs ?? a.receivedAtMs) - (b.queuedAtMs ?? b.receivedAtMs))
+    .map((j) => ({
+      queuedAtMs: j.queuedAtMs ?? j.receivedAtMs,
+      durationMs: j.finishedAtMs - (j.startedAtMs ?? j.finishedAtMs),
+      tags: j.tags,
+      project: j.project,
+      name: j.name,
+    }));
+  return [...formatHistoryCsv(records, { withName: true })].join('');
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const h = (n: number): string => n.toFixed(2);
+const usd = (n: number): string => `$${n.toFixed(4)}`;
+
+export function formatReport(r: HistoryReport): string {
+  const period = `${r.fromMs !== undefined ? iso(r.fromMs) : 'start'} .. ${r.toMs !== undefined ? iso(r.toMs) : 'end'}`;
+  const lines = [
+    `Period ${period}; prices ${r.region}, ${r.prices.asOf}`,
+    `Instances ${r.instances}: billed ${h(r.hours.billed)} h = boot ${h(r.hours.boot)} + busy ${h(r.hours.busy)} + idle ${h(r.hours.idle)} h (idle ratio ${(r.idleRatio * 100).toFixed(1)}%)`,
+    `Cost ${usd(r.costUsd)}${r.unpricedHours > 0 ? ` (+ ${h(r.unpricedHours)} h on types without a price)` : ''}`,
+    '',
+    'By instance type:',
+    ...r.byType.map(
+      (t) =>
+        `  ${t.instanceType} ${t.lifecycle}: ${t.instances} instance(s), ${h(t.billed)} h, ${t.pricePerHourUsd !== undefined ? usd(t.costUsd) : 'unpriced'}`,
+    ),
+    '',
+    `Jobs ${r.jobs.count} (${Object.entries(r.jobs.byResult)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}); reruns ${r.jobs.reruns}, interruptions ${r.jobs.interruptions}`,
+    'By project (instance cost incl. boot and idle, split by run time):',
+    ...r.byProject.map(
+      (p) => `  ${p.project}: ${p.jobs} job(s), ${h(p.runHours)} h run, ${usd(p.costUsd)}`,
+    ),
+  ];
+  return lines.join('\n');
+}
