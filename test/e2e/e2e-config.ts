@@ -28,6 +28,8 @@ export interface E2eConfigInput {
     bucketName: string;
     shared?: boolean;
   };
+  /** Global `listen_address` (status server and /metrics); none by default. */
+  listenAddress?: string;
   /** Raw TOML lines added to the `[[runners]]` table (before its sub-tables). */
   runnerExtra?: string;
 }
@@ -77,6 +79,7 @@ export function e2eConfigToml(i: E2eConfigInput): string {
     `concurrent = ${i.concurrent ?? 8}`,
     'check_interval = 1',
     'shutdown_timeout = 10',
+    ...(i.listenAddress ? [`listen_address = ${q(i.listenAddress)}`] : []),
     '',
     '[[runners]]',
     `  name = "e2e-${executor}"`,

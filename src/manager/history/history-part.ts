@@ -1,7 +1,7 @@
 /**
  * The manager part that records history (history-log.ts): every finished job, handed over by the
  * runners through the JobRecorder port, and every instance, followed by polling each runner's
- * fleet.status() (instance-tracker.ts). Instances still there at stop are written as open
+ * fleet.status() (instance-tracker.ts; busy time from the jobs' run intervals). Instances still there at stop are written as open
  * records (no removedAtMs). Listeners (the /metrics histograms) see each record as written.
  */
 import type { Clock } from '../../platform/clock.js';
@@ -28,6 +28,7 @@ export function createHistory(
   log: HistoryLog,
   everyMs = 2_000,
 ): History {
+  const tracker = createInstanceTracker();
   const listeners = new Set<(event: HistoryEvent) => void>();
   let written = 0;
   let failed = 0;
@@ -43,9 +44,14 @@ export function createHistory(
     }
     for (const fn of listeners) fn(event);
   };
-  const tracker = createInstanceTracker();
   return {
-    recorder: { jobFinished: (job) => emit(job) },
+    recorder: {
+      jobFinished: (job) => {
+        if (job.instanceId && job.startedAtMs !== undefined)
+          tracker.jobRan(job.runner, job.instanceId, job.startedAtMs, job.finishedAtMs);
+        emit(job);
+      },
+    },
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);

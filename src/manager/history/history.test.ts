@@ -7,6 +7,7 @@ import { silentLogger } from '../../platform/logger.js';
 import type { FleetInstanceView } from '../../fleet/fleet.js';
 import { fleetInstance, managerStatus } from '../testing/manager-status.js';
 import { historyFiles, openHistoryLog } from './history-log.js';
+import type { RecordedJob } from '../../runner/job-recorder.js';
 import { createHistory, type HistoryEvent } from './history-part.js';
 
 const dirs: string[] = [];
@@ -50,6 +51,24 @@ describe('history log', () => {
   });
 });
 
+function ran(t0: number, instanceId: string, fromMs: number, toMs: number): RecordedJob {
+  return {
+    kind: 'job',
+    jobId: fromMs,
+    runner: 'spot',
+    name: 'build',
+    project: 'g/app',
+    tags: [],
+    receivedAtMs: t0 + fromMs,
+    startedAtMs: t0 + fromMs,
+    finishedAtMs: t0 + toMs,
+    instanceId,
+    reruns: 0,
+    interruptions: 0,
+    result: 'success',
+  };
+}
+
 describe('history part', () => {
   it('records each instance with billed, boot, busy and idle seconds once it is gone', async () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 5));
@@ -72,12 +91,15 @@ describe('history part', () => {
     await clock.advance(30_000);
     instances = [fleetInstance({ ...base, readyAtMs: t0 + 30_000, slotsInUse: 1, useCount: 1 })];
     await clock.advance(60_000);
+    // Two jobs at once on it (its capacity is 2): 30 s..90 s and 40 s..70 s, busy 60 s.
+    history.recorder.jobFinished(ran(t0, 'i-1', 40_000, 70_000));
+    history.recorder.jobFinished(ran(t0, 'i-1', 30_000, 90_000));
     instances = [fleetInstance({ ...base, readyAtMs: t0 + 30_000, useCount: 1 })];
     await clock.advance(20_000);
     instances = [];
     await clock.advance(1_000);
     await part.stop({ graceMs: 0 });
-    const recorded = readAll(dir);
+    const recorded = readAll(dir).filter((r) => r.kind === 'instance');
     expect(recorded).toEqual([
       {
         kind: 'instance',
@@ -101,7 +123,7 @@ describe('history part', () => {
     ]);
   });
 
-  it('writes instances still there at stop as open records', async () => {
+  it('writes instances still there at stop as open records, busy from jobs shorter than a poll', async () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 5));
     const dir = tempDir();
     const history = createHistory({ clock, logger: silentLogger }, openHistoryLog({ dir }), 1_000);
@@ -111,9 +133,16 @@ describe('history part', () => {
     const part = history.part({ status: () => managerStatus(instances) });
     await part.start();
     await clock.advance(10_000);
+    // A job shorter than a poll, on an instance launched and used between two polls.
+    history.recorder.jobFinished(ran(clock.now(), 'i-8', 100, 600));
+    instances.push(
+      fleetInstance({ id: 'i-8', launchedAtMs: clock.now(), readyAtMs: clock.now() + 50 }),
+    );
+    await clock.advance(1_000);
     await part.stop({ graceMs: 0 });
-    const [rec] = readAll(dir);
-    expect(rec).toMatchObject({ instanceId: 'i-9', billedS: 10, idleS: 10, busyS: 0 });
+    const [, rec, short] = readAll(dir);
+    expect(rec).toMatchObject({ instanceId: 'i-9', billedS: 11, idleS: 11, busyS: 0 });
     expect(rec).not.toHaveProperty('removedAtMs');
+    expect(short).toMatchObject({ instanceId: 'i-8', billedS: 1, bootS: 0.05, busyS: 0.5 });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Follows each runner's instances through fleet.status() polls and says when one is gone, with
- * its times: launched, ready, removed, and busy time (a job on it) sampled at each poll, so busy
- * seconds are exact to one poll interval per busy/idle change.
+ * its times: launched, ready, removed (first poll that finds it removing or gone), and busy time:
+ * the union of the run intervals of the jobs that finished on it (exact, however short the jobs;
+ * concurrent jobs on one instance count once).
  */
 import type { FleetInstanceView } from '../../fleet/fleet.js';
 
@@ -27,12 +28,25 @@ export interface RecordedInstance {
 interface Seen {
   view: FleetInstanceView;
   firstSeenMs: number;
-  lastPollMs: number;
-  busyMs: number;
-  busy: boolean;
+  /** Run intervals [start, end] of the jobs that finished on it. */
+  runs: Array<[number, number]>;
+}
+
+function unionMs(runs: ReadonlyArray<[number, number]>, fromMs: number, toMs: number): number {
+  let total = 0;
+  let end = fromMs;
+  for (const [a, b] of [...runs].sort((x, y) => x[0] - y[0])) {
+    const start = Math.max(a, end);
+    const stop = Math.min(b, toMs);
+    if (stop > start) total += stop - start;
+    end = Math.max(end, Math.min(b, toMs));
+  }
+  return total;
 }
 
 export interface InstanceTracker {
+  /** A job ran on an instance from `startMs` to `endMs` (it just finished). */
+  jobRan(runner: string, instanceId: string, startMs: number, endMs: number): void;
   /** One poll of a runner's instances; returns those gone since the last poll. */
   poll(runner: string, views: readonly FleetInstanceView[], nowMs: number): RecordedInstance[];
   /** Every instance still followed, as open records (the manager is stopping). */
@@ -45,6 +59,8 @@ export function createInstanceTracker(): InstanceTracker {
   const seen = new Map<string, Seen & { runner: string }>();
   const readied: Array<{ runner: string; bootMs: number }> = [];
   const lastRunnerPollMs = new Map<string, number>();
+  /** Runs on instances not seen yet (launched and used between two polls). */
+  const early = new Map<string, Array<[number, number]>>();
   const toRecord = (
     s: Seen & { runner: string },
     endMs: number,
@@ -54,7 +70,7 @@ export function createInstanceTracker(): InstanceTracker {
     const launchedAtMs = v.launchedAtMs ?? s.firstSeenMs;
     const billedMs = Math.max(0, endMs - launchedAtMs);
     const bootMs = Math.min(billedMs, Math.max(0, (v.readyAtMs ?? endMs) - launchedAtMs));
-    const busyMs = Math.min(s.busyMs, billedMs - bootMs);
+    const busyMs = unionMs(s.runs, launchedAtMs + bootMs, launchedAtMs + billedMs);
     return {
       kind: 'instance',
       runner: s.runner,
@@ -75,6 +91,11 @@ export function createInstanceTracker(): InstanceTracker {
   };
   return {
     readied,
+    jobRan(runner, instanceId, startMs, endMs) {
+      const s = seen.get(instanceId);
+      if (s && s.runner === runner) s.runs.push([startMs, endMs]);
+      else early.set(instanceId, [...(early.get(instanceId) ?? []), [startMs, endMs]]);
+    },
     poll(runner, views, nowMs) {
       readied.length = 0;
       const since = lastRunnerPollMs.get(runner);
@@ -89,16 +110,14 @@ export function createInstanceTracker(): InstanceTracker {
             runner,
             view: v,
             firstSeenMs: nowMs,
-            lastPollMs: nowMs,
-            busyMs: 0,
-            busy: v.slotsInUse > 0,
+            runs: early.get(v.id) ?? [],
           });
+          early.delete(v.id);
           const fresh = since !== undefined && v.readyAtMs !== undefined && v.readyAtMs > since;
           if (fresh && v.launchedAtMs !== undefined)
             readied.push({ runner, bootMs: v.readyAtMs! - v.launchedAtMs });
           continue;
         }
-        if (s.busy) s.busyMs += nowMs - s.lastPollMs;
         if (
           s.view.readyAtMs === undefined &&
           v.readyAtMs !== undefined &&
@@ -109,25 +128,19 @@ export function createInstanceTracker(): InstanceTracker {
           ...v,
           ...(s.view.interruption && !v.interruption ? { interruption: s.view.interruption } : {}),
         };
-        s.busy = v.slotsInUse > 0;
-        s.lastPollMs = nowMs;
       }
       const gone: RecordedInstance[] = [];
       for (const [id, s] of seen) {
         if (s.runner !== runner || present.has(id)) continue;
-        if (s.busy) s.busyMs += nowMs - s.lastPollMs;
         seen.delete(id);
         gone.push(toRecord(s, nowMs, true));
       }
       return gone;
     },
     flush(nowMs) {
-      const open = [...seen.values()].map((s) => {
-        if (s.busy) s.busyMs += nowMs - s.lastPollMs;
-        s.lastPollMs = nowMs;
-        return toRecord(s, nowMs, false);
-      });
+      const open = [...seen.values()].map((s) => toRecord(s, nowMs, false));
       seen.clear();
+      early.clear();
       return open;
     },
   };
