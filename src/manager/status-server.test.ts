@@ -82,6 +82,7 @@ describe('status server', () => {
       finishedAtMs: t + 200_000,
       pickupMs: 45_000,
       instanceWaitMs: 40_000,
+      runs: [],
       reruns: 1,
       interruptions: 1,
       result: 'success',

@@ -14,6 +14,7 @@ import type { RunnerApi, UpdateJobRequest } from '../gitlab/runner-api.js';
 import type { CompiledRunner } from '../config/types.js';
 import { handleJob } from './job-handler.js';
 import type { JobJournal } from './journal.js';
+import type { RecordedJob } from './job-recorder.js';
 import type { FinalDelivery, JobTrace } from './ports.js';
 
 const job = jobPayloadSchema.parse({
@@ -188,6 +189,29 @@ describe('handleJob', () => {
     ).toBe(true);
     expect(s.trace.finished).toEqual({ result: 'success' });
     expect(s.updates.filter((u) => u.state === 'running')).toHaveLength(1);
+  });
+
+  it('records the job with each run, the interruption and the rerun, and no token', async () => {
+    const s = setup('rerun');
+    const recorded: RecordedJob[] = [];
+    const deps = { ...s.deps, recorder: { jobFinished: (j: RecordedJob) => recorded.push(j) } };
+    const done = handleJob(deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    await done;
+    expect(recorded).toHaveLength(1);
+    const rec = recorded[0]!;
+    expect(rec).toMatchObject({
+      jobId: 7,
+      runner: 'spot',
+      name: 'build',
+      instanceId: 'i-2',
+      reruns: 1,
+      interruptions: 1,
+      result: 'success',
+    });
+    expect(rec.runs.map((r) => r.instanceId)).toEqual(['i-1', 'i-2']);
+    expect(rec.runs.every((r) => r.endedAtMs >= r.startedAtMs)).toBe(true);
+    expect(JSON.stringify(rec)).not.toContain('glcbt-job-token');
   });
 
   it('reruns a job whose connection dropped when the fleet then confirms the instance is gone', async () => {

@@ -28,10 +28,18 @@ export interface RecordedJob {
   instanceId?: string;
   instanceType?: string;
   lifecycle?: string;
+  /** Each run on an instance, the lost ones before a rerun included. */
+  runs: RecordedRun[];
   reruns: number;
   interruptions: number;
   result: string;
   failureReason?: string;
+}
+
+export interface RecordedRun {
+  instanceId: string;
+  startedAtMs: number;
+  endedAtMs: number;
 }
 
 export interface JobRecorder {
@@ -69,28 +77,37 @@ export function startJobTally(
       : {}),
     receivedAtMs,
     finishedAtMs: receivedAtMs,
+    runs: [],
     reruns: 0,
     interruptions: 0,
     result: 'failed',
   };
   let done = false;
+  const endRun = (): void => {
+    const last = rec.runs.at(-1);
+    if (last && last.endedAtMs < 0) last.endedAtMs = deps.clock.now();
+  };
   return {
     started(instanceId) {
       const now = deps.clock.now();
       if (rec.startedAtMs === undefined) rec.instanceWaitMs = now - receivedAtMs;
       else rec.reruns++;
+      endRun();
       rec.startedAtMs = now;
       rec.instanceId = instanceId;
+      rec.runs.push({ instanceId, startedAtMs: now, endedAtMs: -1 });
       const view = deps.fleet.status().instances.find((i) => i.id === instanceId);
       if (view?.instanceType) rec.instanceType = view.instanceType;
       if (view?.lifecycle) rec.lifecycle = view.lifecycle;
     },
     lost() {
+      endRun();
       rec.interruptions++;
     },
     done(result, failureReason) {
       if (done) return;
       done = true;
+      endRun();
       rec.finishedAtMs = deps.clock.now();
       rec.result = result;
       if (failureReason) rec.failureReason = failureReason;

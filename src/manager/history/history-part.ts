@@ -47,8 +47,8 @@ export function createHistory(
   return {
     recorder: {
       jobFinished: (job) => {
-        if (job.instanceId && job.startedAtMs !== undefined)
-          tracker.jobRan(job.runner, job.instanceId, job.startedAtMs, job.finishedAtMs);
+        for (const run of job.runs ?? [])
+          tracker.jobRan(job.runner, run.instanceId, run.startedAtMs, run.endedAtMs);
         emit(job);
       },
     },

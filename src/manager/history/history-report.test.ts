@@ -30,7 +30,7 @@ function instance(over: Partial<RecordedInstance>): RecordedInstance {
 }
 
 function job(over: Partial<RecordedJob>): RecordedJob {
-  return {
+  const j: Omit<RecordedJob, 'runs'> = {
     kind: 'job',
     jobId: 1,
     runner: 'spot',
@@ -47,6 +47,11 @@ function job(over: Partial<RecordedJob>): RecordedJob {
     result: 'success',
     ...over,
   };
+  const last =
+    j.instanceId && j.startedAtMs !== undefined
+      ? [{ instanceId: j.instanceId, startedAtMs: j.startedAtMs, endedAtMs: j.finishedAtMs }]
+      : [];
+  return { ...j, runs: over.runs ?? last };
 }
 
 const history = {
@@ -83,6 +88,20 @@ const history = {
       instanceId: undefined,
       result: 'not-run',
     }),
+    // Lost i-2 after 0.2 h (interrupted), rerun on i-3.
+    job({
+      jobId: 4,
+      project: 'g/ops',
+      startedAtMs: T0 + 0.5 * H,
+      finishedAtMs: T0 + 0.6 * H,
+      instanceId: 'i-3',
+      reruns: 1,
+      interruptions: 1,
+      runs: [
+        { instanceId: 'i-2', startedAtMs: T0 + 0.2 * H, endedAtMs: T0 + 0.4 * H },
+        { instanceId: 'i-3', startedAtMs: T0 + 0.5 * H, endedAtMs: T0 + 0.6 * H },
+      ],
+    }),
   ],
 };
 
@@ -101,8 +120,20 @@ describe('history report', () => {
     expect(byProject['g/app']?.costUsd).toBeCloseTo((spot * 2) / 3, 6);
     expect(byProject['g/web']?.costUsd).toBeCloseTo(spot / 3, 6);
     expect(byProject['g/web']?.jobs).toBe(2);
-    expect(byProject['(unattributed)']?.costUsd).toBeCloseTo(onDemand, 6);
-    expect(r.jobs.byResult).toEqual({ success: 2, 'not-run': 1 });
+    // i-2 ran only the run of g/ops that its interruption cut short: g/ops pays all of it.
+    expect(byProject['g/ops']?.costUsd).toBeCloseTo(onDemand, 6);
+    expect(byProject['(unattributed)']).toBeUndefined();
+    expect(r.jobs.byResult).toEqual({ success: 3, 'not-run': 1 });
+    expect(r.jobs).toMatchObject({ reruns: 1, interruptions: 1 });
+  });
+
+  it('leaves the cost of an instance no job ran on unattributed', () => {
+    const r = buildReport(
+      { ...history, jobs: [] },
+      { region: 'us-east-1', prices: bundledPriceTable() },
+    );
+    expect(r.byProject.map((p) => p.project)).toEqual(['(unattributed)']);
+    expect(r.byProject[0]?.costUsd).toBeCloseTo(r.costUsd, 6);
   });
 
   it('counts instances in the period they were launched in', () => {
@@ -126,6 +157,7 @@ describe('history report', () => {
     expect(read.jobs.map((j) => [j.queuedAtMs, j.durationMs, j.project, j.tags])).toEqual([
       [T0 - 60_000, H, 'g/app', ['arm']],
       [T0 - 60_000, 0.5 * H, 'g/web', ['arm']],
+      [T0 - 60_000, 0.1 * H, 'g/ops', ['arm']],
     ]);
   });
 });

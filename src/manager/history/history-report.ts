@@ -5,11 +5,12 @@
  * in. Cost: billed seconds × the hourly price of its type in the region (the planner's price
  * table), spot or on-demand by the instance's lifecycle; an instance of a type the table does
  * not know (local, static) counts as unpriced hours. Attribution: an instance's whole cost —
- * its boot and idle time included — is split over the jobs that finished on it, in proportion
- * to their run time there; an instance no job finished on is `(unattributed)`.
+ * its boot and idle time included — is split over the jobs that ran on it (a run cut short by
+ * an interruption included), in proportion to their run time there; an instance no job ran on
+ * is `(unattributed)`.
  */
 import { lookupInstancePrice, type PriceTable } from '../../plan/prices/price-table.js';
-import type { RecordedJob } from '../../runner/job-recorder.js';
+import type { RecordedJob, RecordedRun } from '../../runner/job-recorder.js';
 import type { RecordedInstance } from './instance-tracker.js';
 import type { RecordedHistory } from './read-history.js';
 
@@ -79,6 +80,13 @@ function priceOf(inst: RecordedInstance, o: ReportOptions): number | undefined {
   }
 }
 
+/** A job's runs; lines written before runs were recorded have the last one only. */
+function runsOf(j: RecordedJob): RecordedRun[] {
+  if (Array.isArray(j.runs)) return j.runs;
+  if (!j.instanceId || j.startedAtMs === undefined) return [];
+  return [{ instanceId: j.instanceId, startedAtMs: j.startedAtMs, endedAtMs: j.finishedAtMs }];
+}
+
 /** Seconds a job ran on the instance it finished on. */
 export function runSeconds(job: RecordedJob): number {
   return job.startedAtMs === undefined ? 0 : Math.max(0, job.finishedAtMs - job.startedAtMs) / 1000;
@@ -100,11 +108,13 @@ export function buildReport(history: RecordedHistory, o: ReportOptions): History
     line.jobs++;
     line.runHours += runSeconds(j) / H;
   }
-  const jobsOn = new Map<string, RecordedJob[]>();
+  const runsOn = new Map<string, Array<{ project: string; seconds: number }>>();
   for (const j of history.jobs) {
-    if (!j.instanceId) continue;
-    const key = `${j.runner}/${j.instanceId}`;
-    jobsOn.set(key, [...(jobsOn.get(key) ?? []), j]);
+    for (const run of runsOf(j)) {
+      const key = `${j.runner}/${run.instanceId}`;
+      const seconds = Math.max(0, run.endedAtMs - run.startedAtMs) / 1000;
+      runsOn.set(key, [...(runsOn.get(key) ?? []), { project: j.project, seconds }]);
+    }
   }
   let costUsd = 0;
   let unpricedHours = 0;
@@ -139,10 +149,10 @@ export function buildReport(history: RecordedHistory, o: ReportOptions): History
     t.boot += inst.bootS / H;
     t.busy += inst.busyS / H;
     t.idle += inst.idleS / H;
-    const ran = jobsOn.get(`${inst.runner}/${inst.instanceId}`) ?? [];
-    const total = ran.reduce((s, j) => s + runSeconds(j), 0);
+    const ran = runsOn.get(`${inst.runner}/${inst.instanceId}`) ?? [];
+    const total = ran.reduce((s, r) => s + r.seconds, 0);
     if (total <= 0) project(UNATTRIBUTED).costUsd += cost;
-    else for (const j of ran) project(j.project).costUsd += (cost * runSeconds(j)) / total;
+    else for (const r of ran) project(r.project).costUsd += (cost * r.seconds) / total;
   }
   const byResult: Record<string, number> = {};
   for (const j of jobs) byResult[j.result] = (byResult[j.result] ?? 0) + 1;

@@ -63,6 +63,7 @@ function ran(t0: number, instanceId: string, fromMs: number, toMs: number): Reco
     startedAtMs: t0 + fromMs,
     finishedAtMs: t0 + toMs,
     instanceId,
+    runs: [{ instanceId, startedAtMs: t0 + fromMs, endedAtMs: t0 + toMs }],
     reruns: 0,
     interruptions: 0,
     result: 'success',
