@@ -2,7 +2,7 @@
  * /metrics from the recorded history: gitlab-runner's names where it has one
  * (`gitlab_runner_jobs`, `gitlab_runner_job_queue_duration_seconds`,
  * `gitlab_runner_job_duration_seconds`, with its buckets and `runner` label) and spotrunner's
- * own for what gitlab-runner does not know (instance wait, boot, interruptions).
+ * own for what gitlab-runner does not know (instance wait, boot, ready-up, interruptions).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ManagerStatus } from '../manager.js';
@@ -59,6 +59,13 @@ export function registerHistoryMetrics(
     buckets: BOOT_BUCKETS,
     registers,
   });
+  const readyUp = new Histogram({
+    name: 'spotrunner_instance_ready_up_seconds',
+    help: 'Time from instance running (as polled, to a few seconds) to ready: SSH and ready-up',
+    labelNames: ['runner'],
+    buckets: BOOT_BUCKETS,
+    registers,
+  });
   const interruptions = new Counter({
     name: 'spotrunner_interruptions_total',
     help: 'Instances taken back by the cloud, and jobs that lost their instance',
@@ -67,8 +74,10 @@ export function registerHistoryMetrics(
   });
   return history.subscribe((e) => {
     const runner = e.runner;
-    if (e.kind === 'ready') boot.observe({ runner }, e.bootMs / 1000);
-    else if (e.kind === 'instance') {
+    if (e.kind === 'ready') {
+      boot.observe({ runner }, e.bootMs / 1000);
+      if (e.readyUpMs !== undefined) readyUp.observe({ runner }, e.readyUpMs / 1000);
+    } else if (e.kind === 'instance') {
       if (e.interrupted) interruptions.inc({ runner, what: 'instance' });
     } else {
       if (e.pickupMs !== undefined) queue.observe({ runner }, e.pickupMs / 1000);

@@ -11,10 +11,9 @@ import type { JobRecorder, RecordedJob } from '../../runner/job-recorder.js';
 import type { ManagerStatus } from '../manager.js';
 import { createPart, type ManagerPart } from '../parts.js';
 import type { HistoryLog } from './history-log.js';
-import { createInstanceTracker, type RecordedInstance } from './instance-tracker.js';
+import { createInstanceTracker, type Readied, type RecordedInstance } from './instance-tracker.js';
 
-export type HistoryEvent =
-  RecordedJob | RecordedInstance | { kind: 'ready'; runner: string; bootMs: number };
+export type HistoryEvent = RecordedJob | RecordedInstance | ({ kind: 'ready' } & Readied);
 
 export interface History {
   recorder: JobRecorder;

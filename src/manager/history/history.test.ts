@@ -89,7 +89,10 @@ describe('history part', () => {
       lifecycle: 'spot' as const,
     };
     instances = [fleetInstance({ ...base, status: 'creating', providerState: 'creating' })];
-    await clock.advance(30_000);
+    await clock.advance(20_000);
+    // Running from the cloud's side at 20 s (seen by the poll at 21 s), ready-up done at 30 s.
+    instances = [fleetInstance({ ...base, status: 'readying', providerState: 'running' })];
+    await clock.advance(10_000);
     instances = [fleetInstance({ ...base, readyAtMs: t0 + 30_000, slotsInUse: 1, useCount: 1 })];
     await clock.advance(60_000);
     // Two jobs at once on it (its capacity is 2): 30 s..90 s and 40 s..70 s, busy 60 s.
@@ -113,6 +116,7 @@ describe('history part', () => {
         removedAtMs: t0 + 111_000,
         billedS: 111,
         bootS: 30,
+        readyUpS: 9,
         busyS: 60,
         idleS: 21,
         interrupted: false,
@@ -120,7 +124,7 @@ describe('history part', () => {
       },
     ]);
     expect(events.filter((e) => e.kind === 'ready')).toEqual([
-      { kind: 'ready', runner: 'spot', bootMs: 30_000 },
+      { kind: 'ready', runner: 'spot', bootMs: 30_000, readyUpMs: 9_000 },
     ]);
   });
 

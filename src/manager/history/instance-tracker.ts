@@ -17,7 +17,13 @@ export interface RecordedInstance {
   /** Absent when the manager stopped with the instance still there (it may be adopted). */
   removedAtMs?: number;
   billedS: number;
+  /** Launch to ready: the cloud's boot and spotrunner's ready-up together. */
   bootS: number;
+  /**
+   * The ready-up part of bootS: from the first poll that found the instance running to ready
+   * (to one poll interval; absent when it was running or ready at the first poll).
+   */
+  readyUpS?: number;
   busyS: number;
   idleS: number;
   interrupted: boolean;
@@ -28,6 +34,8 @@ export interface RecordedInstance {
 interface Seen {
   view: FleetInstanceView;
   firstSeenMs: number;
+  /** The first poll that found it running (creating at an earlier poll). */
+  runningAtMs?: number;
   /** Run intervals [start, end] of the jobs that finished on it. */
   runs: Array<[number, number]>;
 }
@@ -44,6 +52,12 @@ function unionMs(runs: ReadonlyArray<[number, number]>, fromMs: number, toMs: nu
   return total;
 }
 
+export interface Readied {
+  runner: string;
+  bootMs: number;
+  readyUpMs?: number;
+}
+
 export interface InstanceTracker {
   /** A job ran on an instance from `startMs` to `endMs` (it just finished). */
   jobRan(runner: string, instanceId: string, startMs: number, endMs: number): void;
@@ -52,12 +66,12 @@ export interface InstanceTracker {
   /** Every instance still followed, as open records (the manager is stopping). */
   flush(nowMs: number): RecordedInstance[];
   /** Boot (launch to ready) of instances that became ready at this poll: for metrics. */
-  readonly readied: Array<{ runner: string; bootMs: number }>;
+  readonly readied: Readied[];
 }
 
 export function createInstanceTracker(): InstanceTracker {
   const seen = new Map<string, Seen & { runner: string }>();
-  const readied: Array<{ runner: string; bootMs: number }> = [];
+  const readied: Readied[] = [];
   const lastRunnerPollMs = new Map<string, number>();
   /** Runs on instances not seen yet (launched and used between two polls). */
   const early = new Map<string, Array<[number, number]>>();
@@ -82,6 +96,9 @@ export function createInstanceTracker(): InstanceTracker {
       ...(removed ? { removedAtMs: endMs } : {}),
       billedS: billedMs / 1000,
       bootS: bootMs / 1000,
+      ...(s.runningAtMs !== undefined && v.readyAtMs !== undefined
+        ? { readyUpS: Math.max(0, v.readyAtMs - s.runningAtMs) / 1000 }
+        : {}),
       busyS: busyMs / 1000,
       idleS: (billedMs - bootMs - busyMs) / 1000,
       interrupted: v.interruption !== undefined,
@@ -118,12 +135,18 @@ export function createInstanceTracker(): InstanceTracker {
             readied.push({ runner, bootMs: v.readyAtMs! - v.launchedAtMs });
           continue;
         }
+        if (s.runningAtMs === undefined && s.view.providerState === 'creating') {
+          if (v.providerState === 'running') s.runningAtMs = Math.min(nowMs, v.readyAtMs ?? nowMs);
+        }
         if (
           s.view.readyAtMs === undefined &&
           v.readyAtMs !== undefined &&
           v.launchedAtMs !== undefined
-        )
-          readied.push({ runner, bootMs: v.readyAtMs - v.launchedAtMs });
+        ) {
+          const readyUp =
+            s.runningAtMs === undefined ? {} : { readyUpMs: v.readyAtMs - s.runningAtMs };
+          readied.push({ runner, bootMs: v.readyAtMs - v.launchedAtMs, ...readyUp });
+        }
         s.view = {
           ...v,
           ...(s.view.interruption && !v.interruption ? { interruption: s.view.interruption } : {}),
