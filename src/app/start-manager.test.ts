@@ -58,6 +58,7 @@ describe('startManager', () => {
       ['state', 'running'],
       ['host-keys', 'running'],
       ['instance-recorder', 'running'],
+      ['history', 'running'],
       ['status-server', 'running'],
       ['token-rotation', 'running'],
       ['config-watcher', 'running'],
