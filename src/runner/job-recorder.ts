@@ -25,6 +25,11 @@ export interface RecordedJob {
   pickupMs?: number;
   /** Received to first start: waiting for an instance (boot and ready-up when cold). */
   instanceWaitMs?: number;
+  /**
+   * The part of instanceWaitMs its first instance spent booting and readying after the job
+   * arrived (a cold start); absent when the instance was ready before.
+   */
+  coldStartMs?: number;
   instanceId?: string;
   instanceType?: string;
   lifecycle?: string;
@@ -97,6 +102,9 @@ export function startJobTally(
       rec.instanceId = instanceId;
       rec.runs.push({ instanceId, startedAtMs: now, endedAtMs: -1 });
       const view = deps.fleet.status().instances.find((i) => i.id === instanceId);
+      const ready = view?.readyAtMs;
+      if (rec.runs.length === 1 && ready !== undefined && ready > receivedAtMs)
+        rec.coldStartMs = ready - Math.max(receivedAtMs, view?.launchedAtMs ?? receivedAtMs);
       if (view?.instanceType) rec.instanceType = view.instanceType;
       if (view?.lifecycle) rec.lifecycle = view.lifecycle;
     },

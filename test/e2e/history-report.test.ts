@@ -66,6 +66,9 @@ describe('recorded history and spotrunner report', () => {
       expect(job.instanceId).toMatch(/^local-/);
       expect(job.startedAtMs).toBeGreaterThanOrEqual(job.receivedAtMs);
       expect(job.pickupMs).toBeGreaterThanOrEqual(0);
+      // idle_count 0: every job waited for its instance to boot and ready up.
+      expect(job.coldStartMs).toBeGreaterThanOrEqual(0);
+      expect(job.coldStartMs).toBeLessThanOrEqual(job.instanceWaitMs!);
     }
     for (const inst of recorded.instances) {
       expect(inst.removedAtMs).toBeDefined();
