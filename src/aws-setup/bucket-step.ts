@@ -15,13 +15,14 @@ import {
   PutPublicAccessBlockCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { callAws } from '../providers/aws/aws-errors.js';
 import { SETUP_TAG } from './setup-clients.js';
 import {
   readAws,
   requireOwnTag,
   tagRecord,
+  planFromLines,
   upToDate,
+  type ChangeLine,
   type SetupContext,
   type SetupStep,
   type StepPlan,
@@ -44,7 +45,7 @@ async function planBucket(ctx: SetupContext): Promise<StepPlan> {
   const exists = await readAws('s3:HeadBucket', ['NotFound', 'NoSuchBucket'], () =>
     s3.send(new HeadBucketCommand({ Bucket })),
   );
-  const lines: { line: string; run: () => Promise<unknown> }[] = [];
+  const lines: ChangeLine[] = [];
   if (!exists) {
     lines.push({
       line: 'create',
@@ -152,15 +153,7 @@ async function planBucket(ctx: SetupContext): Promise<StepPlan> {
           new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: BLOCK_ALL }),
         ),
     });
-  if (lines.length === 0) return upToDate(resource);
-  return {
-    resource,
-    action: exists ? 'update' : 'create',
-    changes: lines.map((l) => l.line),
-    async apply() {
-      for (const l of lines) await callAws(`s3: ${l.line}`, l.run);
-    },
-  };
+  return planFromLines(resource, Boolean(exists), 's3', lines);
 }
 
 export const bucketStep: SetupStep = { plan: planBucket };

@@ -23,7 +23,9 @@ import {
   readAws,
   requireOwnTag,
   tagRecord,
+  planFromLines,
   upToDate,
+  type ChangeLine,
   type SetupContext,
   type SetupStep,
   type StepPlan,
@@ -130,7 +132,7 @@ async function planRule(ctx: SetupContext): Promise<StepPlan> {
         )
       ).Targets ?? [])
     : [];
-  const lines: { line: string; run: () => Promise<unknown> }[] = [];
+  const lines: ChangeLine[] = [];
   const samePattern =
     rule?.EventPattern !== undefined &&
     JSON.stringify(JSON.parse(rule.EventPattern)) === pattern &&
@@ -157,15 +159,7 @@ async function planRule(ctx: SetupContext): Promise<StepPlan> {
           new PutTargetsCommand({ Rule: Name, Targets: [{ Id: 'sqs', Arn: queueArn(ctx) }] }),
         ),
     });
-  if (lines.length === 0) return upToDate(resource);
-  return {
-    resource,
-    action: rule ? 'update' : 'create',
-    changes: lines.map((l) => l.line),
-    async apply() {
-      for (const l of lines) await callAws(`events: ${l.line}`, l.run);
-    },
-  };
+  return planFromLines(resource, Boolean(rule), 'events', lines);
 }
 
 export const queueStep: SetupStep = { plan: planQueue };

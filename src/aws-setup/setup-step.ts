@@ -4,7 +4,7 @@
  * nothing to change (that is how setup reads every resource back), and planning twice on a
  * finished setup changes nothing (idempotent).
  */
-import { awsErrorFacts, translateAwsError } from '../providers/aws/aws-errors.js';
+import { awsErrorFacts, callAws, translateAwsError } from '../providers/aws/aws-errors.js';
 import { UserError } from '../platform/errors.js';
 import type { SetupClients } from './setup-clients.js';
 import { SETUP_TAG } from './setup-clients.js';
@@ -36,6 +36,33 @@ export const UNCHANGED = async (): Promise<void> => {};
 /** A plan that changes nothing. */
 export function upToDate(resource: string): StepPlan {
   return { resource, action: 'none', changes: [], apply: UNCHANGED };
+}
+
+/** One change a plan would make: its line in the plan, and the call that makes it. */
+export interface ChangeLine {
+  line: string;
+  run: () => Promise<unknown>;
+}
+
+/**
+ * The plan of a resource from its pending changes: nothing to do, or create/update by running
+ * each change's call in order (errors named `<service>: <line>`).
+ */
+export function planFromLines(
+  resource: string,
+  exists: boolean,
+  service: string,
+  lines: readonly ChangeLine[],
+): StepPlan {
+  if (lines.length === 0) return upToDate(resource);
+  return {
+    resource,
+    action: exists ? 'update' : 'create',
+    changes: lines.map((l) => l.line),
+    async apply() {
+      for (const l of lines) await callAws(`${service}: ${l.line}`, l.run);
+    },
+  };
 }
 
 /** Runs a read; `undefined` when AWS answers with one of the not-found codes. */

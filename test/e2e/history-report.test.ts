@@ -5,9 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CliContext } from '../../src/cli/cli-context.js';
+import { captureCli } from '../../src/cli/testing/capture-cli.js';
 import { registerReportCommand } from '../../src/cli/commands/report.js';
 import { createProgram } from '../../src/cli/program.js';
 import type { HistoryReport } from '../../src/manager/history/history-report.js';
@@ -18,21 +17,9 @@ import { useE2e } from './use-e2e.js';
 const e2e = useE2e();
 
 async function report(args: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  let text = '';
-  stdout.on('data', (c: Buffer) => (text += c.toString()));
-  const ctx: CliContext = {
-    env: {},
-    stdout,
-    stderr: new PassThrough(),
-    cwd: '/',
-    version: 'test',
-    isTTY: false,
-    onSignal: () => () => undefined,
-    setExitCode: () => undefined,
-  };
-  await createProgram(ctx, [registerReportCommand]).parseAsync(['node', 'spotrunner', ...args]);
-  return text;
+  const cli = captureCli();
+  await createProgram(cli.ctx, [registerReportCommand]).parseAsync(['node', 'spotrunner', ...args]);
+  return cli.out();
 }
 
 describe('recorded history and spotrunner report', () => {

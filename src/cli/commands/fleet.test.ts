@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { startStatusServer } from '../../manager/status-server.js';
 import type { Manager, ManagerStatus } from '../../manager/manager.js';
@@ -12,6 +11,7 @@ import type { CliContext } from '../cli-context.js';
 import { registerFleetCommand, statusUrlFromListenAddress } from './fleet.js';
 import { fleetRows, formatFleetTable, requestedLines } from '../fleet-table.js';
 import { createProgram } from '../program.js';
+import { captureCli } from '../testing/capture-cli.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 
@@ -42,20 +42,8 @@ const idle = instance({
 });
 
 function cli(): { ctx: CliContext; out: () => string } {
-  const stdout = new PassThrough();
-  let text = '';
-  stdout.on('data', (c: Buffer) => (text += c.toString()));
-  const ctx: CliContext = {
-    env: {},
-    stdout,
-    stderr: new PassThrough(),
-    cwd: '/',
-    version: 'test',
-    isTTY: false,
-    onSignal: () => () => undefined,
-    setExitCode: () => undefined,
-  };
-  return { ctx, out: () => text };
+  const { ctx, out } = captureCli();
+  return { ctx, out };
 }
 
 describe('fleet ls rows', () => {

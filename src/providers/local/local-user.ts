@@ -1,7 +1,7 @@
 /**
  * The user that local instances run job scripts as. A manager running as root never runs jobs as
  * root: it uses the system user `spotrunner` (created with useradd, or busybox adduser, when
- * missing) and falls back to `nobody`. A manager running as any other user runs jobs as itself.
+ * missing) and falls back to `nobody`. A manager running as another user runs jobs as itself.
  */
 import { execFile, spawn } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
