@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: installs what the tests need (OpenSSH server,
-# Docker engine, debootstrap, git, curl, zip), installs npm dependencies, starts dockerd on its
+# Docker engine, debootstrap, chromium, git, curl, zip), installs npm dependencies, starts dockerd on its
 # unix socket, builds the test images from a Debian root filesystem (cached outside the repo),
 # then runs every check: typecheck, lint, build, tests. Stops the dockerd it started.
 set -euo pipefail
@@ -12,6 +12,8 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+# Debian's chromium: the dashboard test drives it headless (playwright-core, no bundled browser).
+command -v chromium >/dev/null || need+=(chromium)
 for tool in git curl zip unzip; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
