@@ -1,6 +1,6 @@
 import type { LogLevel } from '../platform/logger.js';
-import type { RawConfig } from './schema.js';
-import type { CompiledConfig, CompiledRunner } from './types.js';
+import type { RawConfig, RawManager } from './schema.js';
+import type { CompiledConfig, CompiledManagerOptions, CompiledRunner } from './types.js';
 import { DEFAULTS } from './defaults.js';
 import {
   durationOr,
@@ -10,6 +10,7 @@ import {
   type CompileContext,
 } from './compile-context.js';
 import { compileRunner } from './compile-runner.js';
+import { resolve } from 'node:path';
 
 /** What `config check` warns and `run` refuses for a file without [[runners]]. */
 export const NO_RUNNERS =
@@ -67,6 +68,21 @@ export function compileConfig(
     logFormat: raw.log_format ?? DEFAULTS.logFormat,
     connectionMaxAgeMs: durationOr(raw.connection_max_age, DEFAULTS.connectionMaxAgeMs),
     runners,
+    manager: compileManager(raw.spotrunner ?? {}, ctx.dir),
     warnings: [],
+  };
+}
+
+/** The top-level `[spotrunner]` table; file paths are relative to the config's directory. */
+function compileManager(raw: RawManager, dir: string): CompiledManagerOptions {
+  const tokenFile = nonEmpty(raw.dashboard_token_file);
+  const pricesFile = nonEmpty(raw.prices_file);
+  const priceRegion = nonEmpty(raw.price_region);
+  return {
+    dashboard: raw.dashboard ?? true,
+    ...(tokenFile !== undefined ? { dashboardTokenFile: resolve(dir, tokenFile) } : {}),
+    livePrices: raw.live_prices ?? false,
+    ...(pricesFile !== undefined ? { pricesFile: resolve(dir, pricesFile) } : {}),
+    ...(priceRegion !== undefined ? { priceRegion } : {}),
   };
 }

@@ -13,6 +13,7 @@ import {
   dockerSchema,
   fallbackSchema,
   policySchema,
+  managerSchema,
   rootSchema,
   runnerSchema,
   s3Schema,
@@ -194,6 +195,7 @@ export const CONFIG_CATALOG: TableSpec = {
   schema: rootSchema,
   ignored: { ...zeroDefaults(['user', 'sentry_dsn', 'labels']), session_server: undefined },
   arrays: { runners: runner },
+  tables: { spotrunner: { label: '[spotrunner]', schema: managerSchema } },
 };
 
 /** Every key name a table accepts (implemented, ignored, sub-tables). */

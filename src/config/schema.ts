@@ -291,6 +291,33 @@ export const runnerSchema = z.object({
   spotrunner: spotrunnerSchema.optional(),
 });
 
+/**
+ * The top-level `[spotrunner]` table: settings of the manager itself (not of one runner).
+ *
+ * ```toml
+ * [spotrunner]
+ *   # Serve the read-only web dashboard at / on listen_address. Default true.
+ *   dashboard = true
+ *   # File holding the token a non-loopback client must present to read the dashboard and its
+ *   # API (Authorization: Bearer …). Without it the dashboard answers loopback clients only.
+ *   dashboard_token_file = "/etc/spotrunner/dashboard-token"
+ *   # Price the fleet with current spot prices (EC2 DescribeSpotPriceHistory, refreshed
+ *   # hourly) instead of the bundled price table alone. Default false.
+ *   live_prices = false
+ *   # Price file (JSON or CSV, the format `plan --prices` reads) laid over the bundled table.
+ *   prices_file = "/etc/spotrunner/prices.csv"
+ *   # AWS region the dashboard prices instances in when the provider does not name one.
+ *   price_region = "us-east-1"
+ * ```
+ */
+export const managerSchema = z.object({
+  dashboard: bool().optional(),
+  dashboard_token_file: str().optional(),
+  live_prices: bool().optional(),
+  prices_file: str().optional(),
+  price_region: str().optional(),
+});
+
 export const rootSchema = z.object({
   concurrent: whole(0).optional(),
   // Seconds; 0 means the default. Negative is no interval at all.
@@ -301,10 +328,12 @@ export const rootSchema = z.object({
   shutdown_timeout: whole(0, MAX_DURATION_MS / 1000).optional(),
   connection_max_age: duration(),
   runners: z.array(runnerSchema, { error: 'expected [[runners]] tables' }).optional(),
+  spotrunner: managerSchema.optional(),
 });
 
 export type RawConfig = z.infer<typeof rootSchema>;
 export type RawRunner = z.infer<typeof runnerSchema>;
+export type RawManager = z.infer<typeof managerSchema>;
 export type RawAutoscaler = z.infer<typeof autoscalerSchema>;
 export type RawPolicy = z.infer<typeof policySchema>;
 export type RawConnector = z.infer<typeof connectorSchema>;

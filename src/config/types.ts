@@ -23,11 +23,26 @@ export interface CompiledConfig {
   logFormat: 'json' | 'text' | 'runner';
   connectionMaxAgeMs: number;
   runners: readonly CompiledRunner[];
+  /** The manager's own settings, from the top-level `[spotrunner]` table (schema.ts). */
+  manager: CompiledManagerOptions;
   /**
    * Keys accepted by gitlab-runner that spotrunner does not act on yet, plus other non-fatal
    * findings (missing url/token, deprecated keys, unsupported plugins, idle_time below 1s).
    */
   warnings: readonly ConfigIssue[];
+}
+
+export interface CompiledManagerOptions {
+  /** Serve the dashboard at / on listen_address. */
+  dashboard: boolean;
+  /** Absolute path of the file holding the dashboard token for non-loopback clients. */
+  dashboardTokenFile?: string;
+  /** Price with current spot prices (DescribeSpotPriceHistory) over the bundled table. */
+  livePrices: boolean;
+  /** Absolute path of a price file laid over the bundled table. */
+  pricesFile?: string;
+  /** Region to price in when the provider names none. */
+  priceRegion?: string;
 }
 
 export interface CompiledRunner {
