@@ -54,6 +54,18 @@ export interface CacheUrls {
   putUrl(key: string): Promise<string | undefined>;
 }
 
+/**
+ * Where an executor reports how long parts of a job took, for the job's history record. Only
+ * times, never names of images or registries.
+ */
+export interface JobTimings {
+  /**
+   * Wall time this run spent pulling images (job, services, helper; concurrent pulls count
+   * once); 0 when every image was on the instance already.
+   */
+  imagesPulled(ms: number): void;
+}
+
 export interface ExecutionContext {
   job: JobPayload;
   runner: CompiledRunner;
@@ -77,6 +89,8 @@ export interface ExecutionContext {
   notes?: readonly string[];
   /** Monotonic-enough time source for timeouts and section timestamps. */
   nowMs: () => number;
+  /** Phase times for the job's history record (absent when nothing records them). */
+  timings?: JobTimings;
 }
 
 export interface Executor {

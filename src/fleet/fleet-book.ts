@@ -194,6 +194,12 @@ export class FleetBook {
     this.#refresh(rec);
   }
 
+  /** The provider reports it running (the first time counts). */
+  noteRunning(inst: FleetInstance, nowMs: number): void {
+    const rec = this.#own(inst);
+    rec.runningAtMs ??= nowMs;
+  }
+
   describe(inst: FleetInstance, info: InstanceInfo): void {
     const rec = this.#own(inst);
     rec.instanceType = info.instanceType;

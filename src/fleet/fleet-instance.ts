@@ -29,6 +29,8 @@ export interface FleetInstance {
   readonly lifecycle?: Lifecycle;
   readonly launchedAtMs?: number;
   readonly firstSeenAtMs: number;
+  /** When the engine first saw the provider report it running (its ready-up began). */
+  readonly runningAtMs?: number;
   readonly readyAtMs?: number;
   /** Last job end, or readiness if never used. */
   readonly idleSinceMs: number;

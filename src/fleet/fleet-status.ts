@@ -10,6 +10,7 @@ export function viewInstance(inst: FleetInstance): FleetInstanceView {
     ...(inst.instanceType === undefined ? {} : { instanceType: inst.instanceType }),
     ...(inst.lifecycle === undefined ? {} : { lifecycle: inst.lifecycle }),
     ...(inst.launchedAtMs === undefined ? {} : { launchedAtMs: inst.launchedAtMs }),
+    ...(inst.runningAtMs === undefined ? {} : { runningAtMs: inst.runningAtMs }),
     ...(inst.readyAtMs === undefined ? {} : { readyAtMs: inst.readyAtMs }),
     ...(inst.readyAtMs !== undefined && inst.inUse === 0 ? { idleSinceMs: inst.idleSinceMs } : {}),
     useCount: inst.useCount,

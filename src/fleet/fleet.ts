@@ -88,6 +88,8 @@ export interface FleetInstanceView {
   instanceType?: string;
   lifecycle?: Lifecycle;
   launchedAtMs?: number;
+  /** When the engine first saw it running at the provider (its ready-up began). */
+  runningAtMs?: number;
   readyAtMs?: number;
   idleSinceMs?: number;
   useCount: number;

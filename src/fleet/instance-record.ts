@@ -24,6 +24,7 @@ export class InstanceRecord implements FleetInstance {
   lifecycle?: Lifecycle;
   launchedAtMs?: number;
   firstSeenAtMs: number;
+  runningAtMs?: number;
   readyAtMs?: number;
   idleSinceMs = 0;
   useCount = 0;

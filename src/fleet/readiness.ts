@@ -72,6 +72,7 @@ export class Readiness {
 
   begin(inst: FleetInstance): void {
     if (inst.status !== 'creating') return;
+    this.#core.book.noteRunning(inst, this.#core.clock.now());
     const readyUp = this.#core.readyUp;
     if (!readyUp) {
       this.#ready(inst);

@@ -10,7 +10,7 @@ import { describeError, SpotrunnerError } from '../platform/errors.js';
 import { formatDurationMs } from '../platform/durations.js';
 import type { CompiledRunner } from '../config/types.js';
 import type { Acquisition, Fleet } from '../fleet/fleet.js';
-import type { Executor, JobOutcome } from '../executors/executor.js';
+import type { Executor, JobOutcome, JobTimings } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
 import type { RunnerApi } from '../gitlab/runner-api.js';
 import { acceptJob } from '../gitlab/accept-job.js';
@@ -117,7 +117,7 @@ export async function handleJob(
       attempt.acquisition = acquired.acquisition;
       deps.journal?.started(job, acquired.acquisition.instanceId, options.runner.name);
       tally.started(acquired.acquisition.instanceId);
-      outcome = await executeOn(deps, options, job, acquired, trace, log);
+      outcome = await executeOn(deps, options, job, acquired, trace, log, tally);
       if (trace.aborted.aborted) return await closeAborted(trace, log);
 
       const lost =
@@ -272,6 +272,7 @@ async function executeOn(
   acquired: { acquisition: Acquisition; notes: readonly string[] },
   trace: JobTrace,
   log: Logger,
+  timings: JobTimings,
 ): Promise<JobOutcome> {
   const { acquisition } = acquired;
   const abortSignal = anySignal(trace.aborted, acquisition.signal, options.forceSignal);
@@ -310,6 +311,7 @@ async function executeOn(
     cache: deps.cacheUrls?.(job),
     notes: acquired.notes,
     nowMs: () => deps.clock.now(),
+    timings,
   });
 }
 

@@ -4,7 +4,8 @@
  * ids, names, times, where it ran and how it ended.
  */
 import type { Clock } from '../platform/clock.js';
-import type { Fleet } from '../fleet/fleet.js';
+import type { Fleet, FleetInstanceView } from '../fleet/fleet.js';
+import type { JobTimings } from '../executors/executor.js';
 import type { JobPayload } from '../gitlab/job-payload.js';
 
 export interface RecordedJob {
@@ -27,9 +28,18 @@ export interface RecordedJob {
   instanceWaitMs?: number;
   /**
    * The part of instanceWaitMs its first instance spent booting and readying after the job
-   * arrived (a cold start); absent when the instance was ready before.
+   * arrived (a cold start); absent when the instance was ready before. bootMs + readyUpMs.
    */
   coldStartMs?: number;
+  /** The cloud's part of coldStartMs: launch (or the job's arrival) to running. */
+  bootMs?: number;
+  /** spotrunner's part of coldStartMs: running to ready (SSH, instance_ready_command). */
+  readyUpMs?: number;
+  /**
+   * Time the executor spent pulling images for the job (docker-autoscaler; every run summed),
+   * 0 when they were on the instance already; absent for executors that pull none.
+   */
+  imagePullMs?: number;
   instanceId?: string;
   instanceType?: string;
   lifecycle?: string;
@@ -51,14 +61,37 @@ export interface JobRecorder {
   jobFinished(job: RecordedJob): void;
 }
 
+/**
+ * How much of a job's wait after `receivedAtMs` its instance spent starting: coldStartMs from
+ * launch (or arrival, if later) to ready, split at the time the fleet saw it running into
+ * bootMs and readyUpMs. Empty when the instance was ready before the job arrived.
+ */
+export function splitColdStart(
+  receivedAtMs: number,
+  view: Pick<FleetInstanceView, 'launchedAtMs' | 'runningAtMs' | 'readyAtMs'>,
+): Pick<RecordedJob, 'coldStartMs' | 'bootMs' | 'readyUpMs'> {
+  const ready = view.readyAtMs;
+  if (ready === undefined || ready <= receivedAtMs) return {};
+  const from = Math.max(receivedAtMs, view.launchedAtMs ?? receivedAtMs);
+  const coldStartMs = ready - from;
+  if (view.runningAtMs === undefined) return { coldStartMs };
+  const running = Math.min(ready, Math.max(from, view.runningAtMs));
+  return { coldStartMs, bootMs: running - from, readyUpMs: ready - running };
+}
+
 /** Collects one job's record as the handler goes; `done` hands it to the recorder. */
-export interface JobTally {
+export interface JobTally extends JobTimings {
   started(instanceId: string): void;
   lost(): void;
   done(result: string, failureReason?: string): void;
 }
 
-const NOOP: JobTally = { started: () => undefined, lost: () => undefined, done: () => undefined };
+const NOOP: JobTally = {
+  started: () => undefined,
+  lost: () => undefined,
+  imagesPulled: () => undefined,
+  done: () => undefined,
+};
 
 export function startJobTally(
   deps: { clock: Clock; fleet: Pick<Fleet, 'status'>; recorder?: JobRecorder },
@@ -102,15 +135,16 @@ export function startJobTally(
       rec.instanceId = instanceId;
       rec.runs.push({ instanceId, startedAtMs: now, endedAtMs: -1 });
       const view = deps.fleet.status().instances.find((i) => i.id === instanceId);
-      const ready = view?.readyAtMs;
-      if (rec.runs.length === 1 && ready !== undefined && ready > receivedAtMs)
-        rec.coldStartMs = ready - Math.max(receivedAtMs, view?.launchedAtMs ?? receivedAtMs);
+      if (rec.runs.length === 1 && view) Object.assign(rec, splitColdStart(receivedAtMs, view));
       if (view?.instanceType) rec.instanceType = view.instanceType;
       if (view?.lifecycle) rec.lifecycle = view.lifecycle;
     },
     lost() {
       endRun();
       rec.interruptions++;
+    },
+    imagesPulled(ms) {
+      rec.imagePullMs = (rec.imagePullMs ?? 0) + Math.max(0, Math.round(ms));
     },
     done(result, failureReason) {
       if (done) return;

@@ -137,6 +137,7 @@ export class DockerJobRun {
           ...this.#deps,
           trace,
           ...(this.#options.onPhase ? { onPhase: this.#options.onPhase } : {}),
+          ...(this.#ctx.timings ? { timings: this.#ctx.timings } : {}),
         },
         setup.environment,
       );

@@ -30,6 +30,15 @@ export interface ImagePullDeps {
   docker: Docker;
   trace: TraceSink;
   logger: Logger;
+  /** Hears each pull from the registry (successful or not) with its wall-clock interval. */
+  onPull?: (interval: PullInterval) => void;
+  /** The clock for `onPull`'s interval. */
+  nowMs?: () => number;
+}
+
+export interface PullInterval {
+  startMs: number;
+  endMs: number;
 }
 
 export async function ensureImage(deps: ImagePullDeps, request: ImageRequest): Promise<ImageInfo> {
@@ -103,6 +112,15 @@ export function tcpPorts(specs: readonly string[]): number[] {
 }
 
 async function pullImage(deps: ImagePullDeps, request: ImageRequest): Promise<void> {
+  const startMs = deps.nowMs?.() ?? 0;
+  try {
+    await pullFromRegistry(deps, request);
+  } finally {
+    if (deps.onPull && deps.nowMs) deps.onPull({ startMs, endMs: deps.nowMs() });
+  }
+}
+
+async function pullFromRegistry(deps: ImagePullDeps, request: ImageRequest): Promise<void> {
   const ref = pullReference(request.name);
   const via = request.auth ? ` with credentials from ${request.auth.source}` : '';
   deps.trace.write(`Pulling docker image ${ref}${via} ...\n`);
@@ -118,6 +136,18 @@ async function pullImage(deps: ImagePullDeps, request: ImageRequest): Promise<vo
       else resolve();
     });
   });
+}
+
+/** Total length of the intervals, overlaps counted once (concurrent pulls). */
+export function pullWallMs(intervals: readonly PullInterval[]): number {
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { startMs, endMs } of [...intervals].sort((a, b) => a.startMs - b.startMs)) {
+    const from = Math.max(startMs, end);
+    if (endMs > from) total += endMs - from;
+    end = Math.max(end, endMs);
+  }
+  return total;
 }
 
 /** The daemon reports pull failures as `{"error": "…"}` events inside a 200 response. */

@@ -10,7 +10,7 @@ import type { CompiledDocker } from '../../config/types.js';
 import type { Clock } from '../../platform/clock.js';
 import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import type { TraceSink } from '../executor.js';
+import type { JobTimings, TraceSink } from '../executor.js';
 import { BufferedTrace } from './buffered-trace.js';
 import {
   hostConfig,
@@ -19,7 +19,13 @@ import {
   type JobIdentity,
   type MountPlan,
 } from './container-config.js';
-import { ensureImage, type ImageInfo, type ImageRequest } from './image-puller.js';
+import {
+  ensureImage,
+  pullWallMs,
+  type ImageInfo,
+  type ImageRequest,
+  type PullInterval,
+} from './image-puller.js';
 import type { ImagePlan } from './image-plan.js';
 import { JobResources, type RemovalReport } from './job-resources.js';
 import { timed, type PhaseListener } from './phases.js';
@@ -54,6 +60,8 @@ export interface EnvironmentDeps {
   logger: Logger;
   trace: TraceSink;
   onPhase?: PhaseListener;
+  /** Hears the wall time spent pulling images once they are all there (or failed). */
+  timings?: JobTimings;
 }
 
 const HELPER_COMMAND = ['sh', '-c', 'while :; do sleep 3600; done'];
@@ -86,11 +94,14 @@ export class DockerJobEnvironment {
   async prepare(signal: AbortSignal): Promise<void> {
     const { images } = this.#s;
     const logs = [images.build, images.helper, ...images.services].map(() => new BufferedTrace());
+    const intervals: PullInterval[] = [];
     const pulls = [images.build, images.helper, ...images.services].map((req, i) =>
-      this.#image(req, logs[i]!, signal),
+      this.#image(req, logs[i]!, signal, intervals),
     );
     const on = this.#deps.onPhase;
-    const pulled = timed(on, 'images', () => Promise.all(pulls));
+    const pulled = timed(on, 'images', () => settleAll(pulls)).finally(() =>
+      this.#deps.timings?.imagesPulled(pullWallMs(intervals)),
+    );
     await settleAll<unknown>([
       pulled,
       timed(on, 'network', () => this.#createNetwork()),
@@ -158,9 +169,15 @@ export class DockerJobEnvironment {
     return this.resources.removeAll();
   }
 
-  async #image(request: ImageRequest, log: TraceSink, signal: AbortSignal): Promise<ImageInfo> {
+  async #image(
+    request: ImageRequest,
+    log: TraceSink,
+    signal: AbortSignal,
+    pulls: PullInterval[],
+  ): Promise<ImageInfo> {
+    const { docker, logger, clock } = this.#deps;
     return ensureImage(
-      { docker: this.#deps.docker, trace: log, logger: this.#deps.logger },
+      { docker, trace: log, logger, nowMs: () => clock.now(), onPull: (p) => pulls.push(p) },
       { ...request, signal },
     );
   }
