@@ -2,7 +2,8 @@
  * /metrics from the recorded history: gitlab-runner's names where it has one
  * (`gitlab_runner_jobs`, `gitlab_runner_job_queue_duration_seconds`,
  * `gitlab_runner_job_duration_seconds`, with its buckets and `runner` label) and spotrunner's
- * own for what gitlab-runner does not know (instance wait, boot, ready-up, interruptions).
+ * own for what gitlab-runner does not know (instance wait, image pulls, boot, ready-up,
+ * interruptions).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ManagerStatus } from '../manager.js';
@@ -52,9 +53,16 @@ export function registerHistoryMetrics(
     buckets: BOOT_BUCKETS,
     registers,
   });
-  const boot = new Histogram({
+  const ready = new Histogram({
     name: 'spotrunner_instance_ready_seconds',
     help: 'Time from instance launch to ready (boot and ready-up)',
+    labelNames: ['runner'],
+    buckets: BOOT_BUCKETS,
+    registers,
+  });
+  const boot = new Histogram({
+    name: 'spotrunner_instance_boot_seconds',
+    help: 'Time from instance launch to running at the cloud (the boot part of ready)',
     labelNames: ['runner'],
     buckets: BOOT_BUCKETS,
     registers,
@@ -66,6 +74,13 @@ export function registerHistoryMetrics(
     buckets: BOOT_BUCKETS,
     registers,
   });
+  const imagePull = new Histogram({
+    name: 'spotrunner_job_image_pull_seconds',
+    help: 'Time a job spent pulling images on its instance (0 when they were there already)',
+    labelNames: ['runner'],
+    buckets: [0.5, ...BOOT_BUCKETS],
+    registers,
+  });
   const interruptions = new Counter({
     name: 'spotrunner_interruptions_total',
     help: 'Instances taken back by the cloud, and jobs that lost their instance',
@@ -75,7 +90,8 @@ export function registerHistoryMetrics(
   return history.subscribe((e) => {
     const runner = e.runner;
     if (e.kind === 'ready') {
-      boot.observe({ runner }, e.bootMs / 1000);
+      ready.observe({ runner }, e.readyMs / 1000);
+      if (e.bootMs !== undefined) boot.observe({ runner }, e.bootMs / 1000);
       if (e.readyUpMs !== undefined) readyUp.observe({ runner }, e.readyUpMs / 1000);
     } else if (e.kind === 'instance') {
       if (e.interrupted) interruptions.inc({ runner, what: 'instance' });
@@ -83,6 +99,7 @@ export function registerHistoryMetrics(
       if (e.pickupMs !== undefined) queue.observe({ runner }, e.pickupMs / 1000);
       duration.observe({ runner }, (e.finishedAtMs - e.receivedAtMs) / 1000);
       if (e.instanceWaitMs !== undefined) wait.observe({ runner }, e.instanceWaitMs / 1000);
+      if (e.imagePullMs !== undefined) imagePull.observe({ runner }, e.imagePullMs / 1000);
       if (e.interruptions > 0) interruptions.inc({ runner, what: 'job' }, e.interruptions);
     }
   });

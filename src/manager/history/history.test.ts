@@ -124,7 +124,7 @@ describe('history part', () => {
       },
     ]);
     expect(events.filter((e) => e.kind === 'ready')).toEqual([
-      { kind: 'ready', runner: 'spot', bootMs: 30_000, readyUpMs: 9_000 },
+      { kind: 'ready', runner: 'spot', readyMs: 30_000, bootMs: 21_000, readyUpMs: 9_000 },
     ]);
   });
 

@@ -20,8 +20,8 @@ export interface RecordedInstance {
   /** Launch to ready: the cloud's boot and spotrunner's ready-up together. */
   bootS: number;
   /**
-   * The ready-up part of bootS: from the first poll that found the instance running to ready
-   * (to one poll interval; absent when it was running or ready at the first poll).
+   * The ready-up part of bootS: from running (as the fleet saw it; else the first poll that
+   * found it running, to one poll interval) to ready; absent when that is not known.
    */
   readyUpS?: number;
   busyS: number;
@@ -35,7 +35,7 @@ interface Seen {
   view: FleetInstanceView;
   firstSeenMs: number;
   /** The first poll that found it running (creating at an earlier poll). */
-  runningAtMs?: number;
+  polledRunningAtMs?: number;
   /** Run intervals [start, end] of the jobs that finished on it. */
   runs: Array<[number, number]>;
 }
@@ -52,10 +52,34 @@ function unionMs(runs: ReadonlyArray<[number, number]>, fromMs: number, toMs: nu
   return total;
 }
 
+/** Running as the fleet saw it, else as a poll saw it. */
+function runningAt(s: Seen): number | undefined {
+  return s.view.runningAtMs ?? s.polledRunningAtMs;
+}
+
+/** An instance that became ready: launch to ready, split at running when that is known. */
 export interface Readied {
   runner: string;
-  bootMs: number;
+  /** Launch to ready: the cloud's boot and spotrunner's ready-up together. */
+  readyMs: number;
+  /** Launch to running (the cloud's part). */
+  bootMs?: number;
+  /** Running to ready (SSH, instance_ready_command). */
   readyUpMs?: number;
+}
+
+function readiedOf(runner: string, s: Seen): Readied | undefined {
+  const { launchedAtMs, readyAtMs } = s.view;
+  if (launchedAtMs === undefined || readyAtMs === undefined) return undefined;
+  const raw = runningAt(s);
+  const running = raw === undefined ? undefined : Math.min(readyAtMs, Math.max(launchedAtMs, raw));
+  return {
+    runner,
+    readyMs: readyAtMs - launchedAtMs,
+    ...(running === undefined
+      ? {}
+      : { bootMs: running - launchedAtMs, readyUpMs: readyAtMs - running }),
+  };
 }
 
 export interface InstanceTracker {
@@ -96,8 +120,8 @@ export function createInstanceTracker(): InstanceTracker {
       ...(removed ? { removedAtMs: endMs } : {}),
       billedS: billedMs / 1000,
       bootS: bootMs / 1000,
-      ...(s.runningAtMs !== undefined && v.readyAtMs !== undefined
-        ? { readyUpS: Math.max(0, v.readyAtMs - s.runningAtMs) / 1000 }
+      ...(runningAt(s) !== undefined && v.readyAtMs !== undefined
+        ? { readyUpS: Math.max(0, v.readyAtMs - runningAt(s)!) / 1000 }
         : {}),
       busyS: busyMs / 1000,
       idleS: (billedMs - bootMs - busyMs) / 1000,
@@ -123,34 +147,25 @@ export function createInstanceTracker(): InstanceTracker {
         present.add(v.id);
         const s = seen.get(v.id);
         if (!s) {
-          seen.set(v.id, {
-            runner,
-            view: v,
-            firstSeenMs: nowMs,
-            runs: early.get(v.id) ?? [],
-          });
+          const added = { runner, view: v, firstSeenMs: nowMs, runs: early.get(v.id) ?? [] };
+          seen.set(v.id, added);
           early.delete(v.id);
           const fresh = since !== undefined && v.readyAtMs !== undefined && v.readyAtMs > since;
-          if (fresh && v.launchedAtMs !== undefined)
-            readied.push({ runner, bootMs: v.readyAtMs! - v.launchedAtMs });
+          const r = fresh ? readiedOf(runner, added) : undefined;
+          if (r) readied.push(r);
           continue;
         }
-        if (s.runningAtMs === undefined && s.view.providerState === 'creating') {
-          if (v.providerState === 'running') s.runningAtMs = Math.min(nowMs, v.readyAtMs ?? nowMs);
+        if (s.polledRunningAtMs === undefined && s.view.providerState === 'creating') {
+          if (v.providerState === 'running')
+            s.polledRunningAtMs = Math.min(nowMs, v.readyAtMs ?? nowMs);
         }
-        if (
-          s.view.readyAtMs === undefined &&
-          v.readyAtMs !== undefined &&
-          v.launchedAtMs !== undefined
-        ) {
-          const readyUp =
-            s.runningAtMs === undefined ? {} : { readyUpMs: v.readyAtMs - s.runningAtMs };
-          readied.push({ runner, bootMs: v.readyAtMs - v.launchedAtMs, ...readyUp });
-        }
+        const wasReady = s.view.readyAtMs !== undefined;
         s.view = {
           ...v,
           ...(s.view.interruption && !v.interruption ? { interruption: s.view.interruption } : {}),
         };
+        const r = wasReady ? undefined : readiedOf(runner, s);
+        if (r) readied.push(r);
       }
       const gone: RecordedInstance[] = [];
       for (const [id, s] of seen) {
