@@ -138,3 +138,20 @@ describe('ready-up of an instance whose sshd is not answering yet', () => {
     ).toHaveLength(afterLoss);
   });
 });
+
+describe('when an instance became running', () => {
+  it('shows the running time in the view: the boot ends there and the ready-up takes the rest', async () => {
+    let sleep = (_ms: number): Promise<void> => Promise.resolve();
+    const h = await startScriptedFleet({ fleet: always(1), readyUp: () => sleep(12_000) });
+    sleep = (ms) => h.clock.sleep(ms);
+    await h.advance(20_000);
+    const [creating] = h.fleet.status().instances;
+    expect(creating?.runningAtMs).toBeUndefined();
+    h.provider.setState(creating!.id, 'running');
+    await h.advance(MIN);
+    const [view] = h.fleet.status().instances;
+    expect(view?.status).toBe('ready');
+    expect(view!.runningAtMs!).toBeGreaterThanOrEqual(view!.launchedAtMs! + 20_000);
+    expect(view!.readyAtMs! - view!.runningAtMs!).toBe(12_000);
+  });
+});

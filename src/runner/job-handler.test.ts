@@ -214,6 +214,23 @@ describe('handleJob', () => {
     expect(JSON.stringify(rec)).not.toContain('glcbt-job-token');
   });
 
+  it("adds the image pull time the executor reports through its context to the job's record", async () => {
+    const s = setup('rerun');
+    s.deps.executor = {
+      name: 'fake',
+      run(ctx: ExecutionContext): Promise<JobOutcome> {
+        ctx.timings?.imagesPulled(2_500);
+        return Promise.resolve({ result: 'success' });
+      },
+    } as typeof s.executor;
+    const recorded: RecordedJob[] = [];
+    const deps = { ...s.deps, recorder: { jobFinished: (j: RecordedJob) => recorded.push(j) } };
+    const done = handleJob(deps, s.options, job, 'spot/1');
+    await s.clock.runAll();
+    await done;
+    expect(recorded[0]?.imagePullMs).toBe(2_500);
+  });
+
   it('reruns a job whose connection dropped when the fleet then confirms the instance is gone', async () => {
     const s = setup('rerun');
     const runs: string[] = [];

@@ -1,7 +1,8 @@
 /**
  * `spotrunner report --state-dir DIR [--from T] [--to T] [--json] [--csv FILE]`: what the
  * manager recorded (DIR/history, see manager/history/) as hours and money, per instance type
- * and per project; `--csv` writes the recorded jobs in the CSV that `plan --history` reads.
+ * and per project (per job in `--json`); `--csv` writes the recorded jobs in the CSV that
+ * `plan --history` reads, with each job's cost as a last column.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -66,24 +67,24 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
         ...(fromMs !== undefined ? { fromMs } : {}),
         ...(toMs !== undefined ? { toMs } : {}),
       };
+      const report = buildReport(history, {
+        ...period,
+        region: opts.region ?? DEFAULT_REGION,
+        prices,
+      });
       if (opts.csv !== undefined) {
         const inPeriod = history.jobs.filter(
           (j) =>
             (fromMs === undefined || j.finishedAtMs >= fromMs) &&
             (toMs === undefined || j.finishedAtMs < toMs),
         );
-        const csv = recordedJobsCsv(inPeriod);
+        const csv = recordedJobsCsv(inPeriod, report);
         if (opts.csv === '-') {
           ctx.stdout.write(csv);
           return;
         }
         await writeFile(resolve(ctx.cwd, opts.csv), csv);
       }
-      const report = buildReport(history, {
-        ...period,
-        region: opts.region ?? DEFAULT_REGION,
-        prices,
-      });
       println(ctx.stdout, opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
     });
 }

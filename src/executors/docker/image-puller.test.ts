@@ -7,7 +7,7 @@ import { makeTempDir } from '../testing/job-fixture.js';
 import { MemoryTrace } from '../testing/memory-trace.js';
 import { createTunnelDocker } from './docker-client.js';
 import { DockerJobError } from './docker-errors.js';
-import { ensureImage } from './image-puller.js';
+import { ensureImage, pullWallMs, type PullInterval } from './image-puller.js';
 
 /** A Docker Engine API double on a unix socket: image inspect and image create (pull). */
 interface EngineDouble {
@@ -141,5 +141,33 @@ describe('image pulls by policy', () => {
     });
     expect(info.id).toBe('sha256:feed');
     expect(engine.pulls).toHaveLength(1);
+  });
+
+  it('reports the interval of a pull from the registry, and none for a local image', async () => {
+    let now = 1_000;
+    const pulls: PullInterval[] = [];
+    const timed = {
+      ...deps(),
+      nowMs: () => (now += 250),
+      onPull: (p: PullInterval) => pulls.push(p),
+    };
+    engine.images.add('acme/local:1');
+    await ensureImage(timed, { name: 'acme/local:1', policies: ['if-not-present'] });
+    expect(pulls).toEqual([]);
+    await ensureImage(timed, { name: 'acme/app:2', policies: ['if-not-present'] });
+    expect(pulls).toEqual([{ startMs: 1_250, endMs: 1_500 }]);
+  });
+});
+
+describe('wall time of concurrent pulls', () => {
+  it('counts overlapping pulls once and gaps not at all', () => {
+    const intervals = [
+      { startMs: 100, endMs: 400 },
+      { startMs: 0, endMs: 200 },
+      { startMs: 1_000, endMs: 1_050 },
+      { startMs: 150, endMs: 300 },
+    ];
+    expect(pullWallMs(intervals)).toBe(400 + 50);
+    expect(pullWallMs([])).toBe(0);
   });
 });

@@ -7,7 +7,8 @@
  * not know (local, static) counts as unpriced hours. Attribution: an instance's whole cost —
  * its boot and idle time included — is split over the jobs that ran on it (a run cut short by
  * an interruption included), in proportion to their run time there; an instance no job ran on
- * is `(unattributed)`.
+ * is `(unattributed)`. The same shares make the cost of each job (`byJob`, one line per runner
+ * and job id, so a job left to expire and picked up again counts once).
  */
 import { lookupInstancePrice, type PriceTable } from '../../plan/prices/price-table.js';
 import type { RecordedJob, RecordedRun } from '../../runner/job-recorder.js';
@@ -43,6 +44,16 @@ export interface ProjectLine {
   costUsd: number;
 }
 
+export interface JobCostLine {
+  jobId: number;
+  runner: string;
+  project: string;
+  name: string;
+  result: string;
+  runHours: number;
+  costUsd: number;
+}
+
 export interface HistoryReport {
   fromMs?: number;
   toMs?: number;
@@ -57,6 +68,8 @@ export interface HistoryReport {
   byType: TypeLine[];
   jobs: { count: number; byResult: Record<string, number>; reruns: number; interruptions: number };
   byProject: ProjectLine[];
+  /** Jobs that finished in the period or ran on an instance launched in it, costliest first. */
+  byJob: JobCostLine[];
 }
 
 const H = 3600;
@@ -103,17 +116,30 @@ export function buildReport(history: RecordedHistory, o: ReportOptions): History
     if (!line) projects.set(name, (line = { project: name, jobs: 0, runHours: 0, costUsd: 0 }));
     return line;
   };
+  const byJob = new Map<string, { line: JobCostLine; finishedAtMs: number }>();
+  /** One line per runner and job id, named by the record that finished last. */
+  const jobLine = (j: RecordedJob): JobCostLine => {
+    const key = `${j.runner}/${j.jobId}`;
+    const seen = byJob.get(key);
+    const { jobId, runner, project, name, result, finishedAtMs } = j;
+    if (seen && seen.finishedAtMs >= finishedAtMs) return seen.line;
+    const line = { jobId, runner, project, name, result, runHours: 0, costUsd: 0 };
+    if (seen) Object.assign(seen.line, { project, name, result });
+    byJob.set(key, { line: seen?.line ?? line, finishedAtMs });
+    return seen?.line ?? line;
+  };
   for (const j of jobs) {
     const line = project(j.project);
     line.jobs++;
     line.runHours += runSeconds(j) / H;
+    jobLine(j).runHours += runSeconds(j) / H;
   }
-  const runsOn = new Map<string, Array<{ project: string; seconds: number }>>();
+  const runsOn = new Map<string, Array<{ job: RecordedJob; seconds: number }>>();
   for (const j of history.jobs) {
     for (const run of runsOf(j)) {
       const key = `${j.runner}/${run.instanceId}`;
       const seconds = Math.max(0, run.endedAtMs - run.startedAtMs) / 1000;
-      runsOn.set(key, [...(runsOn.get(key) ?? []), { project: j.project, seconds }]);
+      runsOn.set(key, [...(runsOn.get(key) ?? []), { job: j, seconds }]);
     }
   }
   let costUsd = 0;
@@ -152,7 +178,11 @@ export function buildReport(history: RecordedHistory, o: ReportOptions): History
     const ran = runsOn.get(`${inst.runner}/${inst.instanceId}`) ?? [];
     const total = ran.reduce((s, r) => s + r.seconds, 0);
     if (total <= 0) project(UNATTRIBUTED).costUsd += cost;
-    else for (const r of ran) project(r.project).costUsd += (cost * r.seconds) / total;
+    for (const r of total > 0 ? ran : []) {
+      const share = (cost * r.seconds) / total;
+      project(r.job.project).costUsd += share;
+      jobLine(r.job).costUsd += share;
+    }
   }
   const byResult: Record<string, number> = {};
   for (const j of jobs) byResult[j.result] = (byResult[j.result] ?? 0) + 1;
@@ -176,6 +206,9 @@ export function buildReport(history: RecordedHistory, o: ReportOptions): History
     },
     byProject: [...projects.values()]
       .map((p) => ({ ...p, runHours: round(p.runHours), costUsd: round(p.costUsd) }))
+      .sort((a, b) => b.costUsd - a.costUsd || b.runHours - a.runHours),
+    byJob: [...byJob.values()]
+      .map(({ line: j }) => ({ ...j, runHours: round(j.runHours), costUsd: round(j.costUsd) }))
       .sort((a, b) => b.costUsd - a.costUsd || b.runHours - a.runHours),
   };
 }

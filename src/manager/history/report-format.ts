@@ -4,19 +4,27 @@ import type { JobRecord } from '../../plan/history/job-record.js';
 import type { RecordedJob } from '../../runner/job-recorder.js';
 import type { HistoryReport } from './history-report.js';
 
-/** Jobs that ran, as `spotrunner plan --history` reads them (queued_at,duration_s,tags,project,name). */
-export function recordedJobsCsv(jobs: readonly RecordedJob[]): string {
-  const records: JobRecord[] = jobs
+/**
+ * Jobs that ran, as `spotrunner plan --history` reads them (queued_at,duration_s,tags,project,
+ * name), with the report's `cost_usd` of each job as a last column (the planner ignores it).
+ */
+export function recordedJobsCsv(jobs: readonly RecordedJob[], report?: HistoryReport): string {
+  const ran = jobs
     .filter((j) => j.startedAtMs !== undefined)
-    .sort((a, b) => (a.queuedAtMs ?? a.receivedAtMs) - (b.queuedAtMs ?? b.receivedAtMs))
-    .map((j) => ({
-      queuedAtMs: j.queuedAtMs ?? j.receivedAtMs,
-      durationMs: j.finishedAtMs - (j.startedAtMs ?? j.finishedAtMs),
-      tags: j.tags,
-      project: j.project,
-      name: j.name,
-    }));
-  return [...formatHistoryCsv(records, { withName: true })].join('');
+    .sort((a, b) => (a.queuedAtMs ?? a.receivedAtMs) - (b.queuedAtMs ?? b.receivedAtMs));
+  const records: JobRecord[] = ran.map((j) => ({
+    queuedAtMs: j.queuedAtMs ?? j.receivedAtMs,
+    durationMs: j.finishedAtMs - (j.startedAtMs ?? j.finishedAtMs),
+    tags: j.tags,
+    project: j.project,
+    name: j.name,
+  }));
+  const lines = [...formatHistoryCsv(records, { withName: true })];
+  if (!report) return lines.join('');
+  const cost = new Map(report.byJob.map((l) => [`${l.runner}/${l.jobId}`, l.costUsd]));
+  const column = ['cost_usd', ...ran.map((j) => String(cost.get(`${j.runner}/${j.jobId}`) ?? 0))];
+  // Numbers need no quoting: each line gets the field before its newline.
+  return lines.map((line, i) => `${line.slice(0, -1)},${column[i]}\n`).join('');
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
