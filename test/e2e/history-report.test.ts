@@ -56,6 +56,9 @@ describe('recorded history and spotrunner report', () => {
       // idle_count 0: every job waited for its instance to boot and ready up.
       expect(job.coldStartMs).toBeGreaterThanOrEqual(0);
       expect(job.coldStartMs).toBeLessThanOrEqual(job.instanceWaitMs!);
+      // Split at the time the fleet saw the instance running: the cloud's part, then ours.
+      expect(job.bootMs! + job.readyUpMs!).toBe(job.coldStartMs);
+      expect(job.readyUpMs).toBeGreaterThan(0);
     }
     for (const inst of recorded.instances) {
       expect(inst.removedAtMs).toBeDefined();
@@ -77,6 +80,9 @@ describe('recorded history and spotrunner report', () => {
     expect(metrics).toMatch(/^gitlab_runner_jobs\{runner="[^"]+",system_id="[^"]+"\} 0$/m);
     expect(metrics).toContain(
       `spotrunner_instance_ready_seconds_count{runner="${runner}"} ${granted()}`,
+    );
+    expect(metrics).toContain(
+      `spotrunner_instance_boot_seconds_count{runner="${runner}"} ${granted()}`,
     );
 
     const csvFile = join(h.dataDir, 'recorded.csv');
@@ -107,6 +113,10 @@ describe('recorded history and spotrunner report', () => {
     expect(r.unpricedHours).toBeCloseTo(r.hours.billed, 5);
     expect(r.jobs.count).toBe(2);
     expect(r.byProject.map((p) => [p.project, p.jobs])).toEqual([[project.path, 2]]);
+    expect(r.byJob.map((j) => [j.name, j.costUsd]).sort()).toEqual([
+      ['first', 0],
+      ['second', 0],
+    ]);
 
     const csv = await readHistoryFile(csvFile, {});
     expect(csv.jobs.map((j) => j.project)).toEqual([project.path, project.path]);
