@@ -33,6 +33,7 @@ export const SYSTEM_TESTS = [
   'src/executors/docker/docker-ssh.test.ts',
   'src/executors/shell/shell-over-sshd.test.ts',
   'src/providers/static/static-provider.test.ts',
+  'test/docker-image-pull.test.ts',
   'test/manager-image.test.ts',
 ] as const;
 

@@ -9,7 +9,13 @@ import type { CompiledRunner } from '../../config/types.js';
 import type { JobPayload } from '../../gitlab/job-payload.js';
 import { SystemClock } from '../../platform/clock.js';
 import { MemoryLogger } from '../../platform/logger.js';
-import type { CacheUrls, ExecutionContext, Executor, JobOutcome } from '../executor.js';
+import type {
+  CacheUrls,
+  ExecutionContext,
+  Executor,
+  JobOutcome,
+  JobTimings,
+} from '../executor.js';
 import { createShellExecutor, type ShellExecutorOptions } from '../shell/shell-executor.js';
 import { makeRunner } from './job-fixture.js';
 import { MemoryTrace } from './memory-trace.js';
@@ -53,6 +59,8 @@ export interface HarnessOptions {
   arm?: (trace: WatchedTrace) => void;
   /** The job's concurrent ids (default 0 and 0). */
   concurrency?: { id: number; projectId: number };
+  /** Hears the phase times the executor reports (as the runner's job tally does). */
+  timings?: JobTimings;
 }
 
 export async function runJob(job: JobPayload, options: HarnessOptions): Promise<HarnessRun> {
@@ -84,6 +92,7 @@ export async function runJob(job: JobPayload, options: HarnessOptions): Promise<
     cancelSignal: (options.cancel ?? new AbortController()).signal,
     gitlabUrl: options.gitlabUrl ?? 'http://127.0.0.1:9',
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.timings ? { timings: options.timings } : {}),
     nowMs: () => clock.now(),
   };
   const outcome = await executor.run(ctx);
