@@ -84,7 +84,7 @@ describe('image pull time in the job record', () => {
   it('records the pull of a missing image, and none for the next job that finds it there', async () => {
     const first = await recordJob(pulledImageJob());
     expect(first.log).toContain(`Pulling docker image ${image}`);
-    expect(registry.requests.some((r) => /^GET \/v2\/.+\/manifests\/1$/.test(r))).toBe(true);
+    expect(registry.requests.some((r) => r.includes('/manifests/'))).toBe(true);
     expect(registry.requests.filter((r) => r.includes('/blobs/')).length).toBeGreaterThan(0);
     expect(first.rec.imagePullMs).toBeGreaterThan(0);
 
