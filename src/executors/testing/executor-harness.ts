@@ -9,13 +9,7 @@ import type { CompiledRunner } from '../../config/types.js';
 import type { JobPayload } from '../../gitlab/job-payload.js';
 import { SystemClock } from '../../platform/clock.js';
 import { MemoryLogger } from '../../platform/logger.js';
-import type {
-  CacheUrls,
-  ExecutionContext,
-  Executor,
-  JobOutcome,
-  JobTimings,
-} from '../executor.js';
+import type { CacheUrls, ExecutionContext, Executor, JobOutcome, JobTimings } from '../executor.js';
 import { createShellExecutor, type ShellExecutorOptions } from '../shell/shell-executor.js';
 import { makeRunner } from './job-fixture.js';
 import { MemoryTrace } from './memory-trace.js';
