@@ -220,7 +220,7 @@ describe('summarizeMoney: savings', () => {
     // One instance (peak 1 job, 1 per instance) on-demand since 1 Nov 00:00: 342 h.
     expect(m.savings.alwaysOnUsd).toBeCloseTo(342 * 0.03, 6);
     expect(m.savings.basis.alwaysOn).toBe(
-      '1 × t4g.medium on-demand for 342.0 h (peak 1 concurrent job(s) / 1 per instance, the most seen on one instance)',
+      '1 × t4g.medium on-demand for 342.0 h; peak 1 concurrent job(s) / 1 per instance, the most seen on one instance',
     );
     // 120 run minutes on the comparable small Arm64 runner (factor 1) at $10 per 1,000 minutes.
     expect(m.savings.gitlabHostedUsd).toBeCloseTo(1.2, 6);
@@ -252,7 +252,7 @@ describe('summarizeMoney: savings', () => {
     );
     const capped = summarize(h, now, { capacityPerInstance: 1, maxInstances: 2 });
     expect(capped.savings.alwaysOnUsd).toBeCloseTo(2 * 24 * 0.2, 6);
-    expect(capped.savings.basis.alwaysOn).toContain('peak 3 concurrent job(s) / 1 per instance)');
+    expect(capped.savings.basis.alwaysOn).toMatch(/peak 3 concurrent job\(s\) \/ 1 per instance$/);
   });
 
   it('maps each run to the hosted size of its instance and leaves lost runs out', () => {
@@ -295,7 +295,7 @@ describe('summarizeMoney: projected month', () => {
     expect(m.monthToDate.costUsd).toBeCloseTo(3.48, 6);
     expect(m.projectedMonth.costUsd).toBeCloseTo(7.2, 6);
     expect(m.projectedMonth.basis).toBe(
-      'month to date $3.48 + $0.24/day (average of the last 7 days) × 15.5 day(s) left',
+      'month to date $3.48 + $0.2400/day (average of the last 7 days) × 15.5 day(s) left',
     );
   });
 

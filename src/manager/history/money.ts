@@ -108,7 +108,7 @@ function round(n: number, digits = 6): number {
   return Math.round(n * f) / f;
 }
 
-const usd = (n: number): string => `$${n.toFixed(2)}`;
+const usd = (n: number): string => `$${n.toFixed(Math.abs(n) < 1 ? 4 : 2)}`;
 
 function priceOf(inst: RecordedInstance, o: MoneyOptions): Priced['price'] {
   if (!inst.instanceType) return undefined;
@@ -318,8 +318,8 @@ function alwaysOnFor(
   return {
     usd: a.instances * hours * main[1].price.onDemand,
     basis:
-      `${a.instances} × ${main[0]} on-demand for ${hours.toFixed(1)} h (peak ${peak} concurrent ` +
-      `job(s) / ${Math.max(1, capacity)} per instance${inferred})`,
+      `${a.instances} × ${main[0]} on-demand for ${hours.toFixed(1)} h; peak ${peak} concurrent ` +
+      `job(s) / ${Math.max(1, capacity)} per instance${inferred}`,
   };
 }
 
