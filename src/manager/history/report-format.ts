@@ -1,22 +1,12 @@
 /** `spotrunner report` output: the text summary, and the recorded jobs as the planner's CSV. */
 import { formatHistoryCsv } from '../../plan/history/write-history-csv.js';
-import type { JobRecord } from '../../plan/history/job-record.js';
 import type { RecordedJob } from '../../runner/job-recorder.js';
 import type { HistoryReport } from './history-report.js';
+import { recordedJobRecords } from './recorded-job-records.js';
 
 /** Jobs that ran, as `spotrunner plan --history` reads them (queued_at,duration_s,tags,project,name). */
 export function recordedJobsCsv(jobs: readonly RecordedJob[]): string {
-  const records: JobRecord[] = jobs
-    .filter((j) => j.startedAtMs !== undefined)
-    .sort((a, b) => (a.queuedAtMs ?? a.receivedAtMs) - (b.queuedAtMs ?? b.receivedAtMs))
-    .map((j) => ({
-      queuedAtMs: j.queuedAtMs ?? j.receivedAtMs,
-      durationMs: j.finishedAtMs - (j.startedAtMs ?? j.finishedAtMs),
-      tags: j.tags,
-      project: j.project,
-      name: j.name,
-    }));
-  return [...formatHistoryCsv(records, { withName: true })].join('');
+  return [...formatHistoryCsv(recordedJobRecords(jobs), { withName: true })].join('');
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
