@@ -175,6 +175,6 @@ describe('spotrunner report --sweep', () => {
     expect(out).toContain('sweep: 2 setting(s) replayed over 6 jobs');
     expect(out).toContain('Advice (p95 queue wait target 5m00s)');
     expect(out).toMatch(/current setting \(idle_time=5m0s idle_count=0 capacity=1\): replayed \$/);
-    expect(out).toMatch(/recommended \(idle_time=1m\): \$[\d.]+\/month, p95 \d+ s; -\$/);
+    expect(out).toMatch(/recommended \(idle_time=1m\): \$[\d.]+\/month, p95 [\dms ]+; -\$/);
   });
 });
