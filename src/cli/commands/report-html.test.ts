@@ -14,6 +14,7 @@ import {
 } from '../testing/report-fixture.js';
 
 const CONFIG = '<config>';
+const NOW = '2026-11-02T23:00:00Z';
 const NASTY = `<script>alert("x")</script> & 'q'`;
 let fx: Fixture | undefined;
 afterEach(async () => {
@@ -24,7 +25,15 @@ async function page(args: string[]): Promise<{ html: string; out: string }> {
   fx = await makeFixture(fixtureRecords((k) => (k === 0 ? NASTY : 'g/web')));
   const withConfig = args.map((a) => (a === CONFIG ? fx!.config : a));
   const file = join(fx.dir, 'report.html');
-  const { out } = await runReport(['--state-dir', fx.stateDir, '--html', file, ...withConfig]);
+  const { out } = await runReport([
+    '--state-dir',
+    fx.stateDir,
+    '--html',
+    file,
+    '--now',
+    NOW,
+    ...withConfig,
+  ]);
   return { html: await readFile(file, 'utf8'), out };
 }
 
@@ -61,6 +70,20 @@ describe('spotrunner report --html', () => {
     expect(projects.map((r) => r[0])).toContain(NASTY);
     expect(projects.find((r) => r[0] === NASTY)?.[1]).toBe('1');
     expect(html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;q&#39;');
+    // Money (merged from the money section): every instance was gone by --now, all of it today.
+    const money = tableAfter(root, 'Money');
+    const cost = `$${(billed * 0.0336).toFixed(4)}`;
+    expect(money.map((r) => [r[0], r[1]])).toEqual([
+      ['', 'cost'],
+      ['today', cost],
+      ['month to date', cost],
+    ]);
+    expect(tableAfter(root, 'Month to date against').map((r) => r[0])).toEqual([
+      '',
+      'on-demand',
+      'always-on',
+      'GitLab-hosted runners',
+    ]);
     expect(findAll(root, (n) => n.tag === 'svg')).toHaveLength(1);
     expect(html).not.toContain('Realized against replayed');
   });

@@ -3,17 +3,23 @@
  * [--config FILE [--runner NAME] [--sweep [setting=values …] --wait-target D]]`: what the
  * manager recorded (DIR/history, see manager/history/) as hours and money, per instance type and
  * per project; `--csv` writes the recorded jobs in the CSV that `plan --history` reads;
- * `--config` replays them through the plan engine and compares; `--sweep` advises settings.
+ * `--config` replays them through the plan engine and compares; `--sweep` advises settings. The
+ * money section (today, month to date, projection, savings) is as of `--now`.
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { SystemClock } from '../../platform/clock.js';
 import { DEFAULT_REGION } from '../../plan/prices/price-table.js';
 import type { CliContext } from '../cli-context.js';
+import type { ReportCommandDeps } from './report-money.js';
 import { addSweepOptions } from '../plan/sweep-options.js';
 import { runReportCommand, type ReportCommandOptions } from '../report/run-report-command.js';
 
-export function registerReportCommand(program: Command, ctx: CliContext): void {
+export function registerReportCommand(
+  program: Command,
+  ctx: CliContext,
+  deps: ReportCommandDeps = {},
+): void {
   const cmd = program
     .command('report')
     .description(
@@ -35,8 +41,14 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       '--config <file>',
       "replay the period's recorded jobs with this config's fleet settings",
     )
-    .option('--runner <name>', 'with --config: the [[runners]] entry (default: the first)');
+    .option('--runner <name>', 'with --config: the [[runners]] entry (default: the first)')
+    .option('--now <time>', 'money: today and month to date as of this time (ISO-8601)')
+    .option('--live-prices', 'fetch current spot prices (EC2 DescribeSpotPriceHistory)')
+    .option('--capacity-per-instance <n>', 'always-on comparison: jobs per instance');
   addSweepOptions(cmd).action(async (opts: ReportCommandOptions) => {
-    await runReportCommand({ ctx, clock: new SystemClock(), loadConfig }, opts);
+    await runReportCommand(
+      { ctx, clock: deps.clock ?? new SystemClock(), loadConfig, money: deps },
+      opts,
+    );
   });
 }

@@ -39,15 +39,21 @@ import { formatReport, recordedJobsCsv } from '../../manager/history/report-form
 import { adviseFromSweep, sweepAdviceJson } from '../../manager/history/sweep-advice.js';
 import { println, type CliContext } from '../cli-context.js';
 import { sweepProgress } from '../plan/sweep-options.js';
+import {
+  formatMoney,
+  prepareMoney,
+  type ReportCommandDeps,
+  type ReportMoneyOptions,
+} from '../commands/report-money.js';
+import type { MoneySummary } from '../../manager/history/money.js';
 import type { Advice } from './report-advice.js';
 
-export interface ReportCommandOptions {
+export interface ReportCommandOptions extends ReportMoneyOptions {
   stateDir: string;
   from?: string;
   to?: string;
   json?: boolean;
   csv?: string;
-  region?: string;
   prices?: string;
   config?: string;
   runner?: string;
@@ -57,13 +63,15 @@ export interface ReportCommandOptions {
   html?: string;
 }
 
-export interface ReportCommandDeps {
+export interface RunReportDeps {
   ctx: CliContext;
   clock: Clock;
   loadConfig: (
     path: string,
     options: { env: Readonly<Record<string, string | undefined>> },
   ) => Promise<{ config: CompiledConfig }>;
+  /** The money section's price source (`--live-prices`); its clock is `clock`. */
+  money: ReportCommandDeps;
 }
 
 interface Period {
@@ -118,7 +126,7 @@ function runnerHistory(history: RecordedHistory, runner: string, period: Period)
 
 /** `--config` (and `--sweep`): replay the runner's recorded jobs and compare, advise. */
 async function adviseFromReplay(
-  deps: ReportCommandDeps,
+  deps: RunReportDeps,
   o: ReportCommandOptions,
   config: CompiledConfig,
   history: RecordedHistory,
@@ -151,35 +159,45 @@ async function adviseFromReplay(
   return { plan, comparison, sweep, advice };
 }
 
-function print(ctx: CliContext, o: ReportCommandOptions, report: HistoryReport, a?: Advice): void {
+interface Printed {
+  report: HistoryReport;
+  money: MoneySummary;
+  advice?: Advice | undefined;
+}
+
+function print(ctx: CliContext, o: ReportCommandOptions, p: Printed): void {
+  const a = p.advice;
   if (o.json) {
     const json = {
-      ...report,
+      ...p.report,
+      money: p.money,
       ...(a ? { replay: a.comparison } : {}),
       ...(a?.sweep && a.advice ? { sweep: sweepAdviceJson(a.sweep, a.advice) } : {}),
     };
     println(ctx.stdout, JSON.stringify(json, null, 2));
     return;
   }
-  const parts = [formatReport(report)];
+  const parts = [formatReport(p.report), formatMoney(p.money)];
   if (a) parts.push(formatComparison(a.comparison));
   if (a?.sweep) parts.push(formatSweepText(a.sweep).trimEnd());
   if (a?.advice) parts.push(formatSweepAdvice(a.advice));
   println(ctx.stdout, parts.join('\n\n'));
 }
 
+async function loadTable(ctx: CliContext, o: ReportCommandOptions): Promise<PriceTable> {
+  const base = bundledPriceTable();
+  return o.prices ? mergePriceTables(base, await loadPriceFile(resolve(ctx.cwd, o.prices))) : base;
+}
+
 export async function runReportCommand(
-  deps: ReportCommandDeps,
+  deps: RunReportDeps,
   o: ReportCommandOptions,
 ): Promise<void> {
   const { ctx } = deps;
   checkOptions(o);
   const dir = historyDir(resolve(ctx.cwd, o.stateDir));
   const history = await readRecordedHistory(dir);
-  const base = bundledPriceTable();
-  const prices = o.prices
-    ? mergePriceTables(base, await loadPriceFile(resolve(ctx.cwd, o.prices)))
-    : base;
+  const listed = await loadTable(ctx, o);
   const fromMs = parseTime(o.from, '--from');
   const toMs = parseTime(o.to, '--to');
   const period: Period = {
@@ -202,7 +220,10 @@ export async function runReportCommand(
     (config
       ? resolvePlanTarget(config, o.runner !== undefined ? { runner: o.runner } : {}).region
       : DEFAULT_REGION);
+  const m = prepareMoney({ ...o, region }, { ...deps.money, clock: deps.clock }, history);
+  const prices = await m.prices(listed);
   const report = buildReport(history, { ...period, region, prices });
+  const money = m.summarize(prices);
   const advice = config
     ? await adviseFromReplay(deps, o, config, history, {
         period,
@@ -211,10 +232,11 @@ export async function runReportCommand(
         source: `recorded history (${dir})`,
       })
     : undefined;
-  print(ctx, o, report, advice);
+  print(ctx, o, { report, money, advice });
   if (o.html !== undefined) {
     const page = renderHistoryHtml({
       report,
+      money,
       series: realizedSeries(
         history.jobs.filter((j) => inPeriod(j.finishedAtMs, period)),
         history.instances.filter((i) => inPeriod(i.launchedAtMs, period)),
