@@ -72,6 +72,15 @@ function pickType(
   return out;
 }
 
+/** The spread of the boot times as the sigma of a log-normal (standard deviation of ln). */
+function logSpread(ms: readonly number[]): number {
+  const logs = ms.filter((v) => v > 0).map((v) => Math.log(v));
+  if (logs.length < 2) return 0;
+  const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+  const variance = logs.reduce((a, b) => a + (b - mean) ** 2, 0) / logs.length;
+  return Math.round(Math.sqrt(variance) * 1000) / 1000;
+}
+
 /** The replay's flags and the notes on them, from the runner's recorded instances. */
 export function replayBasisFromRecording(
   instances: readonly RecordedInstance[],
@@ -84,8 +93,9 @@ export function replayBasisFromRecording(
   const boots = instances.filter((i) => i.readyAtMs !== undefined).map((i) => i.bootS * 1000);
   if (flags.bootMedianMs === undefined && boots.length > 0) {
     out.bootMedianMs = Math.max(1, Math.round(summarize(boots).p50));
+    out.bootSigma = logSpread(boots);
     notes.push(
-      `boot time: median ${(out.bootMedianMs / 1000).toFixed(1)} s of ${boots.length} recorded boots (launch to ready)`,
+      `boot time: median ${(out.bootMedianMs / 1000).toFixed(1)} s, log-normal sigma ${out.bootSigma.toFixed(2)}, of ${boots.length} recorded boots (launch to ready)`,
     );
   }
   const spot = instances.filter((i) => i.lifecycle === 'spot');

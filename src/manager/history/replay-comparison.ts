@@ -88,7 +88,8 @@ function methodNotes(plan: PlanResult, basisNotes: readonly string[]): string[] 
     `the replay runs every job on a simulated ${s.instanceType} ${s.lifecycle} fleet with the config's settings; realized cost prices each recorded instance by its own type and lifecycle`,
     'a replayed job lasts as long as its last recorded run; runs lost to interruptions are not replayed, the simulated cloud draws its own',
     `the replay sees a queued job on its next check_interval poll (${Math.round(s.checkIntervalMs / 1000)} s); realized waits run from GitLab's queue time (else receipt) to the first start on an instance`,
-    'replayed billing is per second with a 60-s minimum and includes idle tails after the last job; boot is launch to ready in both',
+    'replayed billing is per second with a 60-s minimum and includes idle tails after the last job',
+    'boot is launch to ready in both, but the simulated cloud boots in the recorded time and the engine then sees it on its next poll, so a replayed boot runs up to one poll longer',
   ];
 }
 
