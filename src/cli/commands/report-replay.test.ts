@@ -106,6 +106,20 @@ describe('spotrunner report --config', () => {
 
   it('replays only the runner named by --runner and refuses one with no recorded jobs', async () => {
     await fx.cleanup();
+    const both = [
+      ...fixtureRecords(),
+      ...fixtureRecords().map((r) =>
+        r.kind === 'job'
+          ? { ...r, runner: 'other', jobId: r.jobId + 100, instanceId: `o-${r.instanceId}` }
+          : { ...r, runner: 'other', instanceId: `o-${r.instanceId}` },
+      ),
+    ];
+    fx = await makeFixture(both);
+    const c = await replayJson(['--runner', 'test']);
+    expect(c.jobs).toMatchObject({ realized: JOBS, replayed: JOBS });
+    expect(c.instances.realized).toBe(JOBS);
+    expect(c.hours.busy.realized).toBeCloseTo(sumRunHours(), 6);
+    await fx.cleanup();
     const other = fixtureRecords().map((r) => ({ ...r, runner: 'other' }));
     fx = await makeFixture(other);
     await expect(
