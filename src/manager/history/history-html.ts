@@ -179,7 +179,7 @@ export function renderHistoryHtml(input: HistoryHtmlInput): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>spotrunner report</title><style>${REPORT_CSS}</style></head><body>
 <h1>spotrunner report</h1>
-<p class="sub">${e(`Recorded ${period}; prices ${r.region}, ${r.prices.asOf}`)}</p>
+<p class="sub">${e(`Period ${period}; prices ${r.region}, ${r.prices.asOf}`)}</p>
 ${realizedSection(r, input.series)}
 ${input.money ? moneySection(input.money) : ''}
 ${input.comparison ? comparisonSection(input.comparison, input.plan) : ''}

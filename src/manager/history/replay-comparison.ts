@@ -135,6 +135,13 @@ export function compareWithReplay(
       pickupSeconds: p50p95(waits.pickup),
       unpricedHours: realized.unpricedHours,
     },
-    method: methodNotes(plan, basisNotes),
+    method: [
+      ...methodNotes(plan, basisNotes),
+      ...(realized.unpricedHours > 0
+        ? [
+            `${realized.unpricedHours.toFixed(2)} realized instance-hours are on types without a price (local, static): the realized cost leaves them out`,
+          ]
+        : []),
+    ],
   };
 }
