@@ -75,6 +75,22 @@ describe('spotrunner report --config', () => {
     );
   });
 
+  it('replays local instances (no type, no price) on the config type and says the realized cost leaves them out', async () => {
+    await fx.cleanup();
+    const local = fixtureRecords().map((r) =>
+      r.kind === 'instance' ? { ...r, instanceType: undefined, lifecycle: undefined } : r,
+    );
+    fx = await makeFixture(local, { idleTime: '5m', instanceType: 'c7g.large' });
+    const c = await replayJson();
+    expect(c.settings).toMatchObject({ instanceType: 'c7g.large', lifecycle: 'spot' });
+    expect(c.costUsd.realized).toBe(0);
+    expect(c.costUsd.replayed).toBeGreaterThan(0);
+    expect(c.method.join('\n')).toContain(
+      'realized instance-hours are on types without a price (local, static)',
+    );
+    expect(c.method.join('\n')).not.toContain('as recorded');
+  });
+
   it('puts the realized waits beside the replayed ones: every job waited for a cold start', async () => {
     const c = await replayJson();
     expect(c.queueWaitSeconds.p50.realized).toBe(PICKUP_S + BOOT_S);

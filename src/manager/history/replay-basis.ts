@@ -32,7 +32,7 @@ function isPriced(prices: PriceTable, type: string, region: string): boolean {
 function typesByBilled(instances: readonly RecordedInstance[]): Array<[string, number]> {
   const billed = new Map<string, number>();
   for (const i of instances) {
-    const key = `${i.instanceType ?? UNKNOWN} ${i.lifecycle ?? 'on-demand'}`;
+    const key = `${i.instanceType ?? UNKNOWN} ${i.lifecycle ?? UNKNOWN}`;
     billed.set(key, (billed.get(key) ?? 0) + i.billedS);
   }
   return [...billed.entries()].sort((a, b) => b[1] - a[1]);
