@@ -16,6 +16,7 @@ import {
   type SpotPriceSource,
 } from '../../plan/prices/live-spot-prices.js';
 import { runPlanCommand, type PlanCommandOptions } from '../plan/run-plan-command.js';
+import { addSweepOptions } from '../plan/sweep-options.js';
 
 export interface PlanCommandDeps {
   env: Readonly<Record<string, string | undefined>>;
@@ -40,9 +41,6 @@ export interface PlanCommandDeps {
 export function ec2SpotPrices(region: string): SpotPriceSource {
   return createEc2SpotPriceSource(new EC2Client({ region, maxAttempts: 5 }));
 }
-
-const collect = (value: string, previous: string[] | boolean | undefined): string[] =>
-  Array.isArray(previous) ? [...previous, value] : [value];
 
 function addHistoryOptions(cmd: Command): Command {
   return cmd
@@ -118,13 +116,7 @@ function addOutputOptions(cmd: Command): Command {
       'explain the result against an expected USD/month range, e.g. 2-5',
     )
     .option('--json', 'print the result as JSON instead of the text report')
-    .option('--html <file>', 'write a self-contained HTML report with charts')
-    .option(
-      '--sweep [setting=values]',
-      'replay several settings (repeatable): idle_time=0m,5m,20m idle_count=0,1 capacity=1,2 type=… max_instances=… preemptive=true,false',
-      collect,
-    )
-    .option('--wait-target <duration>', 'p95 queue wait the sweep recommendation must meet', '60s');
+    .option('--html <file>', 'write a self-contained HTML report with charts');
 }
 
 export function registerPlanCommand(program: Command, deps: PlanCommandDeps): void {
@@ -136,7 +128,7 @@ export function registerPlanCommand(program: Command, deps: PlanCommandDeps): vo
         'reports VM-hours, queue waits, cold starts and cost per month, against always-on.\n' +
         'Without --config, runs the bundled example (seed 002: t4g.medium spot, idle_time 20m).',
     );
-  addOutputOptions(addFleetOptions(addHistoryOptions(cmd))).action(
+  addSweepOptions(addOutputOptions(addFleetOptions(addHistoryOptions(cmd)))).action(
     async (options: PlanCommandOptions) => {
       await runPlanCommand(
         {

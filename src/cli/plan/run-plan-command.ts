@@ -27,9 +27,10 @@ import {
   type HistorySourceOptions,
   type SourceDeps,
 } from '../../plan/plan-sources.js';
-import { runSweep, type SweepProgress, type SweepResult } from '../../plan/sweep/run-sweep.js';
+import { runSweep, type SweepResult } from '../../plan/sweep/run-sweep.js';
 import { formatSweepText, sweepToJson } from '../../plan/sweep/sweep-report.js';
 import { parseSweep, type SweepDimension } from '../../plan/sweep/sweep-spec.js';
+import { sweepProgress } from './sweep-options.js';
 
 export interface PlanCommandOptions extends HistorySourceOptions {
   config?: string;
@@ -174,15 +175,6 @@ async function prepare(deps: RunPlanCommandDeps, options: PlanCommandOptions): P
     },
     dims,
     waitTargetSeconds: o.waitTarget === undefined ? 60 : parseDurationMs(o.waitTarget) / 1000,
-  };
-}
-
-function sweepProgress(deps: RunPlanCommandDeps): (p: SweepProgress) => void {
-  return (p) => {
-    if (p.done < p.total) {
-      const line = `sweep ${p.done + 1}/${p.total}: ${p.label}`;
-      deps.stderr.write(deps.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
-    } else if (deps.isTTY) deps.stderr.write('\r\u001b[2K');
   };
 }
 

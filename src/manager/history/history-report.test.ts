@@ -1,58 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvHistory } from '../../plan/history/read-csv-history.js';
 import { bundledPriceTable } from '../../plan/prices/price-table.js';
-import type { RecordedJob } from '../../runner/job-recorder.js';
 import { buildReport } from './history-report.js';
-import type { RecordedInstance } from './instance-tracker.js';
 import { recordedJobsCsv } from './report-format.js';
+import { HOUR_MS, recordedInstance, recordedJob, T0 } from './testing/recorded-fixtures.js';
 
-const T0 = Date.UTC(2026, 10, 2, 9);
-const H = 3_600_000;
-
-function instance(over: Partial<RecordedInstance>): RecordedInstance {
-  return {
-    kind: 'instance',
-    runner: 'spot',
-    instanceId: 'i-1',
-    instanceType: 't4g.medium',
-    lifecycle: 'spot',
-    launchedAtMs: T0,
-    readyAtMs: T0 + 0.1 * H,
-    removedAtMs: T0 + 2 * H,
-    billedS: 7200,
-    bootS: 360,
-    busyS: 5400,
-    idleS: 1440,
-    interrupted: false,
-    jobs: 2,
-    ...over,
-  };
-}
-
-function job(over: Partial<RecordedJob>): RecordedJob {
-  const j: Omit<RecordedJob, 'runs'> = {
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: ['arm'],
-    queuedAtMs: T0 - 60_000,
-    receivedAtMs: T0,
-    startedAtMs: T0 + 0.1 * H,
-    finishedAtMs: T0 + 1.1 * H,
-    instanceId: 'i-1',
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-    ...over,
-  };
-  const last =
-    j.instanceId && j.startedAtMs !== undefined
-      ? [{ instanceId: j.instanceId, startedAtMs: j.startedAtMs, endedAtMs: j.finishedAtMs }]
-      : [];
-  return { ...j, runs: over.runs ?? last };
-}
+const H = HOUR_MS;
+const instance = recordedInstance;
+const job = recordedJob;
 
 const history = {
   files: [],

@@ -139,21 +139,25 @@ export function buildReport(history: RecordedHistory, o: ReportOptions): History
     for (const run of runsOf(j)) {
       const key = `${j.runner}/${run.instanceId}`;
       const seconds = Math.max(0, run.endedAtMs - run.startedAtMs) / 1000;
-      runsOn.set(key, [...(runsOn.get(key) ?? []), { job: j, seconds }]);
+      const ran = runsOn.get(key);
+      if (ran) ran.push({ job: j, seconds });
+      else runsOn.set(key, [{ job: j, seconds }]);
     }
   }
   let costUsd = 0;
   let unpricedHours = 0;
+  const prices = new Map<string, number | undefined>();
   for (const inst of instances) {
+    const typeKey = `${inst.instanceType ?? '(unknown)'}/${inst.lifecycle ?? 'on-demand'}`;
+    if (!prices.has(typeKey)) prices.set(typeKey, priceOf(inst, o));
+    const price = prices.get(typeKey);
     hours.billed += inst.billedS / H;
     hours.boot += inst.bootS / H;
     hours.busy += inst.busyS / H;
     hours.idle += inst.idleS / H;
-    const price = priceOf(inst, o);
     const cost = price === undefined ? 0 : (inst.billedS / H) * price;
     if (price === undefined) unpricedHours += inst.billedS / H;
     costUsd += cost;
-    const typeKey = `${inst.instanceType ?? '(unknown)'}/${inst.lifecycle ?? 'on-demand'}`;
     let t = types.get(typeKey);
     if (!t) {
       t = {

@@ -1,8 +1,8 @@
 /** `spotrunner report` output: the text summary, and the recorded jobs as the planner's CSV. */
 import { formatHistoryCsv } from '../../plan/history/write-history-csv.js';
-import type { JobRecord } from '../../plan/history/job-record.js';
 import type { RecordedJob } from '../../runner/job-recorder.js';
 import type { HistoryReport } from './history-report.js';
+import { queuedAtOf, recordedJobRecords } from './recorded-job-records.js';
 
 /**
  * Jobs that ran, as `spotrunner plan --history` reads them (queued_at,duration_s,tags,project,
@@ -11,15 +11,8 @@ import type { HistoryReport } from './history-report.js';
 export function recordedJobsCsv(jobs: readonly RecordedJob[], report?: HistoryReport): string {
   const ran = jobs
     .filter((j) => j.startedAtMs !== undefined)
-    .sort((a, b) => (a.queuedAtMs ?? a.receivedAtMs) - (b.queuedAtMs ?? b.receivedAtMs));
-  const records: JobRecord[] = ran.map((j) => ({
-    queuedAtMs: j.queuedAtMs ?? j.receivedAtMs,
-    durationMs: j.finishedAtMs - (j.startedAtMs ?? j.finishedAtMs),
-    tags: j.tags,
-    project: j.project,
-    name: j.name,
-  }));
-  const lines = [...formatHistoryCsv(records, { withName: true })];
+    .sort((a, b) => queuedAtOf(a) - queuedAtOf(b));
+  const lines = [...formatHistoryCsv(recordedJobRecords(ran), { withName: true })];
   if (!report) return lines.join('');
   const cost = new Map(report.byJob.map((l) => [`${l.runner}/${l.jobId}`, l.costUsd]));
   const column = ['cost_usd', ...ran.map((j) => String(cost.get(`${j.runner}/${j.jobId}`) ?? 0))];

@@ -20,8 +20,9 @@ export interface FleetToml {
   spotrunner?: string;
 }
 
-export function planConfig(o: FleetToml = {}): CompiledConfig {
-  const text = `
+/** The config.toml text of a one-runner aws fleet with these settings. */
+export function planToml(o: FleetToml = {}): string {
+  return `
 concurrent = ${o.concurrent ?? 10}
 check_interval = 3
 [[runners]]
@@ -48,7 +49,10 @@ ${o.extraPolicy ?? ''}
 instance_type = "${o.instanceType ?? 't4g.medium'}"
 ${o.spotrunner ?? ''}
 `;
-  return parseConfig(text, 'test.toml', {}).config;
+}
+
+export function planConfig(o: FleetToml = {}): CompiledConfig {
+  return parseConfig(planToml(o), 'test.toml', {}).config;
 }
 
 export function job(atMs: number, durationMs: number, extra: Partial<JobRecord> = {}): JobRecord {
