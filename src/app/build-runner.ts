@@ -142,6 +142,7 @@ export function buildRunnerStack(
             outputLimitBytes: runner.outputLimitBytes,
             traceSections: job.features.trace_sections,
             failureReasons: job.features.failure_reasons,
+            ...(deps.jobLogFile ? { logFile: deps.jobLogFile(runner.name, job.id) } : {}),
           },
         ),
       ...cacheFactory(deps, runner),

@@ -79,6 +79,7 @@ export async function startManager(
       ...deps,
       hostKeys,
       journal: store.journal(),
+      jobLogFile: (runnerName, jobId) => store.jobLogFile(runnerName, jobId),
       recorder: history.recorder,
       buildStack: buildRunnerStack,
       parts: (m) =>

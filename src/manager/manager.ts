@@ -28,6 +28,8 @@ export interface ManagerDeps {
   logger: Logger;
   hostKeys: HostKeyStore;
   journal?: JobJournal;
+  /** Where a job keeps its log so that a restart can send the rest (the state store's). */
+  jobLogFile?: (runnerName: string, jobId: number) => string;
   /** Gets every finished job's record (the history part). */
   recorder?: JobRecorder;
   /** Builds a runner's stack from config (app/build-runner.ts; the manager builds no adapter). */
@@ -109,6 +111,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         systemId: options.systemId,
         version: options.version,
         ...(deps.journal ? { journal: deps.journal } : {}),
+        ...(deps.jobLogFile ? { jobLogFile: deps.jobLogFile } : {}),
         ...(deps.recorder ? { recorder: deps.recorder } : {}),
         ...(options.awsEndpoint ? { awsEndpoint: options.awsEndpoint } : {}),
         ...(options.localEnv ? { localEnv: options.localEnv } : {}),

@@ -25,6 +25,8 @@ export interface RunnerStackDeps {
   systemId: string;
   version: string;
   journal?: JobJournal;
+  /** Where a job keeps its log so that a restart can send the rest (the state store's). */
+  jobLogFile?: (runnerName: string, jobId: number) => string;
   recorder?: JobRecorder;
   awsEndpoint?: string;
   localEnv?: Readonly<Record<string, string>>;

@@ -1,12 +1,22 @@
 /**
  * The job log as it will exist on GitLab: every byte kept (in memory up to a cap, then in a
- * temp file) so any offset can be resent after a 416 or 412, the output limit applied the way
- * gitlab-runner does (`helpers/trace/buffer.go`), and CRC-32 and size kept over exactly the
- * stored bytes.
+ * temp file; or, with `file`, in that file from the first byte so that it outlives a crash) so
+ * any offset can be resent after a 416 or 412, the output limit applied the way gitlab-runner
+ * does (`helpers/trace/buffer.go`), and CRC-32 and size kept over exactly the stored bytes.
+ * Only masked text reaches the buffer (trace-pipeline.ts), so the file never holds a secret.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32Update, formatChecksum } from './crc32.js';
 
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -39,6 +49,17 @@ export interface TraceBufferOptions {
   /** Beyond this many bytes the log moves to a temp file. */
   memoryLimitBytes?: number;
   tempDir?: string;
+  /**
+   * Keeps the log in this file (created 0600, truncated) instead of memory; `close()` leaves it
+   * in place: whoever knows that GitLab has the log removes it (the state store).
+   */
+  file?: string;
+}
+
+interface BackingFile {
+  fd: number;
+  /** The temp dir a spilled log lives in, removed on close; undefined for a kept `file`. */
+  tempDir: string | undefined;
 }
 
 export class TraceBuffer {
@@ -49,13 +70,42 @@ export class TraceBuffer {
   #size = 0;
   #crc = 0;
   #limitReached = false;
-  #file: { dir: string; fd: number } | undefined;
+  #file: BackingFile | undefined;
   #closed = false;
 
+  /** Throws when `file` cannot be created. */
   constructor(options: TraceBufferOptions = {}) {
     this.outputLimitBytes = options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
     this.#memoryLimit = options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     this.#tempDir = options.tempDir ?? tmpdir();
+    if (options.file !== undefined) {
+      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      this.#file = { fd: openSync(options.file, 'w+', 0o600), tempDir: undefined };
+    }
+  }
+
+  /**
+   * A log an earlier run kept in `file` (recovery after a crash), for reading and appending
+   * without limit; size and CRC-32 are those of the whole file. Undefined when there is none.
+   */
+  static reopen(file: string): TraceBuffer | undefined {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r+');
+    } catch (err: unknown) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const buffer = new TraceBuffer({ outputLimitBytes: Number.MAX_SAFE_INTEGER });
+    buffer.#file = { fd, tempDir: undefined };
+    const chunk = Buffer.alloc(1024 * 1024);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, buffer.#size);
+      if (n === 0) break;
+      buffer.#crc = crc32Update(buffer.#crc, chunk.subarray(0, n));
+      buffer.#size += n;
+    }
+    return buffer;
   }
 
   get size(): number {
@@ -105,14 +155,21 @@ export class TraceBuffer {
     return out.subarray(0, got);
   }
 
-  /** Releases memory and removes the temp file. Reads return nothing afterwards. */
+  /** Makes what is stored durable (fsync) when it lives in a kept file. */
+  sync(): void {
+    if (this.#file && this.#file.tempDir === undefined && !this.#closed) fsyncSync(this.#file.fd);
+  }
+
+  /** Releases memory and removes a temp file (a kept `file` stays). Reads return nothing then. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#mem = Buffer.alloc(0);
     if (this.#file) {
       closeSync(this.#file.fd);
-      rmSync(this.#file.dir, { recursive: true, force: true });
+      if (this.#file.tempDir !== undefined) {
+        rmSync(this.#file.tempDir, { recursive: true, force: true });
+      }
       this.#file = undefined;
     }
   }
@@ -141,7 +198,7 @@ export class TraceBuffer {
   #spill(stored: number): void {
     const dir = mkdtempSync(join(this.#tempDir, 'spotrunner-trace-'));
     const fd = openSync(join(dir, 'trace.log'), 'w+', 0o600);
-    this.#file = { dir, fd };
+    this.#file = { fd, tempDir: dir };
     this.#writeFile(this.#mem.subarray(0, stored), 0);
     this.#mem = Buffer.alloc(0);
   }

@@ -8,6 +8,7 @@ import type { Logger } from '../../platform/logger.js';
 import { describeError } from '../../platform/errors.js';
 import type { JobJournal, JournalJob } from '../../runner/journal.js';
 import type { UpdateJobRequest } from '../../gitlab/runner-api.js';
+import { jobLogFiles } from './job-log-files.js';
 import {
   readStateFile,
   writeStateFile,
@@ -23,7 +24,10 @@ export interface StateStore {
   runner(name: string): RunnerState;
   journal(options?: { keepPayload?: boolean }): JobJournal;
   recordInstances(runnerName: string, instances: readonly InstanceRecord[]): void;
+  /** Forgets the job and removes its kept log. */
   forgetJob(runnerName: string, jobId: number): void;
+  /** Where a job keeps its log beside the state file (job-log-files.ts). */
+  jobLogFile(runnerName: string, jobId: number): string;
   /** Resolves once everything recorded so far is on disk. */
   flush(): Promise<void>;
 }
@@ -36,6 +40,8 @@ export async function openStateStore(
     deps.logger.error({ file, err: describeError(err) }, 'state file unreadable');
     throw err;
   });
+  const logs = jobLogFiles(deps, file);
+  await logs.sweep(state);
   let writing: Promise<void> = Promise.resolve();
   let dirty = false;
 
@@ -115,7 +121,11 @@ export async function openStateStore(
           return persist();
         },
         finished(jobId: number): void {
-          for (const r of Object.values(state.runners)) delete r.jobs[String(jobId)];
+          for (const [runnerName, r] of Object.entries(state.runners)) {
+            if (!r.jobs[String(jobId)]) continue;
+            delete r.jobs[String(jobId)];
+            logs.remove(runnerName, jobId);
+          }
           void persist();
         },
       };
@@ -127,8 +137,10 @@ export async function openStateStore(
     },
     forgetJob(runnerName, jobId): void {
       delete runner(runnerName).jobs[String(jobId)];
+      logs.remove(runnerName, jobId);
       void persist();
     },
+    jobLogFile: (runnerName, jobId) => logs.path(runnerName, jobId),
     flush: () => writing,
   };
 }
