@@ -14,7 +14,8 @@ import type { ManagerState } from './state-file.js';
 export interface JobLogFiles {
   /** The file job `jobId` of runner `runnerName` keeps its log in. */
   path(runnerName: string, jobId: number): string;
-  remove(runnerName: string, jobId: number): void;
+  /** Resolves once the file is gone (a failure is logged, never thrown). */
+  remove(runnerName: string, jobId: number): Promise<void>;
   /** Removes the files of jobs `state` does not hold. */
   sweep(state: ManagerState): Promise<void>;
 }
@@ -36,9 +37,7 @@ export function jobLogFiles(deps: { logger: Logger }, stateFile: string): JobLog
   };
   return {
     path: (runnerName, jobId) => join(dir, fileName(runnerName, jobId)),
-    remove(runnerName, jobId): void {
-      void removeFile(fileName(runnerName, jobId));
-    },
+    remove: (runnerName, jobId) => removeFile(fileName(runnerName, jobId)),
     async sweep(state): Promise<void> {
       let names: string[];
       try {

@@ -28,7 +28,7 @@ export interface StateStore {
   forgetJob(runnerName: string, jobId: number): void;
   /** Where a job keeps its log beside the state file (job-log-files.ts). */
   jobLogFile(runnerName: string, jobId: number): string;
-  /** Resolves once everything recorded so far is on disk. */
+  /** Resolves once everything recorded so far is on disk (and forgotten job logs are gone). */
   flush(): Promise<void>;
 }
 
@@ -43,6 +43,10 @@ export async function openStateStore(
   const logs = jobLogFiles(deps, file);
   await logs.sweep(state);
   let writing: Promise<void> = Promise.resolve();
+  let removing: Promise<void> = Promise.resolve();
+  const removeLog = (runnerName: string, jobId: number): void => {
+    removing = removing.then(() => logs.remove(runnerName, jobId));
+  };
   let dirty = false;
 
   const persist = (): Promise<void> => {
@@ -124,7 +128,7 @@ export async function openStateStore(
           for (const [runnerName, r] of Object.entries(state.runners)) {
             if (!r.jobs[String(jobId)]) continue;
             delete r.jobs[String(jobId)];
-            logs.remove(runnerName, jobId);
+            removeLog(runnerName, jobId);
           }
           void persist();
         },
@@ -137,10 +141,13 @@ export async function openStateStore(
     },
     forgetJob(runnerName, jobId): void {
       delete runner(runnerName).jobs[String(jobId)];
-      logs.remove(runnerName, jobId);
+      removeLog(runnerName, jobId);
       void persist();
     },
     jobLogFile: (runnerName, jobId) => logs.path(runnerName, jobId),
-    flush: () => writing,
+    flush: async () => {
+      await writing;
+      await removing;
+    },
   };
 }
