@@ -36,6 +36,7 @@ export function buildRunnerStack(
   runner: CompiledRunner,
 ): RunnerStack {
   const logger = deps.logger.child({ runner: runner.name });
+  const held = deps.heldRemovals;
   // Bound once the fleet exists: a notice between polls makes the fleet look at once.
   let onNotice = (): void => undefined;
   const built = buildProvider(
@@ -45,6 +46,7 @@ export function buildRunnerStack(
       managerName: deps.systemId,
       onInterruption: () => onNotice(),
       ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
+      ...(held ? { heldRemovals: (group: string) => held(runner.name, group) } : {}),
       ...(deps.awsEndpoint ? { awsEndpoint: deps.awsEndpoint } : {}),
     },
     config,

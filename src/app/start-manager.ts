@@ -80,6 +80,7 @@ export async function startManager(
       hostKeys,
       journal: store.journal(),
       jobLogFile: (runnerName, jobId) => store.jobLogFile(runnerName, jobId),
+      heldRemovals: (runnerName, groupName) => store.heldRemovals(runnerName, groupName),
       recorder: history.recorder,
       buildStack: buildRunnerStack,
       parts: (m) =>

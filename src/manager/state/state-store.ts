@@ -26,6 +26,11 @@ export interface StateStore {
   recordInstances(runnerName: string, instances: readonly InstanceRecord[]): void;
   /** Forgets the job and removes its kept log. */
   forgetJob(runnerName: string, jobId: number): void;
+  /** Removals an auto scaling group of the runner holds at its MinSize (kept across restarts). */
+  heldRemovals(
+    runnerName: string,
+    groupName: string,
+  ): { load(): readonly string[]; save(ids: readonly string[]): void };
   /** Where a job keeps its log beside the state file (job-log-files.ts). */
   jobLogFile(runnerName: string, jobId: number): string;
   /** Resolves once everything recorded so far is on disk (and forgotten job logs are gone). */
@@ -65,7 +70,7 @@ export async function openStateStore(
   };
 
   const runner = (name: string): RunnerState => {
-    state.runners[name] ??= { instances: {}, jobs: {} };
+    state.runners[name] ??= { instances: {}, jobs: {}, heldRemovals: {} };
     return state.runners[name];
   };
 
@@ -144,6 +149,15 @@ export async function openStateStore(
       removeLog(runnerName, jobId);
       void persist();
     },
+    heldRemovals: (runnerName, groupName) => ({
+      load: () => [...(state.runners[runnerName]?.heldRemovals[groupName] ?? [])],
+      save(ids): void {
+        const held = runner(runnerName).heldRemovals;
+        if (ids.length > 0) held[groupName] = [...ids];
+        else delete held[groupName];
+        void persist();
+      },
+    }),
     jobLogFile: (runnerName, jobId) => logs.path(runnerName, jobId),
     flush: async () => {
       await writing;
