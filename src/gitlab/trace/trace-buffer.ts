@@ -120,7 +120,7 @@ export class TraceBuffer {
   get limitReached(): boolean {
     return this.#limitReached;
   }
-  /** Whether the log lives in a temp file. */
+  /** Whether the log lives in a file (a temp file past the memory cap, or the kept `file`). */
   get spilled(): boolean {
     return this.#file !== undefined;
   }
