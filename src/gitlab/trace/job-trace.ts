@@ -283,8 +283,13 @@ class JobTraceWriter implements JobTrace {
       ...(options.tempDir !== undefined ? { tempDir: options.tempDir } : {}),
     };
     if (options.logFile === undefined) return new TraceBuffer(base);
+    const onFileError = (err: unknown): void =>
+      this.#log.warn(
+        { file: options.logFile, err: describeError(err) },
+        'cannot write the job log to disk any more; a crash may lose its tail',
+      );
     try {
-      return new TraceBuffer({ ...base, file: options.logFile });
+      return new TraceBuffer({ ...base, file: options.logFile, onFileError });
     } catch (err: unknown) {
       this.#log.warn(
         { file: options.logFile, err: describeError(err) },

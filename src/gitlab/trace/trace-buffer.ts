@@ -54,12 +54,19 @@ export interface TraceBufferOptions {
    * in place: whoever knows that GitLab has the log removes it (the state store).
    */
   file?: string;
+  /**
+   * A write to `file` failed (disk full): the log goes on in memory and the file is removed, so
+   * that a restart does not take a truncated copy for the log.
+   */
+  onFileError?: (err: unknown) => void;
 }
 
 interface BackingFile {
   fd: number;
   /** The temp dir a spilled log lives in, removed on close; undefined for a kept `file`. */
   tempDir: string | undefined;
+  /** The kept `file`. */
+  path?: string;
 }
 
 export class TraceBuffer {
@@ -72,15 +79,18 @@ export class TraceBuffer {
   #limitReached = false;
   #file: BackingFile | undefined;
   #closed = false;
+  readonly #onFileError: ((err: unknown) => void) | undefined;
 
   /** Throws when `file` cannot be created. */
   constructor(options: TraceBufferOptions = {}) {
     this.outputLimitBytes = options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
     this.#memoryLimit = options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     this.#tempDir = options.tempDir ?? tmpdir();
+    this.#onFileError = options.onFileError;
     if (options.file !== undefined) {
       mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-      this.#file = { fd: openSync(options.file, 'w+', 0o600), tempDir: undefined };
+      const fd = openSync(options.file, 'w+', 0o600);
+      this.#file = { fd, tempDir: undefined, path: options.file };
     }
   }
 
@@ -179,6 +189,14 @@ export class TraceBuffer {
     this.#crc = crc32Update(this.#crc, bytes);
     const at = this.#size;
     this.#size += bytes.length;
+    if (this.#file?.path !== undefined) {
+      try {
+        this.#writeFile(bytes, at);
+        return;
+      } catch (err: unknown) {
+        this.#dropKeptFile(at, err);
+      }
+    }
     if (!this.#file && this.#size > this.#memoryLimit) this.#spill(at);
     if (this.#file) {
       this.#writeFile(bytes, at);
@@ -192,6 +210,26 @@ export class TraceBuffer {
       this.#mem = grown;
     }
     bytes.copy(this.#mem, at);
+  }
+
+  /** Takes the first `stored` bytes of the kept file into memory and removes the file. */
+  #dropKeptFile(stored: number, err: unknown): void {
+    const { fd, path } = this.#file!;
+    this.#file = undefined;
+    const head = Buffer.alloc(stored);
+    let got = 0;
+    try {
+      while (got < stored) {
+        const r = readSync(fd, head, got, stored - got, got);
+        if (r === 0) break;
+        got += r;
+      }
+    } finally {
+      closeSync(fd);
+      rmSync(path!, { force: true });
+    }
+    this.#mem = head;
+    this.#onFileError?.(err);
   }
 
   /** Moves the first `stored` bytes to a temp file; later bytes go there directly. */
