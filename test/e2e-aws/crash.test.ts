@@ -173,9 +173,11 @@ describe('a manager killed with SIGKILL and started again', { timeout: 180_000 }
     const pipeline = await expectRecovered(h, p.id, marker);
     await rm(firstRun, { force: true });
 
+    // Its log as the killed manager kept it, the note after it, and a checksum over both.
     expect(pipeline.jobs.find((j) => j.id === first.id)).toMatchObject({
       status: 'failed',
       failureReason: 'runner_system_failure',
+      checksum: { match: true },
     });
     expect(h.trace(first.id)).toContain('stopped unexpectedly while this job ran');
     expect(p.job()).toMatchObject({ status: 'success', retryOf: first.id });
