@@ -26,6 +26,7 @@ import {
 import type { InterruptionNotice } from '../providers/provider.js';
 import { createFallbackProvider } from '../providers/fallback/index.js';
 import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
+import type { HeldRemovalsStore } from '../providers/aws/group-removals.js';
 import { createSelfProvider } from './self-provider.js';
 
 export type { AwsGroupHandle };
@@ -51,6 +52,8 @@ export interface ProviderDeps {
   localEnv?: Readonly<Record<string, string>>;
   /** A notice arrived between updates (SQS feed, IMDS): the fleet should look now. */
   onInterruption?: (instanceId: string, notice: InterruptionNotice) => void;
+  /** Where an aws group's removals held at MinSize outlive a restart (the state file). */
+  heldRemovals?: (groupName: string) => HeldRemovalsStore;
 }
 
 export function buildProvider(
@@ -164,6 +167,7 @@ function awsProviderFor(
       logger: log,
       clients,
       ...(deps.onInterruption ? { onInterruption: deps.onInterruption } : {}),
+      ...(deps.heldRemovals ? { heldRemovals: deps.heldRemovals(options.provider.groupName) } : {}),
     },
     options.provider,
   );

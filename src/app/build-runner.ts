@@ -36,6 +36,7 @@ export function buildRunnerStack(
   runner: CompiledRunner,
 ): RunnerStack {
   const logger = deps.logger.child({ runner: runner.name });
+  const held = deps.heldRemovals;
   // Bound once the fleet exists: a notice between polls makes the fleet look at once.
   let onNotice = (): void => undefined;
   const built = buildProvider(
@@ -45,6 +46,7 @@ export function buildRunnerStack(
       managerName: deps.systemId,
       onInterruption: () => onNotice(),
       ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
+      ...(held ? { heldRemovals: (group: string) => held(runner.name, group) } : {}),
       ...(deps.awsEndpoint ? { awsEndpoint: deps.awsEndpoint } : {}),
     },
     config,
@@ -142,6 +144,7 @@ export function buildRunnerStack(
             outputLimitBytes: runner.outputLimitBytes,
             traceSections: job.features.trace_sections,
             failureReasons: job.features.failure_reasons,
+            ...(deps.jobLogFile ? { logFile: deps.jobLogFile(runner.name, job.id) } : {}),
           },
         ),
       ...cacheFactory(deps, runner),

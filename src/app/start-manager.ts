@@ -79,6 +79,8 @@ export async function startManager(
       ...deps,
       hostKeys,
       journal: store.journal(),
+      jobLogFile: (runnerName, jobId) => store.jobLogFile(runnerName, jobId),
+      heldRemovals: (runnerName, groupName) => store.heldRemovals(runnerName, groupName),
       recorder: history.recorder,
       buildStack: buildRunnerStack,
       parts: (m) =>

@@ -20,7 +20,7 @@ import type { RunnerLoopStatus } from '../runner/runner-loop.js';
 import { createConcurrencyGate, type ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
 import type { JobRecorder } from '../runner/job-recorder.js';
-import type { BuildRunnerStack, RunnerStack } from './runner-stack.js';
+import type { BuildRunnerStack, RunnerStack, RunnerStackDeps } from './runner-stack.js';
 import { partStatuses, startParts, stopParts, type ManagerPart, type PartStatus } from './parts.js';
 
 export interface ManagerDeps {
@@ -28,6 +28,10 @@ export interface ManagerDeps {
   logger: Logger;
   hostKeys: HostKeyStore;
   journal?: JobJournal;
+  /** Where a job keeps its log so that a restart can send the rest (the state store's). */
+  jobLogFile?: (runnerName: string, jobId: number) => string;
+  /** Where a runner's aws groups keep removals held at MinSize (the state store's). */
+  heldRemovals?: RunnerStackDeps['heldRemovals'];
   /** Gets every finished job's record (the history part). */
   recorder?: JobRecorder;
   /** Builds a runner's stack from config (app/build-runner.ts; the manager builds no adapter). */
@@ -109,6 +113,8 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         systemId: options.systemId,
         version: options.version,
         ...(deps.journal ? { journal: deps.journal } : {}),
+        ...(deps.jobLogFile ? { jobLogFile: deps.jobLogFile } : {}),
+        ...(deps.heldRemovals ? { heldRemovals: deps.heldRemovals } : {}),
         ...(deps.recorder ? { recorder: deps.recorder } : {}),
         ...(options.awsEndpoint ? { awsEndpoint: options.awsEndpoint } : {}),
         ...(options.localEnv ? { localEnv: options.localEnv } : {}),

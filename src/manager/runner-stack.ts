@@ -11,6 +11,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Provider } from '../providers/provider.js';
 import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
+import type { HeldRemovalsStore } from '../providers/aws/group-removals.js';
 import type { RunnerLoop } from '../runner/runner-loop.js';
 import type { ConcurrencyGate } from '../runner/ports.js';
 import type { JobJournal } from '../runner/journal.js';
@@ -25,7 +26,11 @@ export interface RunnerStackDeps {
   systemId: string;
   version: string;
   journal?: JobJournal;
+  /** Where a job keeps its log so that a restart can send the rest (the state store's). */
+  jobLogFile?: (runnerName: string, jobId: number) => string;
   recorder?: JobRecorder;
+  /** Where a runner's aws groups keep removals held at MinSize (the state store's). */
+  heldRemovals?: (runnerName: string, groupName: string) => HeldRemovalsStore;
   awsEndpoint?: string;
   localEnv?: Readonly<Record<string, string>>;
   /** Instances found at start: remove (default, as gitlab-runner), adopt, or per instance. */

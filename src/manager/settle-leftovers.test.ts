@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitLabClient } from '../gitlab/index.js';
 import { crc32, formatChecksum } from '../gitlab/trace/crc32.js';
@@ -182,5 +182,81 @@ describe('settling jobs left running by a previous run', () => {
       final: { state: 'failed', failureReason: 'runner_system_failure' },
     });
     expect(t.h.server.job(t.taken.id)?.status).toBe('running');
+  });
+});
+
+/** The log a previous run kept beside the state file for the job (job-log-files.ts). */
+async function keepLog(store: StateStore, jobId: number, text: string): Promise<string> {
+  const file = store.jobLogFile('spot', jobId);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text, { mode: 0o600 });
+  return file;
+}
+
+const FULL_LOG = Array.from({ length: 40 }, (_, i) => `line ${i + 1} of the job\n`).join('');
+
+async function isGone(file: string): Promise<boolean> {
+  return access(file).then(
+    () => false,
+    () => true,
+  );
+}
+
+describe('settling a job whose log the previous run kept on disk', () => {
+  it.each([
+    ['nothing', 0],
+    ['part', 100],
+    ['all', Buffer.byteLength(FULL_LOG)],
+  ])(
+    'sends what GitLab lacks (it had %s) before the final state, so the checksum matches',
+    async (_what, had) => {
+      const t = await leftover();
+      if (had > 0) await traceSent(t.h, t.taken, FULL_LOG.slice(0, had));
+      const full = { checksum: formatChecksum(crc32(FULL_LOG)), bytesize: FULL_LOG.length };
+      const store = await t.stateWith({ phase: 'finishing', final: { state: 'success', ...full } });
+      const file = await keepLog(store, t.taken.id, FULL_LOG);
+
+      const result = await t.settle(store);
+
+      expect(result.resent).toEqual([t.taken.id]);
+      expect(t.h.server.trace(t.taken.id)).toBe(FULL_LOG);
+      expect(t.h.server.job(t.taken.id)).toMatchObject({
+        status: 'success',
+        checksum: { match: true },
+      });
+      expect(await isGone(file)).toBe(true);
+    },
+  );
+
+  it('fails a job left running with its whole log and the note, checksum included', async () => {
+    const t = await leftover();
+    await traceSent(t.h, t.taken, FULL_LOG.slice(0, 50));
+    const store = await t.stateWith({ phase: 'running', instanceId: 'i-1' });
+    const file = await keepLog(store, t.taken.id, FULL_LOG);
+
+    expect((await t.settle(store)).failed).toEqual([t.taken.id]);
+
+    const trace = t.h.server.trace(t.taken.id) ?? '';
+    expect(trace.startsWith(FULL_LOG)).toBe(true);
+    expect(trace.slice(FULL_LOG.length)).toContain('stopped unexpectedly while this job ran');
+    expect(t.h.server.job(t.taken.id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'runner_system_failure',
+      checksum: { match: true },
+    });
+    expect(await isGone(file)).toBe(true);
+  });
+
+  it('keeps the log with the note in it when GitLab cannot be reached, for the next start', async () => {
+    const t = await leftover({ unreachable: true });
+    const store = await t.stateWith({ phase: 'running' });
+    const file = await keepLog(store, t.taken.id, FULL_LOG);
+
+    expect((await t.settle(store, 1)).errors).toMatchObject([{ jobId: t.taken.id, kept: true }]);
+
+    expect(await isGone(file)).toBe(false);
+    const rec = store.runner('spot').jobs[String(t.taken.id)];
+    expect(rec?.phase).toBe('finishing');
+    expect(rec?.final?.bytesize).toBeGreaterThan(FULL_LOG.length);
   });
 });

@@ -11,6 +11,9 @@
  * Every state goes through the one final-update loop (202 → again; no answer → retry). The
  * decided state is written as `finishing` before it is sent, so a crash during settling re-sends
  * the same state next time. A job GitLab never answered for stays in the file for the next start.
+ * When the previous run kept the job's log beside the state file (job-log-files.ts), the part
+ * GitLab has not got is sent first (resumed-log.ts), the note is appended to that log, and the
+ * state goes with the checksum and size of the whole log; without it, the note alone is sent.
  */
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -19,7 +22,12 @@ import type { RunnerApi, UpdateJobRequest } from '../gitlab/runner-api.js';
 import { acceptJob } from '../gitlab/accept-job.js';
 import { errorLine } from '../gitlab/trace/job-log-format.js';
 import { createAppendedNote } from '../gitlab/trace/appended-note.js';
-import { runFinalUpdate, type FinalUpdateOutcome } from '../gitlab/trace/final-update.js';
+import {
+  runFinalUpdate,
+  type FinalUpdateOutcome,
+  type FinalUpdateTrace,
+} from '../gitlab/trace/final-update.js';
+import { openResumedLog, type ResumedLog } from '../gitlab/trace/resumed-log.js';
 import type { JobRecord } from './state/state-file.js';
 import type { StateStore } from './state/state-store.js';
 
@@ -72,10 +80,46 @@ function settledBy(outcome: FinalUpdateOutcome, delivered: 'failed' | 'resent'):
   }
 }
 
+/** The log the previous run kept for the job, if any (an unreadable one is logged and skipped). */
+function resumeLog(
+  deps: SettleDeps & { api: RunnerApi; log: Logger },
+  store: StateStore,
+  runnerName: string,
+  job: JobRecord,
+): ResumedLog | undefined {
+  const file = store.jobLogFile(runnerName, job.id);
+  try {
+    return openResumedLog(
+      { clock: deps.clock, logger: deps.log, api: deps.api },
+      { id: job.id, token: job.token },
+      file,
+    );
+  } catch (err: unknown) {
+    deps.log.warn({ file, err: describeError(err) }, 'cannot read the kept job log');
+    return undefined;
+  }
+}
+
 async function settleJob(
   deps: SettleDeps & { api: RunnerApi; log: Logger },
   store: StateStore,
+  runnerName: string,
   job: JobRecord,
+  options: SettleOptions,
+): Promise<Settled> {
+  const kept = resumeLog(deps, store, runnerName, job);
+  try {
+    return await settleWith(deps, store, job, kept, options);
+  } finally {
+    kept?.close();
+  }
+}
+
+async function settleWith(
+  deps: SettleDeps & { api: RunnerApi; log: Logger },
+  store: StateStore,
+  job: JobRecord,
+  kept: ResumedLog | undefined,
   options: SettleOptions,
 ): Promise<Settled> {
   const ref = { id: job.id, token: job.token };
@@ -87,7 +131,18 @@ async function settleJob(
   };
   const loopDeps = { clock: deps.clock, logger: deps.log, api: deps.api, random: deps.random };
   if (job.phase === 'finishing' && job.final) {
-    const outcome = await runFinalUpdate(loopDeps, { job: ref, update: job.final, ...loop });
+    if (kept && kept.checksum !== job.final.checksum) {
+      deps.log.warn(
+        { recorded: job.final.checksum, kept: kept.checksum, size: kept.size },
+        'kept job log differs from the recorded checksum; sending the kept log',
+      );
+    }
+    const outcome = await runFinalUpdate(loopDeps, {
+      job: ref,
+      update: job.final,
+      ...(kept ? { trace: kept.trace } : {}),
+      ...loop,
+    });
     return settledBy(outcome, 'resent');
   }
   if (job.phase === 'received') {
@@ -99,13 +154,19 @@ async function settleJob(
     }
   }
   const line = note(job);
-  await store.journal().finishing(job.id, FAILED);
-  const outcome = await runFinalUpdate(loopDeps, {
-    job: ref,
-    update: FAILED,
-    trace: createAppendedNote(deps, ref, line),
-    ...loop,
-  });
+  let trace: FinalUpdateTrace;
+  if (kept) {
+    // In the file before `finishing` is recorded: a second crash re-sends log and note as one.
+    kept.append(line);
+    await store
+      .journal()
+      .finishing(job.id, { ...FAILED, checksum: kept.checksum, bytesize: kept.size });
+    trace = kept.trace;
+  } else {
+    await store.journal().finishing(job.id, FAILED);
+    trace = createAppendedNote(deps, ref, line);
+  }
+  const outcome = await runFinalUpdate(loopDeps, { job: ref, update: FAILED, trace, ...loop });
   return settledBy(outcome, 'failed');
 }
 
@@ -157,7 +218,7 @@ export async function settleLeftoverJobs(
     }
     let settled: Settled;
     try {
-      settled = await settleJob({ ...deps, api, log }, store, job, options);
+      settled = await settleJob({ ...deps, api, log }, store, runnerName, job, options);
     } catch (err: unknown) {
       settled = { kind: 'error', error: describeError(err), kept: true };
     }

@@ -1,11 +1,12 @@
 /**
- * The real manager process killed with SIGKILL at five moments of a job's life, and started
+ * The real manager process killed with SIGKILL at six moments of a job's life, and started
  * again: every job must reach a final state in GitLab, and the right one — a job that had
  * finished with `success` stays `success`; a job cut off before it finished fails as a runner
- * system failure (so `retry:` runs it again).
+ * system failure (so `retry:` runs it again); a log GitLab had only part of is completed from
+ * the copy kept beside the state file, so the checksum GitLab gets matches the log it holds.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView, PipelineView } from '../../src/sandbox/index.js';
@@ -75,6 +76,19 @@ async function journaledAs(h: AwsE2e, id: number, phase: string): Promise<Journa
     const rec = (await journaled(h))[String(id)];
     return rec?.phase === phase && rec;
   });
+}
+
+/** The job logs the manager keeps beside its state file: name → content and mode. */
+async function keptLogs(h: AwsE2e): Promise<{ name: string; text: string; mode: number }[]> {
+  const dir = join(h.dataDir, '.spotrunner', 'job-logs');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return Promise.all(
+    names.map(async (name) => ({
+      name,
+      text: await readFile(join(dir, name), 'utf8'),
+      mode: (await stat(join(dir, name))).mode & 0o777,
+    })),
+  );
 }
 
 async function kill(h: AwsE2e): Promise<void> {
@@ -159,9 +173,11 @@ describe('a manager killed with SIGKILL and started again', { timeout: 180_000 }
     const pipeline = await expectRecovered(h, p.id, marker);
     await rm(firstRun, { force: true });
 
+    // Its log as the killed manager kept it, the note after it, and a checksum over both.
     expect(pipeline.jobs.find((j) => j.id === first.id)).toMatchObject({
       status: 'failed',
       failureReason: 'runner_system_failure',
+      checksum: { match: true },
     });
     expect(h.trace(first.id)).toContain('stopped unexpectedly while this job ran');
     expect(p.job()).toMatchObject({ status: 'success', retryOf: first.id });
@@ -236,5 +252,53 @@ describe('a manager killed with SIGKILL and started again', { timeout: 180_000 }
     const pipeline = await expectRecovered(h, p.id);
 
     expect(onlyAttempt(pipeline, 'outage')).toMatchObject({ status: 'success' });
+  });
+
+  it('sends the tail of a log GitLab had not got, then the state with the whole log checksum', async () => {
+    const h = await start();
+    const secret = `tail-secret-${randomUUID().slice(0, 8)}`;
+    const dir = join(h.dataDir, 'project-tail');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, '.gitlab-ci.yml'),
+      `tail:
+  script:
+    - echo "tail started"
+    - sleep 8
+    - for i in $(seq 1 300); do echo "tail line $i of the log"; done
+    - echo "the secret is $TAIL_SECRET"
+    - echo "tail finished"
+`,
+    );
+    const project = await h.server.createProject({
+      sourceDir: dir,
+      name: 'tail',
+      variables: { TAIL_SECRET: { value: secret, masked: true } },
+    });
+    const pipelineId = await h.startPipeline(project.id);
+    const id = h.job(pipelineId, 'tail').id;
+    await h.waitFor('the job under way', () => h.trace(id).includes('tail started'));
+    // From here on GitLab takes no trace patch: the rest of the log stays with the manager.
+    h.server.faults.inject('jobs/trace', { status: 503, times: 1_000_000 });
+    expect((await journaledAs(h, id, 'finishing')).final).toMatchObject({ state: 'success' });
+    expect(h.trace(id)).not.toContain('tail finished');
+    const [kept, ...more] = await keptLogs(h);
+    expect(more).toEqual([]);
+    expect(kept!.mode).toBe(0o600);
+    expect(kept!.text).toContain('tail finished');
+    expect(kept!.text).toContain('the secret is [MASKED]');
+    expect(kept!.text).not.toContain(secret);
+    await kill(h);
+
+    h.server.faults.clear();
+    await h.startManager('process');
+    const pipeline = await expectRecovered(h, pipelineId);
+
+    expect(onlyAttempt(pipeline, 'tail')).toMatchObject({
+      status: 'success',
+      checksum: { match: true },
+    });
+    expect(h.server.trace(id)).toBe(kept!.text);
+    await h.waitFor('the kept log removed', async () => (await keptLogs(h)).length === 0);
   });
 });

@@ -63,6 +63,12 @@ export interface JobTraceOptions {
   finalUpdateMaxUnavailableMs?: number;
   memoryLimitBytes?: number;
   tempDir?: string;
+  /**
+   * Keep the (masked) log in this file, 0600, so that a restarted manager can send what GitLab
+   * has not got (resumed-log.ts). The file stays after `finish`; the state store removes it once
+   * GitLab has the final state. When it cannot be created the log is kept as without it.
+   */
+  logFile?: string;
 }
 
 export interface TraceFinishRequest {
@@ -134,13 +140,7 @@ class JobTraceWriter implements JobTrace {
     this.#deps = deps;
     this.#options = options;
     this.#log = deps.logger.child({ component: 'trace', jobId: options.job.id });
-    this.#buffer = new TraceBuffer({
-      outputLimitBytes: options.outputLimitBytes,
-      ...(options.memoryLimitBytes !== undefined
-        ? { memoryLimitBytes: options.memoryLimitBytes }
-        : {}),
-      ...(options.tempDir !== undefined ? { tempDir: options.tempDir } : {}),
-    });
+    this.#buffer = this.#createBuffer(options);
     this.#pipeline = createTracePipeline(this.#buffer, {
       maskedValues: [...options.maskedValues, options.job.token],
       tokenPrefixes: options.tokenPrefixes,
@@ -240,6 +240,7 @@ class JobTraceWriter implements JobTrace {
         ...(outcome.exitCode ? { exitCode: outcome.exitCode } : {}),
       };
       // The log is complete from here on: what is recorded is exactly what every PUT sends.
+      this.#syncLog();
       await options.onFinalState?.({
         ...update,
         checksum: this.#buffer.checksum,
@@ -271,6 +272,40 @@ class JobTraceWriter implements JobTrace {
     this.#finished = true;
     await this.#halt();
     this.#buffer.close();
+  }
+
+  #createBuffer(options: JobTraceOptions): TraceBuffer {
+    const base = {
+      outputLimitBytes: options.outputLimitBytes,
+      ...(options.memoryLimitBytes !== undefined
+        ? { memoryLimitBytes: options.memoryLimitBytes }
+        : {}),
+      ...(options.tempDir !== undefined ? { tempDir: options.tempDir } : {}),
+    };
+    if (options.logFile === undefined) return new TraceBuffer(base);
+    const onFileError = (err: unknown): void =>
+      this.#log.warn(
+        { file: options.logFile, err: describeError(err) },
+        'cannot write the job log to disk any more; a crash may lose its tail',
+      );
+    try {
+      return new TraceBuffer({ ...base, file: options.logFile, onFileError });
+    } catch (err: unknown) {
+      this.#log.warn(
+        { file: options.logFile, err: describeError(err) },
+        'cannot keep the job log on disk; a crash may lose its tail',
+      );
+      return new TraceBuffer(base);
+    }
+  }
+
+  /** The complete log on disk before its final state is recorded as being delivered. */
+  #syncLog(): void {
+    try {
+      this.#buffer.sync();
+    } catch (err: unknown) {
+      this.#log.warn({ err: describeError(err) }, 'cannot sync the job log to disk');
+    }
   }
 
   async #runLoop(): Promise<void> {

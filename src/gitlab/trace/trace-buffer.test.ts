@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,5 +78,43 @@ describe('TraceBuffer storage', () => {
     expect(b.spilled).toBe(false);
     expect(b.read(1, 3).toString()).toBe('ell');
     expect(existsSync(tmpdir())).toBe(true);
+  });
+});
+
+describe('TraceBuffer kept in a file', () => {
+  it('keeps every byte in the file, owner-only, and leaves it there on close', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spotrunner-kept-'));
+    dirs.push(dir);
+    const file = join(dir, 'logs', '1.log');
+    const b = new TraceBuffer({ file, memoryLimitBytes: 8 });
+    b.append(Buffer.from('hello, '));
+    b.append(Buffer.from('kept world\n'));
+    b.sync();
+    expect(b.read(7, 4).toString()).toBe('kept');
+    b.close();
+    expect(readFileSync(file, 'utf8')).toBe('hello, kept world\n');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const again = TraceBuffer.reopen(file)!;
+    expect(again.size).toBe(18);
+    expect(again.checksum).toBe(formatChecksum(crc32('hello, kept world\n')));
+    again.close();
+  });
+
+  it('goes on in memory and removes the file when the disk refuses a write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spotrunner-kept-'));
+    dirs.push(dir);
+    const file = join(dir, 'full.log');
+    symlinkSync('/dev/full', file); // every write: ENOSPC
+    const errors: unknown[] = [];
+    const b = new TraceBuffer({ file, onFileError: (err) => errors.push(err) });
+    b.append(Buffer.from('still '));
+    b.append(Buffer.from('logged'));
+    expect(b.read(0, 100).toString()).toBe('still logged');
+    expect(b.checksum).toBe(formatChecksum(crc32('still logged')));
+    expect(errors).toHaveLength(1);
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync('/dev/full')).toBe(true);
+    b.close();
   });
 });

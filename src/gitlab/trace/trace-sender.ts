@@ -22,6 +22,12 @@ export interface TraceSenderOptions {
   onCancelRequested: () => void;
   /** GitLab said the job is over (403, Job-Status canceled/failed). */
   onAbort: (remoteStatus: string | undefined) => void;
+  /**
+   * How much of the log GitLab holds is unknown (a log an earlier run sent part of): the first
+   * patch carries one byte from 0, and GitLab's answer (202, or 416 with its length in `Range`)
+   * says where to go on, so nothing GitLab has is sent again in bulk.
+   */
+  probeFirst?: boolean;
 }
 
 export interface TraceSender {
@@ -54,10 +60,14 @@ class PatchSender implements TraceSender {
   #intervalMs: number;
   #lastSentAtMs: number;
   #lastPatchStatus: number | undefined;
+  #probing: boolean;
+  /** The last patch was the probe (its 416 is expected: no wait before going on). */
+  #lastWasProbe = false;
 
   constructor(deps: { clock: Clock; logger: Logger; api: RunnerApi }, options: TraceSenderOptions) {
     this.#deps = deps;
     this.#o = options;
+    this.#probing = options.probeFirst === true;
     this.#intervalMs = options.updateIntervalMs;
     this.#lastSentAtMs = deps.clock.now();
   }
@@ -83,7 +93,7 @@ class PatchSender implements TraceSender {
       if (kind === 'abort') return 'abort';
       if (kind === 'failed') return 'failed';
       if (kind === 'not-found') return 'done'; // as gitlab-runner: go on to the final PUT
-      if (kind === 'range-mismatch') {
+      if (kind === 'range-mismatch' && !this.#lastWasProbe) {
         if (++mismatches > 10) return 'failed';
         await this.#deps.clock.sleep(this.#intervalMs, signal);
       }
@@ -111,8 +121,9 @@ class PatchSender implements TraceSender {
 
   async #sendPatch(signal?: AbortSignal): Promise<PatchTraceResult['kind']> {
     const { buffer, job } = this.#o;
-    const chunk = buffer.read(this.#sentOffset, MAX_PATCH_BYTES);
+    const chunk = buffer.read(this.#sentOffset, this.#probing ? 1 : MAX_PATCH_BYTES);
     if (chunk.length === 0) return 'ok';
+    this.#lastWasProbe = this.#probing;
     const r = await this.#deps.api.patchTrace(job, chunk, this.#sentOffset, signal);
     this.#lastPatchStatus = r.status;
     this.#note(r);
@@ -125,6 +136,7 @@ class PatchSender implements TraceSender {
       }
       this.#sentOffset = Math.max(0, Math.min(r.sentOffset, buffer.size));
       this.#lastSentAtMs = this.#deps.clock.now();
+      this.#probing = false;
     }
     if (r.kind === 'abort') this.#o.onAbort(r.remoteStatus);
     return r.kind;

@@ -1,7 +1,8 @@
 /**
  * The manager's state on disk, written atomically (temp file, fsync, rename; mode 0600 because it
- * holds job tokens): instances it owns with their use counts, and jobs in flight with their
- * tokens, so a restarted manager can adopt its instances and settle the jobs a crash left behind.
+ * holds job tokens): instances it owns with their use counts, jobs in flight with their tokens,
+ * and instance removals an auto scaling group held at its MinSize, so a restarted manager can
+ * adopt its instances, settle the jobs a crash left behind and still remove what it meant to.
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -49,6 +50,8 @@ const runnerSchema = z.object({
   providerId: z.string().optional(),
   instances: z.record(z.string(), instanceSchema).default({}),
   jobs: z.record(z.string(), jobSchema).default({}),
+  /** Per auto scaling group: instance removals held at its MinSize, issued once it allows. */
+  heldRemovals: z.record(z.string(), z.array(z.string())).default({}),
 });
 
 export const stateSchema = z.object({

@@ -8,6 +8,7 @@ import type { Logger } from '../../platform/logger.js';
 import { describeError } from '../../platform/errors.js';
 import type { JobJournal, JournalJob } from '../../runner/journal.js';
 import type { UpdateJobRequest } from '../../gitlab/runner-api.js';
+import { jobLogFiles } from './job-log-files.js';
 import {
   readStateFile,
   writeStateFile,
@@ -23,8 +24,16 @@ export interface StateStore {
   runner(name: string): RunnerState;
   journal(options?: { keepPayload?: boolean }): JobJournal;
   recordInstances(runnerName: string, instances: readonly InstanceRecord[]): void;
+  /** Forgets the job and removes its kept log. */
   forgetJob(runnerName: string, jobId: number): void;
-  /** Resolves once everything recorded so far is on disk. */
+  /** Removals an auto scaling group of the runner holds at its MinSize (kept across restarts). */
+  heldRemovals(
+    runnerName: string,
+    groupName: string,
+  ): { load(): readonly string[]; save(ids: readonly string[]): void };
+  /** Where a job keeps its log beside the state file (job-log-files.ts). */
+  jobLogFile(runnerName: string, jobId: number): string;
+  /** Resolves once everything recorded so far is on disk (and forgotten job logs are gone). */
   flush(): Promise<void>;
 }
 
@@ -36,7 +45,13 @@ export async function openStateStore(
     deps.logger.error({ file, err: describeError(err) }, 'state file unreadable');
     throw err;
   });
+  const logs = jobLogFiles(deps, file);
+  await logs.sweep(state);
   let writing: Promise<void> = Promise.resolve();
+  let removing: Promise<void> = Promise.resolve();
+  const removeLog = (runnerName: string, jobId: number): void => {
+    removing = removing.then(() => logs.remove(runnerName, jobId));
+  };
   let dirty = false;
 
   const persist = (): Promise<void> => {
@@ -55,7 +70,7 @@ export async function openStateStore(
   };
 
   const runner = (name: string): RunnerState => {
-    state.runners[name] ??= { instances: {}, jobs: {} };
+    state.runners[name] ??= { instances: {}, jobs: {}, heldRemovals: {} };
     return state.runners[name];
   };
 
@@ -115,7 +130,11 @@ export async function openStateStore(
           return persist();
         },
         finished(jobId: number): void {
-          for (const r of Object.values(state.runners)) delete r.jobs[String(jobId)];
+          for (const [runnerName, r] of Object.entries(state.runners)) {
+            if (!r.jobs[String(jobId)]) continue;
+            delete r.jobs[String(jobId)];
+            removeLog(runnerName, jobId);
+          }
           void persist();
         },
       };
@@ -127,8 +146,22 @@ export async function openStateStore(
     },
     forgetJob(runnerName, jobId): void {
       delete runner(runnerName).jobs[String(jobId)];
+      removeLog(runnerName, jobId);
       void persist();
     },
-    flush: () => writing,
+    heldRemovals: (runnerName, groupName) => ({
+      load: () => [...(state.runners[runnerName]?.heldRemovals[groupName] ?? [])],
+      save(ids): void {
+        const held = runner(runnerName).heldRemovals;
+        if (ids.length > 0) held[groupName] = [...ids];
+        else delete held[groupName];
+        void persist();
+      },
+    }),
+    jobLogFile: (runnerName, jobId) => logs.path(runnerName, jobId),
+    flush: async () => {
+      await writing;
+      await removing;
+    },
   };
 }

@@ -31,7 +31,7 @@ import { describeLaunchFailures, type LaunchFailure } from './launch-failures.js
 import { NoticeBook, type NoticeSource } from './notice-book.js';
 import { createConnectInfoSource, type ConnectInfoSource } from './connect-info-source.js';
 import { changeDesiredCapacity } from './group-capacity.js';
-import { GroupRemovals, type GroupSizes } from './group-removals.js';
+import { GroupRemovals, type GroupSizes, type HeldRemovalsStore } from './group-removals.js';
 import { describeSpotNotices } from './spot-notices.js';
 
 /** fleeting-plugin-aws never reports more than this. */
@@ -43,6 +43,8 @@ export interface AwsProviderDeps {
   clients: AwsClients;
   /** Called when a notice arrives between updates (SQS feed, IMDS check), to update at once. */
   onInterruption?: (instanceId: string, notice: InterruptionNotice) => void;
+  /** Keeps removals held at MinSize across restarts (group-removals.ts). */
+  heldRemovals?: HeldRemovalsStore;
 }
 
 export interface AwsProvider extends Provider {
@@ -97,6 +99,7 @@ class AwsGroupProvider implements AwsProvider {
     this.#removals = new GroupRemovals(
       { autoscaling: deps.clients.autoscaling, logger: this.#logger },
       options.groupName,
+      deps.heldRemovals,
     );
   }
 

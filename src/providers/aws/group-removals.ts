@@ -6,7 +6,9 @@
  * take now is held: accepted (the engine neither uses the instance nor asks again, and nothing
  * is retried against AWS), listed as deleting with the reason, logged once with the fix, and
  * issued as soon as the group is above MinSize (MinSize lowered, or desired capacity raised for
- * new instances). `spotrunner verify` flags MinSize > 0 as an error.
+ * new instances). `spotrunner verify` flags MinSize > 0 as an error. Held removals are kept in a
+ * `HeldRemovalsStore` (the manager's state file) when one is given, so a restarted manager still
+ * lists them as on their way out and issues them once the group allows.
  */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { isAbortError } from '../../platform/abort.js';
@@ -21,6 +23,12 @@ export interface GroupSizes {
   minSize: number;
 }
 
+/** Where held removals outlive a restart (the manager's state file, per runner and group). */
+export interface HeldRemovalsStore {
+  load(): readonly string[];
+  save(ids: readonly string[]): void;
+}
+
 export interface RemovalResult {
   /** Removals issued or held: the engine may consider them under way. */
   accepted: string[];
@@ -31,11 +39,24 @@ export interface RemovalResult {
 export class GroupRemovals {
   readonly #deps: { autoscaling: AutoScalingClient; logger: Logger };
   readonly #groupName: string;
-  readonly #held = new Set<string>();
+  readonly #held: Set<string>;
+  readonly #store: HeldRemovalsStore | undefined;
 
-  constructor(deps: { autoscaling: AutoScalingClient; logger: Logger }, groupName: string) {
+  constructor(
+    deps: { autoscaling: AutoScalingClient; logger: Logger },
+    groupName: string,
+    store?: HeldRemovalsStore,
+  ) {
     this.#deps = deps;
     this.#groupName = groupName;
+    this.#store = store;
+    this.#held = new Set(store?.load() ?? []);
+    if (this.#held.size > 0) {
+      deps.logger.warn(
+        { instances: [...this.#held] },
+        'instance removals held by a previous run; removed once the group allows it',
+      );
+    }
   }
 
   /** Ids the group does not list are tried anyway (AWS answers whether they are gone). */
@@ -58,7 +79,9 @@ export class GroupRemovals {
 
   /** Whether held removals can be issued now. */
   canRelease(inGroup: ReadonlySet<string>, sizes: GroupSizes): boolean {
-    for (const id of this.#held) if (!inGroup.has(id)) this.#held.delete(id);
+    let gone = 0;
+    for (const id of this.#held) if (!inGroup.has(id) && this.#held.delete(id)) gone++;
+    if (gone > 0) this.#save();
     return this.#held.size > 0 && roomOf(sizes) > 0;
   }
 
@@ -80,6 +103,7 @@ export class GroupRemovals {
     }
     for (const id of done) this.#held.delete(id);
     if (done.length > 0) {
+      this.#save();
       this.#deps.logger.info({ instances: done }, 'held instance removal issued');
     }
     return done.length;
@@ -118,6 +142,7 @@ export class GroupRemovals {
     const fresh = ids.filter((id) => !this.#held.has(id));
     for (const id of fresh) this.#held.add(id);
     if (fresh.length === 0) return;
+    this.#save();
     this.#deps.logger.error(
       {
         instances: fresh,
@@ -127,6 +152,10 @@ export class GroupRemovals {
       },
       'instance removal held: the group is at its MinSize; it is removed once the group allows it',
     );
+  }
+
+  #save(): void {
+    this.#store?.save([...this.#held]);
   }
 
   #fix(): string {

@@ -18,6 +18,7 @@ export {
 export { createAwsClients, destroyAwsClients, type AwsClients } from './aws-clients.js';
 export { terminateEc2Instances } from './ec2-terminate.js';
 export { terminateInstances as terminateGroupInstances } from './group-capacity.js';
+export type { HeldRemovalsStore } from './group-removals.js';
 export { translateAwsError, isCapacityMessage } from './aws-errors.js';
 export { verifyGroup, type VerifyGroupResult } from './verify-group.js';
 export type { GroupProblem, GroupProblemCode, GroupCheckOptions } from './group-checks.js';

@@ -3,7 +3,11 @@
  * provider test starts from.
  */
 import { createAwsClients, type AwsClients } from '../../../src/providers/aws/aws-clients.js';
-import { createAwsProvider, type AwsProvider } from '../../../src/providers/aws/aws-provider.js';
+import {
+  createAwsProvider,
+  type AwsProvider,
+  type AwsProviderDeps,
+} from '../../../src/providers/aws/aws-provider.js';
 import {
   defaultAwsProviderOptions,
   type AwsProviderOptions,
@@ -22,7 +26,11 @@ export interface AwsFixture {
   logger: MemoryLogger;
   clock: Clock;
   notices: { id: string; notice: InterruptionNotice }[];
-  provider(groupName: string, overrides?: Partial<AwsProviderOptions>): AwsProvider;
+  provider(
+    groupName: string,
+    overrides?: Partial<AwsProviderOptions>,
+    deps?: Pick<AwsProviderDeps, 'heldRemovals'>,
+  ): AwsProvider;
   stop(): Promise<void>;
 }
 
@@ -49,9 +57,15 @@ export async function startAwsFixture(
     logger,
     clock,
     notices,
-    provider(groupName, overrides = {}) {
+    provider(groupName, overrides = {}, deps = {}) {
       const provider = createAwsProvider(
-        { clock, logger, clients, onInterruption: (id, notice) => notices.push({ id, notice }) },
+        {
+          clock,
+          logger,
+          clients,
+          onInterruption: (id, notice) => notices.push({ id, notice }),
+          ...deps,
+        },
         defaultAwsProviderOptions(groupName, overrides),
       );
       providers.push(provider);
