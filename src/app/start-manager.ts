@@ -12,6 +12,7 @@ import { createHostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError } from '../platform/errors.js';
+import { createApiCallCounts } from '../platform/api-call-counts.js';
 import { createGitLabClient, type RunnerApi } from '../gitlab/index.js';
 import { createManager, type Manager } from '../manager/manager.js';
 import { buildRunnerStack } from './build-runner.js';
@@ -74,13 +75,15 @@ export async function startManager(
   const history = createHistory(deps, openHistoryLog({ dir: join(stateDir, 'history') }));
   const leftovers = leftoversPart(deps, options, systemId, store);
   const env = options.env;
+  // Every AWS client the runners build counts its calls here; /metrics reads it.
+  const apiCalls = createApiCallCounts();
   const manager = createManager(
     {
       ...deps,
       hostKeys,
       journal: store.journal(),
       recorder: history.recorder,
-      buildStack: buildRunnerStack,
+      buildStack: (d, c, r) => buildRunnerStack({ ...d, apiCalls }, c, r),
       parts: (m) =>
         buildManagerParts(
           deps,
@@ -93,6 +96,7 @@ export async function startManager(
             statusServer: options.statusServer !== false,
             env,
             history,
+            apiCalls,
             ...(options.orphanCheckIntervalMs !== undefined
               ? { orphanCheckIntervalMs: options.orphanCheckIntervalMs }
               : {}),

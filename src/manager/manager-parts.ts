@@ -8,6 +8,7 @@ import type { CompiledConfig } from '../config/types.js';
 import type { HostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import { createConfigWatcher } from './config-watcher.js';
 import type { History } from './history/history-part.js';
 import { createInstanceRecorder } from './instance-recorder.js';
@@ -36,6 +37,8 @@ export interface ManagerPartsOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Recorded jobs and instances (history/): its part, and histograms on /metrics. */
   history?: History;
+  /** Calls of the manager's AWS clients, for /metrics (the app counts them there). */
+  apiCalls?: ApiCallCounts;
   /** Parts the caller made (the sandbox's container relay), after the manager's own. */
   extra?: readonly ManagerPart[];
 }
@@ -139,7 +142,7 @@ function statusServerPart(
   deps: Deps,
   manager: Manager,
   listenAddress: string,
-  o: Pick<ManagerPartsOptions, 'history' | 'systemId'>,
+  o: Pick<ManagerPartsOptions, 'history' | 'systemId' | 'apiCalls'>,
 ): ManagerPart {
   let server: StatusServer | undefined;
   return createPart(
@@ -149,6 +152,7 @@ function statusServerPart(
         server = await startStatusServer(deps, manager, listenAddress, {
           systemId: o.systemId,
           ...(o.history ? { history: o.history } : {}),
+          ...(o.apiCalls ? { apiCalls: o.apiCalls } : {}),
         });
       },
       stop: () => server?.stop(),

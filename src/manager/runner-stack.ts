@@ -9,6 +9,7 @@ import type { FleetEngine, PreexistingPolicy } from '../fleet/index.js';
 import type { GitLabClient } from '../gitlab/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import type { Provider } from '../providers/provider.js';
 import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import type { RunnerLoop } from '../runner/runner-loop.js';
@@ -27,6 +28,8 @@ export interface RunnerStackDeps {
   journal?: JobJournal;
   recorder?: JobRecorder;
   awsEndpoint?: string;
+  /** Where the stack's AWS clients count their calls (the manager's /metrics reads it). */
+  apiCalls?: ApiCallCounts;
   localEnv?: Readonly<Record<string, string>>;
   /** Instances found at start: remove (default, as gitlab-runner), adopt, or per instance. */
   preexistingInstances?: PreexistingPolicy;

@@ -48,3 +48,4 @@ export {
 } from './fleet-listing.js';
 export type { InstanceDetails } from './instance-details.js';
 export type { NoticeSource } from './notice-book.js';
+export { countApiCalls, apiErrorCode, type MiddlewareClient } from './api-call-counter.js';
