@@ -20,6 +20,8 @@ import { buildManagerParts } from '../manager/manager-parts.js';
 import { createHistory } from '../manager/history/history-part.js';
 import { openHistoryLog } from '../manager/history/history-log.js';
 import { createPart, type ManagerPart } from '../manager/parts.js';
+import { createPriceBook } from '../manager/live-prices.js';
+import type { PriceTable } from '../plan/prices/price-table.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
 import { settleLeftoverJobs, type LeftoverResult } from '../manager/settle-leftovers.js';
 import { openStateStore, type StateStore } from '../manager/state/state-store.js';
@@ -28,6 +30,8 @@ export interface StartedManager {
   manager: Manager;
   store: StateStore;
   systemId: string;
+  /** The manager's current price table (bundled ← prices_file ← live spot prices). */
+  prices: () => PriceTable;
   /** Stops the manager: its parts and runners, in order (Manager.stop). */
   close(graceMs: number): Promise<void>;
 }
@@ -77,6 +81,7 @@ export async function startManager(
   const env = options.env;
   // Every AWS client the runners build counts its calls here; /metrics reads it.
   const apiCalls = createApiCallCounts();
+  const prices = createPriceBook(deps, config.manager);
   const manager = createManager(
     {
       ...deps,
@@ -97,6 +102,7 @@ export async function startManager(
             env,
             history,
             apiCalls,
+            prices,
             ...(options.orphanCheckIntervalMs !== undefined
               ? { orphanCheckIntervalMs: options.orphanCheckIntervalMs }
               : {}),
@@ -124,6 +130,7 @@ export async function startManager(
     manager,
     store,
     systemId,
+    prices: () => prices.current(),
     close: (graceMs) => manager.stop({ graceMs }),
   };
 }

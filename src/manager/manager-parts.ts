@@ -11,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import { createConfigWatcher } from './config-watcher.js';
 import type { History } from './history/history-part.js';
+import type { PriceBook } from './live-prices.js';
 import { createInstanceRecorder } from './instance-recorder.js';
 import type { Manager } from './manager.js';
 import {
@@ -39,6 +40,11 @@ export interface ManagerPartsOptions {
   history?: History;
   /** Calls of the manager's AWS clients, for /metrics (the app counts them there). */
   apiCalls?: ApiCallCounts;
+  /**
+   * The manager's prices (live-prices.ts): its part runs when `[spotrunner]` sets live_prices or
+   * prices_file; `prices.current` is what the dashboard prices with.
+   */
+  prices?: PriceBook;
   /** Parts the caller made (the sandbox's container relay), after the manager's own. */
   extra?: readonly ManagerPart[];
 }
@@ -59,6 +65,9 @@ export function buildManagerParts(
     createInstanceRecorder({ clock: deps.clock, store: o.store, manager }),
     ...(o.history ? [o.history.part(manager)] : []),
     ...(usesAws(o.config) ? [orphansPart(deps, o, manager)] : []),
+    ...(o.prices && (o.config.manager.livePrices || o.config.manager.pricesFile)
+      ? [o.prices.part(manager)]
+      : []),
     ...(listen ? [statusServerPart(deps, manager, listen, o)] : []),
     ...(file
       ? [

@@ -144,6 +144,7 @@ describe('AWS API call counter (SDK middleware)', () => {
       configFile: profile.configFile,
       credentialsFile: profile.credentialsFile,
       endpoint: double.endpoint,
+      maxAttempts: 1,
     });
     clients = c;
     expect(c.ec2.middlewareStack.identify().join(' ')).not.toContain('spotrunnerApiCallCounter');

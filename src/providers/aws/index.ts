@@ -49,3 +49,4 @@ export {
 export type { InstanceDetails } from './instance-details.js';
 export type { NoticeSource } from './notice-book.js';
 export { countApiCalls, apiErrorCode, type MiddlewareClient } from './api-call-counter.js';
+export { groupInstanceTypes } from './group-instance-types.js';
