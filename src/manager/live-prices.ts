@@ -25,7 +25,6 @@ import {
   type PriceTableOverride,
 } from '../plan/prices/price-table.js';
 import { createPart, type ManagerPart } from './parts.js';
-import type { RunnerStack } from './runner-stack.js';
 
 export const LIVE_PRICES_INTERVAL_MS = 3_600_000;
 
@@ -33,7 +32,7 @@ export interface PriceBook {
   /** Bundled table ← price file ← live spot prices (the last good ones). */
   current(): PriceTable;
   /** Refreshes at start and every interval (live prices need the runners' aws groups). */
-  part(manager: { stacks(): readonly Pick<RunnerStack, 'awsGroups' | 'fleet'>[] }): ManagerPart;
+  part(manager: { stacks(): readonly PricedStack[] }): ManagerPart;
 }
 
 export interface PriceBookDeps {
@@ -54,7 +53,13 @@ interface Target {
   types: Set<string>;
 }
 
-type Stacks = () => readonly Pick<RunnerStack, 'awsGroups' | 'fleet'>[];
+/** What pricing reads of a runner's stack (RunnerStack has it). */
+export interface PricedStack {
+  awsGroups: readonly Pick<AwsGroupHandle, 'clients' | 'options' | 'clientKey'>[];
+  fleet: { status(): { instances: readonly { instanceType?: string }[] } };
+}
+
+type Stacks = () => readonly PricedStack[];
 
 /** One target per account/endpoint/region: the types of every group there and their instances. */
 async function targetsOf(
@@ -85,7 +90,10 @@ async function targetsOf(
   return [...targets.values()].filter((t) => t.types.size > 0);
 }
 
-async function regionOf(group: AwsGroupHandle, fallback: string): Promise<string> {
+async function regionOf(
+  group: PricedStack['awsGroups'][number],
+  fallback: string,
+): Promise<string> {
   return group.options.region ?? (await group.clients.ec2.config.region()) ?? fallback;
 }
 
@@ -128,7 +136,6 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
 
   const refresh = async (stacks: Stacks, signal: AbortSignal): Promise<void> => {
     lastRefreshAtMs = deps.clock.now();
-    refreshes++;
     try {
       if (options.pricesFile) fileOverride = await loadPriceFile(options.pricesFile);
       if (options.livePrices) await fetchLive(stacks, signal);
@@ -142,6 +149,7 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
       if (streak++ === 0)
         log.warn({ err: lastError }, 'price refresh failed; keeping the last prices');
     } finally {
+      refreshes++;
       rebuild();
     }
   };
