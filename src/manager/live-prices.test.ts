@@ -179,7 +179,9 @@ describe('manager prices (live_prices)', () => {
     expect(lookupInstancePrice(book.current(), 't4g.medium', 'us-east-1').spotPerHourUsd).toBe(
       0.02,
     );
-    expect(String(part!.status()['lastError'])).toMatch(/DescribeSpotPriceHistory failed/);
+    expect(String((part!.status() as { lastError?: string }).lastError)).toMatch(
+      /DescribeSpotPriceHistory failed/,
+    );
     expect(logger.messages('warn')).toEqual(['price refresh failed; keeping the last prices']);
     const spot = calls.tallies().find((t) => t.operation === 'DescribeSpotPriceHistory');
     expect(spot?.errors).toEqual({ UnauthorizedOperation: 2 });
