@@ -19,7 +19,7 @@ function withTags(value: string, masked = false): JobPayload {
     ...job,
     variables: [
       ...job.variables.filter((v) => v.key !== 'CI_RUNNER_TAGS'),
-      { key: 'CI_RUNNER_TAGS', value, public: true, masked },
+      { key: 'CI_RUNNER_TAGS', value, public: true, masked, file: false, raw: false },
     ],
   };
 }
