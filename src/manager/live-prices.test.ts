@@ -180,7 +180,7 @@ describe('manager prices (live_prices)', () => {
       0.02,
     );
     expect(String((part!.status() as { lastError?: string }).lastError)).toMatch(
-      /DescribeSpotPriceHistory failed/,
+      /ec2:DescribeSpotPriceHistory: UnauthorizedOperation/,
     );
     expect(logger.messages('warn')).toEqual(['price refresh failed; keeping the last prices']);
     const spot = calls.tallies().find((t) => t.operation === 'DescribeSpotPriceHistory');
