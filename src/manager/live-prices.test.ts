@@ -187,6 +187,35 @@ describe('manager prices (live_prices)', () => {
     expect(spot?.errors).toEqual({ UnauthorizedOperation: 2 });
   });
 
+  it('looks again within a minute while no aws group is there to price', async () => {
+    const clock = new VirtualClock();
+    const { book } = await setup(
+      clock,
+      { name: 'spot', max: 3, instanceTypes: ['c7g.large', 't4g.medium'] },
+      history(clock, 't4g.medium', [0.02, 0.02]),
+    );
+    let stacks: PricedStack[] = [];
+    part = book.part({ stacks: () => stacks });
+    await part.start();
+    await vi.waitFor(() =>
+      expect(part!.status()).toMatchObject({ refreshes: 1, waitingForAwsGroups: true }),
+    );
+    stacks = [
+      {
+        awsGroups: [
+          { clients: clients!, options: defaultAwsProviderOptions('spot'), clientKey: 'k' },
+        ],
+        fleet: { status: () => ({ instances: [] }) },
+      },
+    ];
+    await clock.advance(60_000);
+    await vi.waitFor(() => expect(part!.status()).toMatchObject({ refreshes: 2 }));
+    expect(part.status()).not.toHaveProperty('waitingForAwsGroups');
+    expect(lookupInstancePrice(book.current(), 't4g.medium', 'us-east-1').spotPerHourUsd).toBe(
+      0.02,
+    );
+  });
+
   it('lays the price file over the bundled table and live prices over both', async () => {
     const clock = new VirtualClock();
     dir = await mkdtemp(join(tmpdir(), 'spotrunner-prices-'));

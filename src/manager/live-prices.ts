@@ -27,6 +27,7 @@ import {
 import { createPart, type ManagerPart } from './parts.js';
 
 export const LIVE_PRICES_INTERVAL_MS = 3_600_000;
+const WAITING_RETRY_MS = 60_000;
 
 export interface PriceBook {
   /** Bundled table ← price file ← live spot prices (the last good ones). */
@@ -111,6 +112,8 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
   let refreshes = 0;
   let failures = 0;
   let streak = 0;
+  /** live_prices but no aws group to price yet (its runner still starting): look again soon. */
+  let waiting = false;
 
   const rebuild = (): void => {
     let t = bundled;
@@ -132,6 +135,7 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
       live.set(target.region, { ...override, asOf: new Date(nowMs).toISOString().slice(0, 10) });
     }
     if (targets.length > 0) liveAtMs = nowMs;
+    waiting = targets.length === 0;
   };
 
   const refresh = async (stacks: Stacks, signal: AbortSignal): Promise<void> => {
@@ -162,7 +166,8 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
       const run = async (): Promise<void> => {
         while (!abort.signal.aborted) {
           await refresh(() => manager.stacks(), abort.signal);
-          await deps.clock.sleep(intervalMs, abort.signal).catch(() => undefined);
+          const nextMs = waiting ? Math.min(intervalMs, WAITING_RETRY_MS) : intervalMs;
+          await deps.clock.sleep(nextMs, abort.signal).catch(() => undefined);
         }
       };
       return createPart('prices', {
@@ -185,6 +190,7 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
           ...(lastRefreshAtMs !== undefined ? { lastRefreshAtMs } : {}),
           ...(lastError !== undefined ? { lastError } : {}),
           liveRegions: [...live.keys()].sort(),
+          ...(options.livePrices && waiting ? { waitingForAwsGroups: true } : {}),
         }),
       });
     },
