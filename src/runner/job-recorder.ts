@@ -80,7 +80,12 @@ export function runnerTagsOf(job: Pick<JobPayload, 'variables'>): string[] {
   }
   const out = tags
     .filter((t): t is string => typeof t === 'string')
-    .map((t) => t.trim().replace(/^"(.*)"$/, '$1').slice(0, MAX_TAG_CHARS))
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .slice(0, MAX_TAG_CHARS),
+    )
     .filter((t) => t !== '');
   return [...new Set(out)].slice(0, MAX_TAGS);
 }
