@@ -13,6 +13,7 @@ import type {
 import type { Provider } from '../providers/provider.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import { UserError } from '../platform/errors.js';
 import { createLocalProvider, localOptionsFromConfig } from '../providers/local/index.js';
 import { createStaticProvider, staticOptionsFromConfig } from '../providers/static/index.js';
@@ -48,6 +49,8 @@ export interface ProviderDeps {
   awsEndpoint?: string;
   /** This manager's name in instance tags (the system id). */
   managerName: string;
+  /** Where the AWS clients count their calls, retries and errors (/metrics). */
+  apiCalls?: ApiCallCounts;
   /** PATH and locale for local instances (only config/ reads the process environment). */
   localEnv?: Readonly<Record<string, string>>;
   /** A notice arrived between updates (SQS feed, IMDS): the fleet should look now. */
@@ -160,7 +163,7 @@ function awsProviderFor(
     ...options.clients,
     ...(deps.awsEndpoint ? { endpoint: deps.awsEndpoint } : {}),
   };
-  const clients = createAwsClients(clientOptions);
+  const clients = createAwsClients(clientOptions, deps.apiCalls ? { apiCalls: deps.apiCalls } : {});
   const provider = createAwsProvider(
     {
       clock: deps.clock,

@@ -16,6 +16,8 @@ import {
 } from '../gitlab/index.js';
 import { createS3CacheUrls } from '../cache/s3-cache-urls.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
+import { countApiCalls } from '../providers/aws/index.js';
 import { describeError, SpotrunnerError } from '../platform/errors.js';
 import type { Provider } from '../providers/provider.js';
 import type { FallbackProvider } from '../providers/fallback/index.js';
@@ -48,6 +50,7 @@ export function buildRunnerStack(
       ...(deps.localEnv ? { localEnv: deps.localEnv } : {}),
       ...(held ? { heldRemovals: (group: string) => held(runner.name, group) } : {}),
       ...(deps.awsEndpoint ? { awsEndpoint: deps.awsEndpoint } : {}),
+      ...(deps.apiCalls ? { apiCalls: deps.apiCalls } : {}),
     },
     config,
     runner,
@@ -180,7 +183,7 @@ export function buildRunnerStack(
 }
 
 function cacheFactory(
-  deps: { logger: Logger },
+  deps: { logger: Logger; apiCalls?: ApiCallCounts },
   runner: CompiledRunner,
 ): { cacheUrls?: CacheUrlsFactory } {
   const cache = runner.cache;
@@ -193,7 +196,7 @@ function cacheFactory(
   const isAws = /(^|\.)amazonaws\.com(:\d+)?$/.test(
     s3cfg.serverAddress.replace(/^https?:\/\//, ''),
   );
-  const s3 = new S3Client({
+  const client = new S3Client({
     region: s3cfg.bucketLocation || 'us-east-1',
     ...(isAws ? {} : { endpoint }),
     forcePathStyle: s3cfg.pathStyle ?? !isAws,
@@ -207,6 +210,7 @@ function cacheFactory(
         }
       : {}),
   });
+  const s3 = deps.apiCalls ? countApiCalls(client, deps.apiCalls) : client;
   const shortToken = shortenToken(runner.token);
   return {
     cacheUrls: (job) =>

@@ -12,6 +12,7 @@ import { createHostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { describeError } from '../platform/errors.js';
+import { createApiCallCounts } from '../platform/api-call-counts.js';
 import { createGitLabClient, type RunnerApi } from '../gitlab/index.js';
 import { createManager, type Manager } from '../manager/manager.js';
 import { buildRunnerStack } from './build-runner.js';
@@ -19,6 +20,8 @@ import { buildManagerParts } from '../manager/manager-parts.js';
 import { createHistory } from '../manager/history/history-part.js';
 import { openHistoryLog } from '../manager/history/history-log.js';
 import { createPart, type ManagerPart } from '../manager/parts.js';
+import { createPriceBook } from '../manager/live-prices.js';
+import type { PriceTable } from '../plan/prices/price-table.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
 import { settleLeftoverJobs, type LeftoverResult } from '../manager/settle-leftovers.js';
 import { openStateStore, type StateStore } from '../manager/state/state-store.js';
@@ -27,6 +30,8 @@ export interface StartedManager {
   manager: Manager;
   store: StateStore;
   systemId: string;
+  /** The manager's current price table (bundled ← prices_file ← live spot prices). */
+  prices: () => PriceTable;
   /** Stops the manager: its parts and runners, in order (Manager.stop). */
   close(graceMs: number): Promise<void>;
 }
@@ -74,6 +79,9 @@ export async function startManager(
   const history = createHistory(deps, openHistoryLog({ dir: join(stateDir, 'history') }));
   const leftovers = leftoversPart(deps, options, systemId, store);
   const env = options.env;
+  // Every AWS client the runners build counts its calls here; /metrics reads it.
+  const apiCalls = createApiCallCounts();
+  const prices = createPriceBook(deps, config.manager);
   const manager = createManager(
     {
       ...deps,
@@ -82,7 +90,7 @@ export async function startManager(
       jobLogFile: (runnerName, jobId) => store.jobLogFile(runnerName, jobId),
       heldRemovals: (runnerName, groupName) => store.heldRemovals(runnerName, groupName),
       recorder: history.recorder,
-      buildStack: buildRunnerStack,
+      buildStack: (d, c, r) => buildRunnerStack({ ...d, apiCalls }, c, r),
       parts: (m) =>
         buildManagerParts(
           deps,
@@ -95,6 +103,8 @@ export async function startManager(
             statusServer: options.statusServer !== false,
             env,
             history,
+            apiCalls,
+            prices,
             ...(options.orphanCheckIntervalMs !== undefined
               ? { orphanCheckIntervalMs: options.orphanCheckIntervalMs }
               : {}),
@@ -122,6 +132,7 @@ export async function startManager(
     manager,
     store,
     systemId,
+    prices: () => prices.current(),
     close: (graceMs) => manager.stop({ graceMs }),
   };
 }

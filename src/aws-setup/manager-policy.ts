@@ -23,6 +23,7 @@ export const MANAGER_ACTIONS: readonly { action: string; statement: StatementId 
   { action: 'autoscaling:DescribeScalingActivities', statement: 'Watch' },
   { action: 'ec2:DescribeInstances', statement: 'Watch' },
   { action: 'ec2:DescribeSpotInstanceRequests', statement: 'Watch' },
+  { action: 'ec2:DescribeSpotPriceHistory', statement: 'Watch' },
   { action: 'ec2-instance-connect:SendSSHPublicKey', statement: 'InstanceConnect' },
   { action: 'ec2:TerminateInstances', statement: 'EndOrphans' },
   { action: 'autoscaling:CreateOrUpdateTags', statement: 'TagOwnGroups' },

@@ -8,8 +8,10 @@ import type { CompiledConfig } from '../config/types.js';
 import type { HostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import { createConfigWatcher } from './config-watcher.js';
 import type { History } from './history/history-part.js';
+import type { PriceBook } from './live-prices.js';
 import { createInstanceRecorder } from './instance-recorder.js';
 import type { Manager } from './manager.js';
 import {
@@ -36,6 +38,13 @@ export interface ManagerPartsOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Recorded jobs and instances (history/): its part, and histograms on /metrics. */
   history?: History;
+  /** Calls of the manager's AWS clients, for /metrics (the app counts them there). */
+  apiCalls?: ApiCallCounts;
+  /**
+   * The manager's prices (live-prices.ts): its part runs when `[spotrunner]` sets live_prices or
+   * prices_file; `prices.current` is what the dashboard prices with.
+   */
+  prices?: PriceBook;
   /** Parts the caller made (the sandbox's container relay), after the manager's own. */
   extra?: readonly ManagerPart[];
 }
@@ -56,6 +65,9 @@ export function buildManagerParts(
     createInstanceRecorder({ clock: deps.clock, store: o.store, manager }),
     ...(o.history ? [o.history.part(manager)] : []),
     ...(usesAws(o.config) ? [orphansPart(deps, o, manager)] : []),
+    ...(o.prices && (o.config.manager.livePrices || o.config.manager.pricesFile)
+      ? [o.prices.part(manager)]
+      : []),
     ...(listen ? [statusServerPart(deps, manager, listen, o)] : []),
     ...(file
       ? [
@@ -139,7 +151,7 @@ function statusServerPart(
   deps: Deps,
   manager: Manager,
   listenAddress: string,
-  o: Pick<ManagerPartsOptions, 'history' | 'systemId'>,
+  o: Pick<ManagerPartsOptions, 'history' | 'systemId' | 'apiCalls'>,
 ): ManagerPart {
   let server: StatusServer | undefined;
   return createPart(
@@ -149,6 +161,7 @@ function statusServerPart(
         server = await startStatusServer(deps, manager, listenAddress, {
           systemId: o.systemId,
           ...(o.history ? { history: o.history } : {}),
+          ...(o.apiCalls ? { apiCalls: o.apiCalls } : {}),
         });
       },
       stop: () => server?.stop(),

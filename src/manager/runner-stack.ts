@@ -9,6 +9,7 @@ import type { FleetEngine, PreexistingPolicy } from '../fleet/index.js';
 import type { GitLabClient } from '../gitlab/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import type { Provider } from '../providers/provider.js';
 import type { AwsGroupHandle } from '../providers/aws/group-handle.js';
 import type { HeldRemovalsStore } from '../providers/aws/group-removals.js';
@@ -32,6 +33,8 @@ export interface RunnerStackDeps {
   /** Where a runner's aws groups keep removals held at MinSize (the state store's). */
   heldRemovals?: (runnerName: string, groupName: string) => HeldRemovalsStore;
   awsEndpoint?: string;
+  /** Where the stack's AWS clients count their calls (the manager's /metrics reads it). */
+  apiCalls?: ApiCallCounts;
   localEnv?: Readonly<Record<string, string>>;
   /** Instances found at start: remove (default, as gitlab-runner), adopt, or per instance. */
   preexistingInstances?: PreexistingPolicy;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../platform/logger.js';
 import { VirtualClock } from '../platform/clock.js';
+import { createApiCallCounts } from '../platform/api-call-counts.js';
 import { createHistory } from './history/history-part.js';
 import type { Manager, ManagerStatus } from './manager.js';
 import { fleetInstance, managerStatus } from './testing/manager-status.js';
@@ -101,6 +102,43 @@ describe('status server', () => {
     expect(text).toContain('gitlab_runner_job_duration_seconds_sum{runner="spot"} 200');
     expect(text).toContain('spotrunner_job_instance_wait_seconds_sum{runner="spot"} 40');
     expect(text).toContain('spotrunner_interruptions_total{runner="spot",what="job"} 1');
+  });
+
+  it('exports AWS API calls, retries and errors from the counter store', async () => {
+    const apiCalls = createApiCallCounts();
+    server = await startStatusServer({ logger: silentLogger }, fakeManager([]), '127.0.0.1:0', {
+      apiCalls,
+    });
+    apiCalls.record({ service: 'EC2', operation: 'DescribeInstances', attempts: 1 });
+    apiCalls.record({
+      service: 'EC2',
+      operation: 'DescribeInstances',
+      attempts: 3,
+      errorCode: 'RequestLimitExceeded',
+    });
+    apiCalls.record({ service: 'AutoScaling', operation: 'SetDesiredCapacity', attempts: 2 });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('# TYPE spotrunner_aws_api_requests_total counter');
+    expect(text).toContain(
+      'spotrunner_aws_api_requests_total{service="EC2",operation="DescribeInstances"} 2',
+    );
+    expect(text).toContain(
+      'spotrunner_aws_api_requests_total{service="AutoScaling",operation="SetDesiredCapacity"} 1',
+    );
+    expect(text).toContain(
+      'spotrunner_aws_api_retries_total{service="EC2",operation="DescribeInstances"} 2',
+    );
+    expect(text).toContain(
+      'spotrunner_aws_api_retries_total{service="AutoScaling",operation="SetDesiredCapacity"} 1',
+    );
+    expect(text).toContain(
+      'spotrunner_aws_api_errors_total{service="EC2",operation="DescribeInstances",code="RequestLimitExceeded"} 1',
+    );
+    apiCalls.record({ service: 'EC2', operation: 'DescribeInstances', attempts: 1 });
+    const again = await (await fetch(`${server.url}/metrics`)).text();
+    expect(again).toContain(
+      'spotrunner_aws_api_requests_total{service="EC2",operation="DescribeInstances"} 3',
+    );
   });
 
   it('serves health and status, and drains from loopback', async () => {

@@ -8,6 +8,8 @@ import { Hono } from 'hono';
 import { Gauge, Registry } from 'prom-client';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { ApiCallCounts } from '../platform/api-call-counts.js';
+import { registerApiCallMetrics } from './api-call-metrics.js';
 import type { History } from './history/history-part.js';
 import { registerHistoryMetrics } from './history/history-metrics.js';
 import type { Manager } from './manager.js';
@@ -37,6 +39,7 @@ function metricsFor(
     status: () => manager.status(),
     ...o,
   });
+  if (o.apiCalls) registerApiCallMetrics(registry, o.apiCalls);
   const gauge = (name: string, help: string, labels: string[], fn: (g: Gauge) => void): void => {
     new Gauge({
       name,
@@ -94,6 +97,8 @@ export interface StatusServerOptions {
   /** Job and instance history for the duration histograms (history/history-metrics.ts). */
   history?: History;
   systemId?: string;
+  /** Calls, retries and errors of the manager's AWS clients (api-call-metrics.ts). */
+  apiCalls?: ApiCallCounts;
 }
 
 export async function startStatusServer(

@@ -15,6 +15,10 @@ export interface RecordedJob {
   name: string;
   /** Project path (`group/name`), else its id. */
   project: string;
+  /**
+   * The tags of the runner that took the job (GitLab's `CI_RUNNER_TAGS` variable). The job
+   * payload carries no field with the job's own `tags:`; empty when the variable is absent.
+   */
   tags: string[];
   /** When GitLab queued it: received minus GitLab's `time_in_queue_seconds`, when it says. */
   queuedAtMs?: number;
@@ -79,6 +83,41 @@ export function splitColdStart(
   return { coldStartMs, bootMs: running - from, readyUpMs: ready - running };
 }
 
+const MAX_TAGS = 50;
+const MAX_TAG_CHARS = 255;
+
+/**
+ * `CI_RUNNER_TAGS` as GitLab sends it: a JSON array (`["docker", "arm64"]`, current GitLab) or a
+ * comma-separated list (older versions). Never a masked variable's value; at most 50 tags.
+ */
+export function runnerTagsOf(job: Pick<JobPayload, 'variables'>): string[] {
+  const v = job.variables.findLast((x) => x.key === 'CI_RUNNER_TAGS');
+  if (!v || v.masked) return [];
+  const text = v.value.trim();
+  let tags: unknown[] = [];
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) tags = parsed;
+    } catch {
+      // Not JSON after all: read it as a list.
+      tags = text.replace(/^\[|\]$/g, '').split(',');
+    }
+  } else {
+    tags = text.split(',');
+  }
+  const out = tags
+    .filter((t): t is string => typeof t === 'string')
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .slice(0, MAX_TAG_CHARS),
+    )
+    .filter((t) => t !== '');
+  return [...new Set(out)].slice(0, MAX_TAGS);
+}
+
 /** Collects one job's record as the handler goes; `done` hands it to the recorder. */
 export interface JobTally extends JobTimings {
   started(instanceId: string): void;
@@ -109,7 +148,7 @@ export function startJobTally(
     runner,
     name: info.name,
     project: info.project_full_path ?? (info.project_name || String(info.project_id)),
-    tags: [],
+    tags: runnerTagsOf(job),
     ...(typeof inQueue === 'number'
       ? { queuedAtMs: receivedAtMs - Math.round(inQueue * 1000), pickupMs: inQueue * 1000 }
       : {}),

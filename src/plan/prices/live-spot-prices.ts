@@ -4,8 +4,8 @@
  * zone, then the median across zones (an ASG spreads over zones). The EC2 client is built by the
  * caller (CLI/app layer, default credential chain) and handed in through `SpotPriceSource`.
  */
-import { paginateDescribeSpotPriceHistory, type EC2Client } from '@aws-sdk/client-ec2';
-import { describeError, SpotrunnerError } from '../../platform/errors.js';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { describeSpotPriceHistory } from '../../providers/aws/spot-price-history.js';
 import type { PriceEntry, PriceTableOverride } from './price-table.js';
 
 export interface SpotPricePoint {
@@ -26,41 +26,7 @@ export interface SpotPriceSource {
 /** Adapts an EC2 client (paginated DescribeSpotPriceHistory) to SpotPriceSource. */
 export function createEc2SpotPriceSource(client: EC2Client): SpotPriceSource {
   return {
-    async spotPriceHistory({ instanceTypes, startTimeMs, signal }) {
-      const out: SpotPricePoint[] = [];
-      try {
-        const pages = paginateDescribeSpotPriceHistory(
-          { client, pageSize: 1000 },
-          {
-            InstanceTypes: [...instanceTypes] as never[],
-            ProductDescriptions: ['Linux/UNIX'],
-            StartTime: new Date(startTimeMs),
-          },
-        );
-        for await (const page of pages) {
-          if (signal?.aborted) break;
-          for (const p of page.SpotPriceHistory ?? []) {
-            const price = Number(p.SpotPrice);
-            if (!p.InstanceType || !Number.isFinite(price)) continue;
-            out.push({
-              instanceType: p.InstanceType,
-              zone: p.AvailabilityZone ?? '',
-              priceUsd: price,
-              timestampMs: p.Timestamp?.getTime() ?? 0,
-            });
-          }
-        }
-      } catch (err: unknown) {
-        throw new SpotrunnerError(
-          'provider',
-          `DescribeSpotPriceHistory failed: ${describeError(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      return out;
-    },
+    spotPriceHistory: (input) => describeSpotPriceHistory(client, input),
   };
 }
 

@@ -10,7 +10,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { ApiCallCounts } from '../../platform/api-call-counts.js';
 import { SpotrunnerError, UserError } from '../../platform/errors.js';
+import { countApiCalls, type MiddlewareClient } from './api-call-counter.js';
 import type { AwsClientOptions } from './aws-options.js';
 
 export interface AwsClients {
@@ -67,8 +69,14 @@ function regionProvider(options: AwsClientOptions): string | (() => Promise<stri
 const CONNECTION_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Builds the four SDK clients sharing one credential chain and one retry policy. */
-export function createAwsClients(options: AwsClientOptions): Required<AwsClients> {
+/**
+ * Builds the four SDK clients sharing one credential chain and one retry policy; with
+ * `apiCalls`, each counts its calls, retries and errors there (api-call-counter.ts).
+ */
+export function createAwsClients(
+  options: AwsClientOptions,
+  extras: { apiCalls?: ApiCallCounts } = {},
+): Required<AwsClients> {
   const credentials = defaultProvider({
     profile: options.profile,
     filepath: options.credentialsFile,
@@ -87,11 +95,14 @@ export function createAwsClients(options: AwsClientOptions): Required<AwsClients
       throwOnRequestTimeout: true,
     },
   } as const;
+  const counted = <I extends object, O extends object, C extends MiddlewareClient<I, O>>(
+    client: C & MiddlewareClient<I, O>,
+  ): C => (extras.apiCalls ? countApiCalls(client, extras.apiCalls) : client);
   return {
-    autoscaling: new AutoScalingClient(common),
-    ec2: new EC2Client(common),
-    instanceConnect: new EC2InstanceConnectClient(common),
-    sqs: new SQSClient(common),
+    autoscaling: counted(new AutoScalingClient(common)),
+    ec2: counted(new EC2Client(common)),
+    instanceConnect: counted(new EC2InstanceConnectClient(common)),
+    sqs: counted(new SQSClient(common)),
   };
 }
 

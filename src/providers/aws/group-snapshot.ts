@@ -40,6 +40,8 @@ export interface GroupSnapshot {
   /** The launch template, directly or through the mixed instances policy. */
   launchTemplate?: LaunchTemplateRef;
   usesMixedInstancesPolicy: boolean;
+  /** The instance types the mixed instances policy's overrides name (none without one). */
+  overrideTypes: string[];
   launchConfigurationName?: string;
   tags: GroupTag[];
   instances: GroupInstance[];
@@ -79,6 +81,9 @@ export function toGroupSnapshot(group: AutoScalingGroup): GroupSnapshot {
     ),
     launchTemplate: launchTemplateOf(group),
     usesMixedInstancesPolicy: group.MixedInstancesPolicy !== undefined,
+    overrideTypes: (group.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).flatMap((o) =>
+      o.InstanceType ? [o.InstanceType] : [],
+    ),
     launchConfigurationName: group.LaunchConfigurationName,
     tags: (group.Tags ?? []).flatMap((t) =>
       t.Key === undefined

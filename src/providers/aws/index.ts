@@ -49,3 +49,6 @@ export {
 } from './fleet-listing.js';
 export type { InstanceDetails } from './instance-details.js';
 export type { NoticeSource } from './notice-book.js';
+export { countApiCalls, apiErrorCode, type MiddlewareClient } from './api-call-counter.js';
+export { groupInstanceTypes } from './group-instance-types.js';
+export { describeSpotPriceHistory, type SpotPriceRecord } from './spot-price-history.js';

@@ -131,6 +131,8 @@ export interface TemplateVersion {
   httpTokens: 'required' | 'optional';
   /** `LaunchTemplateData.ImageId` (default the double's stock AMI). */
   imageId?: string;
+  /** `LaunchTemplateData.InstanceType` (the group's first type). */
+  instanceType?: string;
 }
 
 export interface LaunchFailureSetting {

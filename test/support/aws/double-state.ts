@@ -69,6 +69,7 @@ export class DoubleState {
         number: 1,
         isDefault: true,
         httpTokens: spec.launchTemplate?.httpTokens ?? 'required',
+        instanceType: types[0],
       });
     }
     this.groups.set(spec.name, {

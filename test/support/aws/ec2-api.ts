@@ -168,6 +168,7 @@ const describeLaunchTemplateVersions: Handler = ({ state }, params) => {
       createTime: new Date(Date.UTC(2026, 0, 1)),
       launchTemplateData: {
         imageId: v.imageId ?? STOCK_AMI,
+        instanceType: v.instanceType,
         metadataOptions: {
           httpTokens: v.httpTokens,
           httpEndpoint: 'enabled',
@@ -178,12 +179,30 @@ const describeLaunchTemplateVersions: Handler = ({ state }, params) => {
   };
 };
 
+/** The product descriptions DescribeSpotPriceHistory accepts (others: InvalidParameterValue). */
+const SPOT_PRODUCTS = new Set([
+  'Linux/UNIX',
+  'Linux/UNIX (Amazon VPC)',
+  'SUSE Linux',
+  'SUSE Linux (Amazon VPC)',
+  'Windows',
+  'Windows (Amazon VPC)',
+  'Red Hat Enterprise Linux',
+  'Red Hat Enterprise Linux (Amazon VPC)',
+]);
+
 const describeSpotPriceHistory: Handler = ({ spotPrices }, params) => {
   const types = params.list('InstanceType');
   const products = params.list('ProductDescription');
   const zone = params.get('AvailabilityZone');
+  for (const p of products) {
+    if (!SPOT_PRODUCTS.has(p))
+      throw new AwsFault('InvalidParameterValue', `Invalid product description: ${p}`);
+  }
   const start = params.get('StartTime');
   const startMs = start ? Date.parse(start) : Number.NEGATIVE_INFINITY;
+  if (Number.isNaN(startMs))
+    throw new AwsFault('InvalidParameterValue', `Invalid value '${start}' for StartTime`);
   const points = spotPrices.filter(
     (p) =>
       (types.length === 0 || types.includes(p.instanceType)) &&
