@@ -20,6 +20,8 @@ export interface History {
   /** Calls `fn` with every record from now on; returns an unsubscribe. */
   subscribe(fn: (event: HistoryEvent) => void): () => void;
   part(manager: { status(): Pick<ManagerStatus, 'runners'> }): ManagerPart;
+  /** The instances followed now, as open records up to now; what is written stays the same. */
+  openInstances(): RecordedInstance[];
 }
 
 export function createHistory(
@@ -51,6 +53,7 @@ export function createHistory(
         emit(job);
       },
     },
+    openInstances: () => tracker.snapshot(deps.clock.now()),
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
