@@ -8,6 +8,7 @@ import type { CompiledConfig } from '../config/types.js';
 import type { HostKeyStore } from '../connect/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { PriceTable } from '../plan/prices/price-table.js';
 import { createConfigWatcher } from './config-watcher.js';
 import type { History } from './history/history-part.js';
 import { createInstanceRecorder } from './instance-recorder.js';
@@ -36,6 +37,8 @@ export interface ManagerPartsOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Recorded jobs and instances (history/): its part, and histograms on /metrics. */
   history?: History;
+  /** A live price feed for the dashboard's money; default the bundled table and prices_file. */
+  prices?: () => PriceTable;
   /** Parts the caller made (the sandbox's container relay), after the manager's own. */
   extra?: readonly ManagerPart[];
 }
@@ -139,7 +142,7 @@ function statusServerPart(
   deps: Deps,
   manager: Manager,
   listenAddress: string,
-  o: Pick<ManagerPartsOptions, 'history' | 'systemId'>,
+  o: Pick<ManagerPartsOptions, 'history' | 'systemId' | 'config' | 'prices'>,
 ): ManagerPart {
   let server: StatusServer | undefined;
   return createPart(
@@ -149,6 +152,15 @@ function statusServerPart(
         server = await startStatusServer(deps, manager, listenAddress, {
           systemId: o.systemId,
           ...(o.history ? { history: o.history } : {}),
+          ...(o.history
+            ? {
+                dashboard: {
+                  config: o.config,
+                  history: o.history,
+                  ...(o.prices ? { prices: o.prices } : {}),
+                },
+              }
+            : {}),
         });
       },
       stop: () => server?.stop(),

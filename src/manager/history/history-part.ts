@@ -16,6 +16,8 @@ import { createInstanceTracker, type Readied, type RecordedInstance } from './in
 export type HistoryEvent = RecordedJob | RecordedInstance | ({ kind: 'ready' } & Readied);
 
 export interface History {
+  /** Where the records are written (history-log.ts). */
+  readonly dir: string;
   recorder: JobRecorder;
   /** Calls `fn` with every record from now on; returns an unsubscribe. */
   subscribe(fn: (event: HistoryEvent) => void): () => void;
@@ -46,6 +48,7 @@ export function createHistory(
     for (const fn of listeners) fn(event);
   };
   return {
+    dir: log.dir,
     recorder: {
       jobFinished: (job) => {
         for (const run of job.runs ?? [])
