@@ -122,6 +122,13 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     const box = $('money-cards');
     box.textContent = '';
     $('money-note').textContent = m.note || '';
+    if (m.report) {
+      const r = m.report;
+      card(box, 'today', usd(r.today.costUsd), r.today.instanceHours.toFixed(2) + ' instance-h, ' + r.today.jobs + ' jobs');
+      card(box, 'month to date', usd(r.monthToDate.costUsd), r.monthToDate.instanceHours.toFixed(2) + ' instance-h, ' + r.monthToDate.jobs + ' jobs');
+      $('money-prices').textContent = 'prices: ' + r.prices.source + ' (' + r.prices.asOf + '), region ' + r.region +
+        (r.unpricedHours > 0 ? '; ' + r.unpricedHours.toFixed(2) + ' h unpriced' : '');
+    }
     if (!m.summary) return;
     const s = m.summary;
     card(box, 'today', usd(s.today.costUsd), s.today.instanceHours.toFixed(2) + ' instance-h, ' + s.today.jobs + ' jobs');

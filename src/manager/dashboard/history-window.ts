@@ -41,6 +41,10 @@ export interface HistoryWindow {
 const DAY_MS = 24 * 3600_000;
 const key = (i: RecordedInstance): string => `${i.runner}/${i.instanceId}`;
 
+const jobKey = (j: RecordedJob): string => `${j.runner}/${j.jobId}/${j.finishedAtMs}`;
+const isSame = (a: RecordedInstance | undefined, b: RecordedInstance): boolean =>
+  a !== undefined && a.removedAtMs === b.removedAtMs && a.billedS === b.billedS;
+
 function endOf(i: RecordedInstance): number {
   return i.removedAtMs ?? i.launchedAtMs + i.billedS * 1000;
 }
@@ -104,7 +108,13 @@ export function createHistoryWindow(
         if (!(err instanceof UserError))
           deps.logger.warn({ err: describeError(err) }, 'dashboard history not loaded');
       }
-      for (const event of pending) apply(event);
+      // A record written while the files were read may be in them already.
+      const read = new Set(jobs.map(jobKey));
+      for (const event of pending) {
+        if (event.kind === 'job' && read.has(jobKey(event))) continue;
+        if (event.kind === 'instance' && isSame(instances.get(key(event)), event)) continue;
+        apply(event);
+      }
       pending = undefined;
       prune();
     },
