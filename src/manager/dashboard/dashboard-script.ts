@@ -33,6 +33,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
   const usd = (n) => (typeof n === 'number' ? '$' + n.toFixed(Math.abs(n) < 100 ? 2 : 0) : '–');
   const clock = (ms) => new Date(ms).toLocaleTimeString();
   const num = (n) => (Math.round(n * 10) / 10).toString();
+  const hours = (h) => (h < 1 ? h.toFixed(3) : h.toFixed(1)) + ' instance-h';
 
   function chart(id, points, keys) {
     const box = $(id);
@@ -124,15 +125,15 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     $('money-note').textContent = m.note || '';
     if (m.report) {
       const r = m.report;
-      card(box, 'today', usd(r.today.costUsd), r.today.instanceHours.toFixed(2) + ' instance-h, ' + r.today.jobs + ' jobs');
-      card(box, 'month to date', usd(r.monthToDate.costUsd), r.monthToDate.instanceHours.toFixed(2) + ' instance-h, ' + r.monthToDate.jobs + ' jobs');
+      card(box, 'today', usd(r.today.costUsd), hours(r.today.instanceHours) + ', ' + r.today.jobs + ' jobs');
+      card(box, 'month to date', usd(r.monthToDate.costUsd), hours(r.monthToDate.instanceHours) + ', ' + r.monthToDate.jobs + ' jobs');
       $('money-prices').textContent = 'prices: ' + r.prices.source + ' (' + r.prices.asOf + '), region ' + r.region +
         (r.unpricedHours > 0 ? '; ' + r.unpricedHours.toFixed(2) + ' h unpriced' : '');
     }
     if (!m.summary) return;
     const s = m.summary;
-    card(box, 'today', usd(s.today.costUsd), s.today.instanceHours.toFixed(2) + ' instance-h, ' + s.today.jobs + ' jobs');
-    card(box, 'month to date', usd(s.monthToDate.costUsd), s.monthToDate.instanceHours.toFixed(2) + ' instance-h, ' + s.monthToDate.jobs + ' jobs');
+    card(box, 'today', usd(s.today.costUsd), hours(s.today.instanceHours) + ', ' + s.today.jobs + ' jobs');
+    card(box, 'month to date', usd(s.monthToDate.costUsd), hours(s.monthToDate.instanceHours) + ', ' + s.monthToDate.jobs + ' jobs');
     card(box, 'projected month', usd(s.projectedMonth.costUsd), s.projectedMonth.basis);
     const split = (k) => [k, usd(s.today[k + 'Usd']), usd(s.monthToDate[k + 'Usd'])];
     table('money-split', ['spent on', 'today', 'month to date'], ['busy', 'idle', 'boot', 'interruption']
