@@ -74,14 +74,11 @@ describe('the dashboard in a browser', () => {
       expect(pipeline.jobs.every((j) => j.status === 'success')).toBe(true);
 
       // The table fills in at the next refreshes: both jobs, finished, on a local instance.
-      await page.waitForFunction(
-        () => document.querySelectorAll('#jobs tbody tr:not(.running)').length >= 2,
-        undefined,
-        { timeout: 30_000 },
-      );
-      const rows = await page.$$eval('#jobs tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-      );
+      const finishedRows = page.locator('#jobs tbody tr:not(.running)');
+      await finishedRows.nth(1).waitFor({ timeout: 30_000 });
+      const rows: string[][] = [];
+      for (const row of await finishedRows.all())
+        rows.push(await row.locator('td').allTextContents());
       const byName = new Map(rows.map((cells) => [cells[2], cells]));
       for (const name of ['first', 'second']) {
         const cells = byName.get(name);
@@ -91,24 +88,19 @@ describe('the dashboard in a browser', () => {
       }
 
       // The fleet chart plotted busy time above its baseline.
-      const busyAboveZero = await page.$eval('#fleet svg', (svg) => {
-        const baseline = Number(svg.querySelector('line.axis')?.getAttribute('y1'));
-        const busy = svg.querySelector('polyline[data-series="busy"]')?.getAttribute('points');
-        const ys = (busy ?? '').split(' ').map((p) => Number(p.split(',')[1]));
-        return Number(svg.getAttribute('data-points')) > 1 && ys.some((y) => y < baseline);
-      });
-      expect(busyAboveZero).toBe(true);
+      expect(Number(await page.getAttribute('#fleet svg', 'data-points'))).toBeGreaterThan(1);
+      const baseline = Number(await page.getAttribute('#fleet line.axis', 'y1'));
+      const busy = await page.getAttribute('#fleet polyline[data-series="busy"]', 'points');
+      const ys = (busy ?? '').split(' ').map((p) => Number(p.split(',')[1]));
+      expect(ys.some((y) => y < baseline)).toBe(true);
 
       // Money: today's cost in dollars, above zero (the instances were priced).
-      await page.waitForFunction(
-        () =>
-          Number(document.querySelector('#money-cards .card .value')?.textContent?.slice(1)) > 0,
-        undefined,
-        { timeout: 15_000 },
-      );
-      const money = await page.$$eval('#money-cards .card .value', (els) =>
-        els.map((e) => e.textContent),
-      );
+      const today = page.locator('#money-cards .card .value').first();
+      await expect
+        .poll(async () => Number((await today.textContent())?.slice(1)), { timeout: 15_000 })
+        .toBeGreaterThan(0);
+      const money = await page.locator('#money-cards .card .value').allTextContents();
+      expect(money.length).toBeGreaterThanOrEqual(2);
       for (const v of money) expect(v).toMatch(/^\$\d+\.\d\d$/);
       expect(await page.textContent('#money-prices')).toContain('us-east-1');
       expect(await page.textContent('#error')).toBe('');
