@@ -2,6 +2,7 @@
  * `spotrunner report --state-dir DIR [--from T] [--to T] [--json] [--csv FILE]`: what the
  * manager recorded (DIR/history, see manager/history/) as hours and money, per instance type
  * and per project; `--csv` writes the recorded jobs in the CSV that `plan --history` reads.
+ * The money section (today, month to date, projection, savings) is as of `--now`.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -19,8 +20,9 @@ import { buildReport } from '../../manager/history/history-report.js';
 import { readRecordedHistory } from '../../manager/history/read-history.js';
 import { formatReport, recordedJobsCsv } from '../../manager/history/report-format.js';
 import { println, type CliContext } from '../cli-context.js';
+import * as money from './report-money.js';
 
-interface ReportOptions {
+interface ReportOptions extends money.ReportMoneyOptions {
   stateDir: string;
   from?: string;
   to?: string;
@@ -42,7 +44,11 @@ function historyDir(dir: string): string {
   return existsSync(join(dir, HISTORY_FILE)) ? dir : join(dir, 'history');
 }
 
-export function registerReportCommand(program: Command, ctx: CliContext): void {
+export function registerReportCommand(
+  program: Command,
+  ctx: CliContext,
+  deps: money.ReportCommandDeps = {},
+): void {
   program
     .command('report')
     .description('cost, busy/idle/boot hours and per-project cost from what the manager recorded')
@@ -53,13 +59,18 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
     .option('--csv <file>', 'write the recorded jobs as plan --history CSV (- for stdout)')
     .option('--region <region>', `AWS region for prices (default ${DEFAULT_REGION})`)
     .option('--prices <file>', 'price file (JSON or CSV) laid over the bundled table')
+    .option('--now <time>', 'money: today and month to date as of this time (ISO-8601)')
+    .option('--live-prices', 'fetch current spot prices (EC2 DescribeSpotPriceHistory)')
+    .option('--capacity-per-instance <n>', 'always-on comparison: jobs per instance')
     .action(async (opts: ReportOptions) => {
       const dir = historyDir(resolve(ctx.cwd, opts.stateDir));
       const history = await readRecordedHistory(dir);
       const base = bundledPriceTable();
-      const prices = opts.prices
+      const listed = opts.prices
         ? mergePriceTables(base, await loadPriceFile(resolve(ctx.cwd, opts.prices)))
         : base;
+      const m = money.prepareMoney(opts, deps, history);
+      const prices = await m.prices(listed);
       const fromMs = parseTime(opts.from, '--from');
       const toMs = parseTime(opts.to, '--to');
       const period = {
@@ -84,6 +95,12 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
         region: opts.region ?? DEFAULT_REGION,
         prices,
       });
-      println(ctx.stdout, opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      const summary = m.summarize(prices);
+      println(
+        ctx.stdout,
+        opts.json
+          ? JSON.stringify({ ...report, money: summary }, null, 2)
+          : `${formatReport(report)}\n\n${money.formatMoney(summary)}`,
+      );
     });
 }
