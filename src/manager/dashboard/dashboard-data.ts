@@ -3,6 +3,7 @@
  * the manager's live status. Counts, names, ids, times and money; never a token or a variable.
  */
 import type { ManagerStatus } from '../manager.js';
+import type { DashboardMoney } from './dashboard-money.js';
 import type { RecordedHistory } from '../history/read-history.js';
 import {
   fleetSeries,
@@ -49,7 +50,7 @@ export interface DashboardData {
   jobs: JobRow[];
   interruptions: InterruptionSummary;
   /** Money over the history window (money.ts), or why there is none. */
-  money: unknown;
+  money: DashboardMoney;
 }
 
 export interface DashboardInput {
@@ -57,7 +58,7 @@ export interface DashboardInput {
   window: WindowName;
   status: Pick<ManagerStatus, 'state' | 'runners'>;
   history: RecordedHistory;
-  money: (history: RecordedHistory, nowMs: number) => unknown;
+  money: (history: RecordedHistory, nowMs: number) => DashboardMoney;
 }
 
 /** The live instances and running jobs of every runner. */

@@ -14,12 +14,14 @@ import {
   mergePriceTables,
   type PriceTable,
 } from '../../plan/prices/price-table.js';
-import { buildReport } from '../history/history-report.js';
+import { summarizeMoney, type MoneySummary } from '../history/money.js';
 import type { RecordedHistory } from '../history/read-history.js';
 
 export interface MoneyPricing {
   region: string;
   prices: () => PriceTable;
+  /** The prices come from a live feed (handed in), not a fixed table. */
+  live: boolean;
   capacityPerInstance?: number;
   maxInstances?: number;
 }
@@ -45,7 +47,7 @@ export async function loadPricing(
     ...(autoscaler?.maxInstances ? { maxInstances: autoscaler.maxInstances } : {}),
   };
   const region = priceRegion(config);
-  if (prices) return { region, prices, ...shape };
+  if (prices) return { region, prices, live: true, ...shape };
   let table = bundledPriceTable();
   const file = config.manager.pricesFile;
   if (file) {
@@ -59,55 +61,46 @@ export async function loadPricing(
     }
   }
   const fixed = table;
-  return { region, prices: () => fixed, ...shape };
-}
-
-function startOfUtcDay(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-}
-
-function startOfUtcMonth(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return { region, prices: () => fixed, live: false, ...shape };
 }
 
 export interface DashboardMoney {
+  summary?: MoneySummary;
+  /** Why there is no summary, or what the figures leave out. */
   note?: string;
-  /** Report figures (history-report.ts) for today and the month so far, in UTC. */
-  report?: {
-    region: string;
-    prices: { source: string; asOf: string };
-    today: { costUsd: number; instanceHours: number; jobs: number };
-    monthToDate: { costUsd: number; instanceHours: number; jobs: number };
-    unpricedHours: number;
-  };
 }
 
-/** Money from `spotrunner report`'s figures: cost and instance hours, today and this month. */
-export function reportMoney(
+/**
+ * Money over the history window (money.ts): today, month to date, projected month, the split and
+ * the savings, in UTC days and months. A failure is a note on the page, never a failed request.
+ */
+export function windowMoney(
+  deps: { logger: Logger },
   pricing: MoneyPricing,
 ): (history: RecordedHistory, nowMs: number) => DashboardMoney {
-  return (history: RecordedHistory, nowMs: number): DashboardMoney => {
-    const prices = pricing.prices();
-    const period = (fromMs: number): ReturnType<typeof buildReport> =>
-      buildReport(history, { fromMs, toMs: nowMs + 1, region: pricing.region, prices });
-    const today = period(startOfUtcDay(nowMs));
-    const month = period(startOfUtcMonth(nowMs));
-    const line = (r: typeof today): { costUsd: number; instanceHours: number; jobs: number } => ({
-      costUsd: r.costUsd,
-      instanceHours: r.hours.billed,
-      jobs: r.jobs.count,
-    });
-    return {
-      note: 'cost as `spotrunner report` computes it (instances launched in the period)',
-      report: {
+  let warned = false;
+  return (history, nowMs) => {
+    try {
+      const summary = summarizeMoney(history, {
+        nowMs,
         region: pricing.region,
-        prices: { source: prices.source, asOf: prices.asOf },
-        today: line(today),
-        monthToDate: line(month),
-        unpricedHours: month.unpricedHours,
-      },
-    };
+        prices: pricing.prices(),
+        live: pricing.live,
+        ...(pricing.capacityPerInstance
+          ? { capacityPerInstance: pricing.capacityPerInstance }
+          : {}),
+        ...(pricing.maxInstances ? { maxInstances: pricing.maxInstances } : {}),
+      });
+      return summary.unpricedHours > 0
+        ? {
+            summary,
+            note: 'instances of types without a price (local, static) count in the hours, not in the dollars',
+          }
+        : { summary };
+    } catch (err: unknown) {
+      if (!warned) deps.logger.warn({ err: describeError(err) }, 'dashboard money not computed');
+      warned = true;
+      return { note: `money not computed: ${describeError(err)}` };
+    }
   };
 }

@@ -10,6 +10,11 @@ import { openHistoryLog } from '../history/history-log.js';
 import type { Manager, ManagerStatus } from '../manager.js';
 import { startStatusServer, type StatusServer } from '../status-server.js';
 import { fleetInstance, managerStatus } from '../testing/manager-status.js';
+import {
+  bundledPriceTable,
+  mergePriceTables,
+  type PriceTable,
+} from '../../plan/prices/price-table.js';
 import type { DashboardData } from './dashboard-data.js';
 
 const RUNNER_TOKEN = 'glrt-t1_runnersecretvalue';
@@ -42,7 +47,10 @@ function status(): ManagerStatus {
 
 const manager = { state: 'running', status } as unknown as Manager;
 
-async function start(spotrunnerTable: string): Promise<{ url: string; clock: VirtualClock }> {
+async function start(
+  spotrunnerTable: string,
+  o: { prices?: () => PriceTable; records?: object[] } = {},
+): Promise<{ url: string; clock: VirtualClock }> {
   const text = `listen_address = "127.0.0.1:0"
 ${spotrunnerTable}
 [[runners]]
@@ -70,10 +78,11 @@ executor = "shell"
     interruptions: 0,
     result: 'success',
   });
+  for (const r of o.records ?? []) log.append(r);
   const history = createHistory(deps, log);
   server = await startStatusServer(deps, manager, '127.0.0.1:0', {
     history,
-    dashboard: { config, history },
+    dashboard: { config, history, ...(o.prices ? { prices: o.prices } : {}) },
   });
   history.recorder.jobFinished({
     kind: 'job',
@@ -177,5 +186,59 @@ describe('the dashboard on the status server', () => {
     expect((await fetch(`${url}/api/dashboard`)).status).toBe(404);
     expect((await fetch(`${url}/metrics`)).status).toBe(200);
     expect((await fetch(`${url}/status`)).status).toBe(200);
+  });
+
+  it('prices the money with prices_file in price_region, or with a price feed handed in', async () => {
+    const noon = Date.UTC(2026, 11, 6, 12);
+    // One local instance, 10:00–11:00 UTC today, its hour idle: $2 at $2/h on demand.
+    const inst = {
+      kind: 'instance',
+      runner: 'spot',
+      instanceId: 'local-1',
+      instanceType: 'local',
+      launchedAtMs: noon - 2 * 3600_000,
+      readyAtMs: noon - 2 * 3600_000,
+      removedAtMs: noon - 3600_000,
+      billedS: 3600,
+      bootS: 0,
+      busyS: 0,
+      idleS: 3600,
+      interrupted: false,
+      jobs: 0,
+    };
+    await writeFile(
+      join(dir, 'prices.csv'),
+      'region,instance_type,on_demand,spot,vcpu,memory_gib,arch\neu-west-1,local,2,1,2,4,amd64\n',
+    );
+    const money = async (
+      table: string,
+      prices?: () => PriceTable,
+    ): Promise<DashboardData['money']> => {
+      const { url } = await start(table, { records: [inst], ...(prices ? { prices } : {}) });
+      const data = (await (await fetch(`${url}/api/dashboard`)).json()) as DashboardData;
+      await server?.stop();
+      server = undefined;
+      return data.money;
+    };
+    const priced = await money(
+      '[spotrunner]\nprices_file = "prices.csv"\nprice_region = "eu-west-1"',
+    );
+    expect(priced.summary).toMatchObject({ region: 'eu-west-1', prices: { live: false } });
+    expect(priced.summary?.today).toMatchObject({ costUsd: 2, idleUsd: 2, instanceHours: 1 });
+    // Elsewhere the type has no price: hours, no dollars, and a note that says so.
+    const unpriced = await money('[spotrunner]\nprices_file = "prices.csv"');
+    expect(unpriced.summary?.today).toMatchObject({ costUsd: 0, instanceHours: 1 });
+    expect(unpriced.note).toMatch(/without a price/);
+    // A price file that does not load: the bundled table, and the dashboard still answers.
+    const missing = await money('[spotrunner]\nprices_file = "nope.csv"');
+    expect(missing.summary?.prices.source).toBe(bundledPriceTable().source);
+    const feed = mergePriceTables(bundledPriceTable(), {
+      source: 'feed',
+      regions: { 'us-east-1': { local: { onDemandPerHourUsd: 5, spotPerHourUsd: 1 } } },
+      types: { local: { vcpu: 2, memoryGiB: 4, arch: 'amd64', burstable: false } },
+    });
+    const live = await money('', () => feed);
+    expect(live.summary).toMatchObject({ region: 'us-east-1', prices: { live: true } });
+    expect(live.summary?.today.costUsd).toBe(5);
   });
 });

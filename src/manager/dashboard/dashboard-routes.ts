@@ -8,11 +8,12 @@ import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { PriceTable } from '../../plan/prices/price-table.js';
 import type { History } from '../history/history-part.js';
+import type { RecordedHistory } from '../history/read-history.js';
 import type { Manager } from '../manager.js';
 import type { CompiledConfig } from '../../config/types.js';
 import { decideAccess, SESSION_COOKIE, type AccessDecision } from './dashboard-access.js';
 import { buildDashboard, isWindowName } from './dashboard-data.js';
-import { loadPricing, reportMoney } from './dashboard-money.js';
+import { loadPricing, windowMoney, type DashboardMoney } from './dashboard-money.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 import { createHistoryWindow, type HistoryWindowOptions } from './history-window.js';
 
@@ -66,7 +67,17 @@ export async function registerDashboardRoutes(
     { ...o.window, dir: o.history.dir },
   );
   await window.load();
-  const money = reportMoney(await loadPricing({ logger: log }, o.config, o.prices));
+  const moneyOf = windowMoney(
+    { logger: log },
+    await loadPricing({ logger: log }, o.config, o.prices),
+  );
+  // Money walks the whole window: computed at most every 10 s, however many pages are open.
+  let cached: { atMs: number; money: DashboardMoney } | undefined;
+  const money = (history: RecordedHistory, nowMs: number): DashboardMoney => {
+    if (!cached || nowMs - cached.atMs >= 10_000 || nowMs < cached.atMs)
+      cached = { atMs: nowMs, money: moneyOf(history, nowMs) };
+    return cached.money;
+  };
   const tokenFile = o.config.manager.dashboardTokenFile;
 
   app.get('/', async (c) => {

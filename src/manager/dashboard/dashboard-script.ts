@@ -30,7 +30,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     if (s < 3600) return Math.floor(s / 60) + ' m ' + Math.round(s % 60) + ' s';
     return (s / 3600).toFixed(1) + ' h';
   };
-  const usd = (n) => (typeof n === 'number' ? '$' + n.toFixed(Math.abs(n) < 100 ? 2 : 0) : '–');
+  const usd = (n) => (typeof n === 'number' ? (n < 0 ? '-$' : '$') + Math.abs(n).toFixed(2) : '–');
   const clock = (ms) => new Date(ms).toLocaleTimeString();
   const num = (n) => (Math.round(n * 10) / 10).toString();
   const hours = (h) => (h < 1 ? h.toFixed(3) : h.toFixed(1)) + ' instance-h';
@@ -123,20 +123,14 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     const box = $('money-cards');
     box.textContent = '';
     $('money-note').textContent = m.note || '';
-    if (m.report) {
-      const r = m.report;
-      card(box, 'today', usd(r.today.costUsd), hours(r.today.instanceHours) + ', ' + r.today.jobs + ' jobs');
-      card(box, 'month to date', usd(r.monthToDate.costUsd), hours(r.monthToDate.instanceHours) + ', ' + r.monthToDate.jobs + ' jobs');
-      $('money-prices').textContent = 'prices: ' + r.prices.source + ' (' + r.prices.asOf + '), region ' + r.region +
-        (r.unpricedHours > 0 ? '; ' + r.unpricedHours.toFixed(2) + ' h unpriced' : '');
-    }
     if (!m.summary) return;
     const s = m.summary;
     card(box, 'today', usd(s.today.costUsd), hours(s.today.instanceHours) + ', ' + s.today.jobs + ' jobs');
     card(box, 'month to date', usd(s.monthToDate.costUsd), hours(s.monthToDate.instanceHours) + ', ' + s.monthToDate.jobs + ' jobs');
     card(box, 'projected month', usd(s.projectedMonth.costUsd), s.projectedMonth.basis);
-    const split = (k) => [k, usd(s.today[k + 'Usd']), usd(s.monthToDate[k + 'Usd'])];
-    table('money-split', ['spent on', 'today', 'month to date'], ['busy', 'idle', 'boot', 'interruption']
+    const split = (k) => [k, usd(s.today[k + 'Usd']), usd(s.monthToDate[k + 'Usd']),
+      s.monthToDate.hours[k].toFixed(2)];
+    table('money-split', ['spent on', 'today', 'month to date', 'month instance-h'], ['busy', 'idle', 'boot', 'interruption']
       .map((k) => ({ cells: split(k) })));
     const v = s.savings;
     table('money-savings', ['compared with', 'would cost', 'saved', 'basis'], [
