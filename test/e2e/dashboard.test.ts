@@ -97,11 +97,13 @@ describe('the dashboard in a browser', () => {
       // Money: today's cost in dollars, above zero (the instances were priced).
       const today = page.locator('#money-cards .card .value').first();
       await expect
-        .poll(async () => Number((await today.textContent())?.slice(1)), { timeout: 15_000 })
+        .poll(async () => Number((await today.textContent())?.slice(1).replaceAll(',', '')), {
+          timeout: 15_000,
+        })
         .toBeGreaterThan(0);
       const money = await page.locator('#money-cards .card .value').allTextContents();
       expect(money.length).toBeGreaterThanOrEqual(2);
-      for (const v of money) expect(v).toMatch(/^\$\d+\.\d\d$/);
+      for (const v of money) expect(v).toMatch(/^\$[\d,]+\.\d\d$/);
       expect(await page.textContent('#money-prices')).toContain('us-east-1');
       expect(await page.textContent('#error')).toBe('');
       expect(problems).toEqual([]);

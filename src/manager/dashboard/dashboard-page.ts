@@ -23,7 +23,8 @@ svg text { font-size: 11px; fill: #6b7280; } .axis { stroke: #9ca3af; }
 line.rule { stroke: #e5e7eb; stroke-dasharray: 3 3; }
 .legend span { border-left: 10px solid; padding: 0 10px 0 4px; margin-right: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #f3f4f6; white-space: nowrap; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #f3f4f6; }
+#jobs td, #waits td, #money-split td { white-space: nowrap; }
 tr.running td { background: #ecfdf5; } tr.bad td { color: #b91c1c; } td.empty { color: #9ca3af; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 8px; }
 .card { border: 1px solid #e5e7eb; border-radius: 6px; padding: 8px 12px; min-width: 160px; }

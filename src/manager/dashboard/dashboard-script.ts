@@ -30,10 +30,12 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     if (s < 3600) return Math.floor(s / 60) + ' m ' + Math.round(s % 60) + ' s';
     return (s / 3600).toFixed(1) + ' h';
   };
-  const usd = (n) => (typeof n === 'number' ? (n < 0 ? '-$' : '$') + Math.abs(n).toFixed(2) : '–');
+  const usd = (n) => (typeof n !== 'number' ? '–' : (n < 0 ? '-$' : '$') +
+    Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
   const clock = (ms) => new Date(ms).toLocaleTimeString();
   const num = (n) => (Math.round(n * 10) / 10).toString();
-  const hours = (h) => (h < 1 ? h.toFixed(3) : h.toFixed(1)) + ' instance-h';
+  const fixed = (h) => (h < 1 ? h.toFixed(3) : h.toFixed(1));
+  const hours = (h) => fixed(h) + ' instance-h';
 
   function chart(id, points, keys) {
     const box = $(id);
@@ -129,7 +131,7 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     card(box, 'month to date', usd(s.monthToDate.costUsd), hours(s.monthToDate.instanceHours) + ', ' + s.monthToDate.jobs + ' jobs');
     card(box, 'projected month', usd(s.projectedMonth.costUsd), s.projectedMonth.basis);
     const split = (k) => [k, usd(s.today[k + 'Usd']), usd(s.monthToDate[k + 'Usd']),
-      s.monthToDate.hours[k].toFixed(2)];
+      fixed(s.monthToDate.hours[k])];
     table('money-split', ['spent on', 'today', 'month to date', 'month instance-h'], ['busy', 'idle', 'boot', 'interruption']
       .map((k) => ({ cells: split(k) })));
     const v = s.savings;
