@@ -20,6 +20,7 @@ import { createHistory } from '../manager/history/history-part.js';
 import { openHistoryLog } from '../manager/history/history-log.js';
 import { createPart, type ManagerPart } from '../manager/parts.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
+import type { PriceTable } from '../plan/prices/price-table.js';
 import { settleLeftoverJobs, type LeftoverResult } from '../manager/settle-leftovers.js';
 import { openStateStore, type StateStore } from '../manager/state/state-store.js';
 
@@ -51,6 +52,8 @@ export interface StartManagerOptions {
   configFile?: string;
   /** More parts for the manager to own (the sandbox's container relay). */
   parts?: readonly ManagerPart[];
+  /** A live price feed for the dashboard's money (default: bundled table + prices_file). */
+  prices?: () => PriceTable;
 }
 
 export async function startManager(
@@ -97,6 +100,7 @@ export async function startManager(
               ? { orphanCheckIntervalMs: options.orphanCheckIntervalMs }
               : {}),
             ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
+            ...(options.prices ? { prices: options.prices } : {}),
             extra: [leftovers, ...(options.parts ?? [])],
           },
           m,
