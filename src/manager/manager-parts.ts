@@ -164,7 +164,11 @@ function statusServerPart(
         });
       },
       stop: () => server?.stop(),
-      status: () => ({ listenAddress, ...(server ? { url: server.url } : {}) }),
+      status: () => ({
+        listenAddress,
+        ...(server ? { url: server.url } : {}),
+        dashboard: o.history !== undefined && o.config.manager.dashboard,
+      }),
     },
     { outlivesRunners: true },
   );

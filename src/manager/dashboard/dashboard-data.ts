@@ -100,9 +100,7 @@ export function buildDashboard(input: DashboardInput): DashboardData {
   const buckets: Buckets = { fromMs: nowMs - stepMs * count, stepMs, count };
   const live = liveFleet(input.status);
   const inWindow = history.jobs.filter((j) => j.finishedAtMs >= buckets.fromMs);
-  const launchedInWindow = history.instances.filter(
-    (i) => (i.removedAtMs ?? nowMs) >= buckets.fromMs,
-  );
+  const aliveInWindow = history.instances.filter((i) => (i.removedAtMs ?? nowMs) >= buckets.fromMs);
   return {
     nowMs,
     window: input.window,
@@ -117,7 +115,7 @@ export function buildDashboard(input: DashboardInput): DashboardData {
     queue: queueSeries(buckets, nowMs, history.jobs, live.jobs),
     waits: waitStats(inWindow),
     jobs: jobRows(history.jobs, live.running, nowMs),
-    interruptions: interruptionSummary(inWindow, launchedInWindow),
+    interruptions: interruptionSummary(inWindow, aliveInWindow),
     money: input.money(history, nowMs),
   };
 }

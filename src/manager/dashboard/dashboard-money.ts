@@ -48,6 +48,8 @@ export async function loadPricing(
   };
   const region = priceRegion(config);
   if (prices) return { region, prices, live: true, ...shape };
+  if (config.manager.livePrices)
+    deps.logger.info({}, 'dashboard prices from the table: no live price feed handed in');
   let table = bundledPriceTable();
   const file = config.manager.pricesFile;
   if (file) {
