@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load-config.js';
 import { VirtualClock } from '../../platform/clock.js';
-import { silentLogger } from '../../platform/logger.js';
+import { MemoryLogger } from '../../platform/logger.js';
 import { createHistory } from '../history/history-part.js';
 import { openHistoryLog } from '../history/history-log.js';
 import type { Manager, ManagerStatus } from '../manager.js';
@@ -22,9 +22,11 @@ const DASH_TOKEN = 'dash-0123456789abcdef';
 const REMOTE = { 'x-forwarded-for': '203.0.113.9' };
 
 let dir: string;
+let logs: MemoryLogger;
 let server: StatusServer | undefined;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dashboard-routes-'));
+  logs = new MemoryLogger();
 });
 afterEach(async () => {
   await server?.stop();
@@ -61,7 +63,7 @@ executor = "shell"
 `;
   const { config } = parseConfig(text, join(dir, 'config.toml'), {});
   const clock = new VirtualClock(Date.UTC(2026, 11, 6, 12));
-  const deps = { clock, logger: silentLogger };
+  const deps = { clock, logger: logs };
   const log = openHistoryLog({ dir: join(dir, 'history') });
   // A job recorded by a previous run: the dashboard loads it from the file.
   log.append({
@@ -142,6 +144,12 @@ describe('the dashboard on the status server', () => {
       });
       expect(right.status).toBe(200);
     }
+    const cookie = await fetch(`${url}/?token=${DASH_TOKEN}`, {
+      headers: REMOTE,
+      redirect: 'manual',
+    });
+    expect(cookie.status).toBe(303);
+    expect(JSON.stringify(logs.records)).not.toContain(DASH_TOKEN);
     // /metrics and /health stay open as before.
     expect((await fetch(`${url}/metrics`, { headers: REMOTE })).status).toBe(200);
     expect((await fetch(`${url}/health`, { headers: REMOTE })).status).toBe(200);
