@@ -2,8 +2,9 @@
  * Who may read the dashboard: a loopback client always (unless the request came through a
  * proxy, which says so in Forwarded / X-Forwarded-For); anyone else only with the token in
  * `dashboard_token_file`, as `Authorization: Bearer <token>` or as the session cookie that
- * opening `/?token=<token>` once sets (HttpOnly, SameSite=Strict). The cookie holds an HMAC of
- * the token, never the token, so changing the file ends every session. Comparisons are
+ * opening `/?token=<token>` once sets (HttpOnly, SameSite=Strict). The cookie holds an expiry
+ * and an HMAC of it under the token, never the token: a session ends after 24 h, or sooner when
+ * the file changes. Comparisons are
  * constant-time; the token is read from the file per request and never logged.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -37,8 +38,18 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('spotrunner dashboard session').digest('hex');
+export const SESSION_MS = 24 * 3600_000;
+
+/** `<expiresAtMs>.<HMAC of it under the token>`: ends at that time or when the token changes. */
+export function sessionValue(token: string, expiresAtMs: number): string {
+  const mac = createHmac('sha256', token).update(`spotrunner dashboard ${expiresAtMs}`);
+  return `${expiresAtMs}.${mac.digest('hex')}`;
+}
+
+function isSession(value: string, token: string, nowMs: number): boolean {
+  const expiresAtMs = Number(value.split('.')[0]);
+  if (!Number.isSafeInteger(expiresAtMs) || expiresAtMs <= nowMs) return false;
+  return sameSecret(value, sessionValue(token, expiresAtMs));
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -63,6 +74,7 @@ export async function readDashboardToken(file: string | undefined): Promise<stri
 export async function decideAccess(
   req: AccessRequest,
   tokenFile: string | undefined,
+  nowMs: number,
 ): Promise<AccessDecision> {
   const proxied = req.header('forwarded') ?? req.header('x-forwarded-for');
   if (isLoopback(req.remoteAddress) && proxied === undefined)
@@ -74,9 +86,9 @@ export async function decideAccess(
   if (auth?.[1] !== undefined && sameSecret(auth[1].trim(), token))
     return { allowed: true, via: 'bearer' };
   const cookie = cookieValue(req.header('cookie'), SESSION_COOKIE);
-  if (cookie !== undefined && sameSecret(cookie, sessionValue(token)))
+  if (cookie !== undefined && isSession(cookie, token, nowMs))
     return { allowed: true, via: 'cookie' };
   if (req.queryToken !== undefined && sameSecret(req.queryToken, token))
-    return { allowed: true, via: 'query', setCookie: sessionValue(token) };
+    return { allowed: true, via: 'query', setCookie: sessionValue(token, nowMs + SESSION_MS) };
   return { allowed: false, reason: 'a token is required' };
 }

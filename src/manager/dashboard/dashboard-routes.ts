@@ -11,7 +11,12 @@ import type { History } from '../history/history-part.js';
 import type { RecordedHistory } from '../history/read-history.js';
 import type { Manager } from '../manager.js';
 import type { CompiledConfig } from '../../config/types.js';
-import { decideAccess, SESSION_COOKIE, type AccessDecision } from './dashboard-access.js';
+import {
+  decideAccess,
+  SESSION_COOKIE,
+  SESSION_MS,
+  type AccessDecision,
+} from './dashboard-access.js';
 import { buildDashboard, isWindowName } from './dashboard-data.js';
 import { loadPricing, windowMoney, type DashboardMoney } from './dashboard-money.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
@@ -35,6 +40,7 @@ export interface DashboardRoutes {
 function access(
   c: Context<ServerEnv>,
   tokenFile: string | undefined,
+  nowMs: number,
   page: boolean,
 ): Promise<AccessDecision> {
   const query = page ? c.req.query('token') : undefined;
@@ -45,6 +51,7 @@ function access(
       ...(query !== undefined ? { queryToken: query } : {}),
     },
     tokenFile,
+    nowMs,
   );
 }
 
@@ -81,12 +88,12 @@ export async function registerDashboardRoutes(
   const tokenFile = o.config.manager.dashboardTokenFile;
 
   app.get('/', async (c) => {
-    const d = await access(c, tokenFile, true);
+    const d = await access(c, tokenFile, deps.clock.now(), true);
     if (!d.allowed) return denied(c, d);
     if (d.via === 'query') {
       c.header(
         'Set-Cookie',
-        `${SESSION_COOKIE}=${d.setCookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400`,
+        `${SESSION_COOKIE}=${d.setCookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MS / 1000}`,
       );
       c.header('Cache-Control', 'no-store');
       return c.redirect('./', 303);
@@ -99,7 +106,7 @@ export async function registerDashboardRoutes(
   });
 
   app.get('/api/dashboard', async (c) => {
-    const d = await access(c, tokenFile, false);
+    const d = await access(c, tokenFile, deps.clock.now(), false);
     if (!d.allowed) return denied(c, d);
     const name = c.req.query('window') ?? '1h';
     if (!isWindowName(name))
