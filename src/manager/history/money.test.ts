@@ -274,6 +274,12 @@ describe('summarizeMoney: savings', () => {
     );
     const r = summarize(history([b, c], [lost]), '2026-11-10T12:00:00Z');
     expect(r.savings.gitlabHostedUsd).toBeCloseTo(12 * 0.01, 6);
+    // The instance's record rotated out: the type the job names (m7i.xlarge, medium amd64).
+    const rotated = summarize(
+      history([], [{ ...lost, instanceType: 'm7i.xlarge' }]),
+      '2026-11-10T12:00:00Z',
+    );
+    expect(rotated.savings.gitlabHostedUsd).toBeCloseTo(12 * 2 * 0.01, 6);
   });
 
   it('reports nothing to compare when no instance has a price', () => {

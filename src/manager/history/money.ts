@@ -31,22 +31,20 @@
  * minutes on the comparable hosted size (gitlab-hosted.ts). Capacity per instance, when not
  * given, is the most concurrent runs seen on one instance.
  */
-import { alwaysOnCost } from '../../plan/cost/always-on.js';
-import { GITLAB_HOSTED, hostedMinutesUsd, hostedSizeFor } from '../../plan/cost/gitlab-hosted.js';
 import { lookupInstancePrice, type PriceTable } from '../../plan/prices/price-table.js';
 import type { RecordedJob } from '../../runner/job-recorder.js';
 import type { RecordedInstance } from './instance-tracker.js';
 import {
   instanceKey,
   instanceTimeline,
-  isLostRun,
   overlapMs,
   runsByInstance,
-  runsOf,
-  type Segment,
   type TimeKind,
 } from './money-timeline.js';
 import type { RecordedHistory } from './read-history.js';
+import { savings, type MoneySavings, type Priced } from './money-savings.js';
+
+export type { MoneySavings } from './money-savings.js';
 
 export interface MoneySplit {
   costUsd: number;
@@ -69,13 +67,8 @@ export interface MoneySummary {
   today: MoneySplit;
   monthToDate: MoneySplit;
   projectedMonth: { costUsd: number; basis: string };
-  savings: {
-    actualUsd: number;
-    onDemandUsd: number;
-    alwaysOnUsd: number;
-    gitlabHostedUsd: number;
-    basis: { onDemand: string; alwaysOn: string; gitlabHosted: string };
-  };
+  /** Month to date. */
+  savings: MoneySavings;
   unpricedHours: number;
 }
 
@@ -91,13 +84,6 @@ export interface MoneyOptions {
   maxInstances?: number;
   /** Instances still there at nowMs (billed up to nowMs); they replace open records. */
   running?: readonly RecordedInstance[];
-}
-
-interface Priced {
-  inst: RecordedInstance;
-  segments: Segment[];
-  /** $/h as billed (spot or on-demand by lifecycle) and on-demand; absent when unpriced. */
-  price?: { billed: number; onDemand: number; vcpu: number; arch: 'arm64' | 'amd64' };
 }
 
 const H = 3_600_000;
@@ -225,151 +211,5 @@ export function summarizeMoney(history: RecordedHistory, o: MoneyOptions): Money
     projectedMonth: projectMonth(priced, monthToDate.costUsd, o.nowMs, monthEndMs),
     savings: savings(priced, history.jobs, monthToDate.costUsd, monthStartMs, o),
     unpricedHours: monthToDate.unpricedHours,
-  };
-}
-
-function savings(
-  priced: readonly Priced[],
-  jobs: readonly RecordedJob[],
-  actualUsd: number,
-  fromMs: number,
-  o: MoneyOptions,
-): MoneySummary['savings'] {
-  const toMs = o.nowMs;
-  let onDemandUsd = 0;
-  let pricedHours = 0;
-  const hoursByType = new Map<string, { hours: number; price: NonNullable<Priced['price']> }>();
-  for (const p of priced) {
-    if (!p.price) continue;
-    const ms = overlapMs(p.segments, fromMs, toMs);
-    const h = (ms.boot + ms.busy + ms.interruption + ms.idle) / H;
-    pricedHours += h;
-    onDemandUsd += h * p.price.onDemand;
-    const type = p.inst.instanceType!;
-    const t = hoursByType.get(type) ?? { hours: 0, price: p.price };
-    hoursByType.set(type, { ...t, hours: t.hours + h });
-  }
-  const main = [...hoursByType.entries()].sort((a, b) => b[1].hours - a[1].hours)[0];
-  const always = alwaysOnFor(jobs, main, fromMs, o);
-  const hosted = gitlabHostedFor(priced, jobs, fromMs, o);
-  return {
-    actualUsd,
-    onDemandUsd: round(onDemandUsd),
-    alwaysOnUsd: round(always.usd),
-    gitlabHostedUsd: round(hosted.usd),
-    basis: {
-      onDemand: `${pricedHours.toFixed(2)} priced instance-hour(s) at on-demand prices`,
-      alwaysOn: always.basis,
-      gitlabHosted: hosted.basis,
-    },
-  };
-}
-
-/** Runs overlapping [fromMs, toMs) with the key of the instance they ran on. */
-function runsIn(
-  jobs: readonly RecordedJob[],
-  fromMs: number,
-  toMs: number,
-): Array<{ key: string; startMs: number; endMs: number }> {
-  const out: Array<{ key: string; startMs: number; endMs: number }> = [];
-  for (const j of jobs)
-    for (const r of runsOf(j))
-      if (r.endedAtMs > r.startedAtMs && r.endedAtMs > fromMs && r.startedAtMs < toMs)
-        out.push({
-          key: instanceKey(j.runner, r.instanceId),
-          startMs: r.startedAtMs,
-          endMs: r.endedAtMs,
-        });
-  return out;
-}
-
-/** The most intervals open at once (an interval ending as another starts does not overlap it). */
-function peakOverlap(intervals: ReadonlyArray<{ startMs: number; endMs: number }>): number {
-  const edges = intervals.flatMap((i) => [
-    { t: i.startMs, d: 1 },
-    { t: i.endMs, d: -1 },
-  ]);
-  edges.sort((a, b) => a.t - b.t || a.d - b.d);
-  let open = 0;
-  let peak = 0;
-  for (const e of edges) peak = Math.max(peak, (open += e.d));
-  return peak;
-}
-
-function alwaysOnFor(
-  jobs: readonly RecordedJob[],
-  main: [string, { hours: number; price: NonNullable<Priced['price']> }] | undefined,
-  fromMs: number,
-  o: MoneyOptions,
-): { usd: number; basis: string } {
-  if (!main) return { usd: 0, basis: 'no priced instance type this month' };
-  const runs = runsIn(jobs, fromMs, o.nowMs);
-  const capacity = o.capacityPerInstance ?? mostOnOneInstance(runsIn(jobs, -Infinity, Infinity));
-  const peak = peakOverlap(runs);
-  const a = alwaysOnCost({
-    peakConcurrentJobs: peak,
-    capacityPerInstance: capacity,
-    maxInstances: o.maxInstances ?? 0,
-    onDemandPerHourUsd: main[1].price.onDemand,
-    spotPerHourUsd: 0,
-  });
-  const hours = Math.max(0, o.nowMs - fromMs) / H;
-  const inferred = o.capacityPerInstance === undefined ? ', the most seen on one instance' : '';
-  return {
-    usd: a.instances * hours * main[1].price.onDemand,
-    basis:
-      `${a.instances} × ${main[0]} on-demand for ${hours.toFixed(1)} h; peak ${peak} concurrent ` +
-      `job(s) / ${Math.max(1, capacity)} per instance${inferred}`,
-  };
-}
-
-/** The most runs seen at once on one instance (at least 1). */
-function mostOnOneInstance(
-  runs: ReadonlyArray<{ key: string; startMs: number; endMs: number }>,
-): number {
-  const byInstance = new Map<string, Array<{ startMs: number; endMs: number }>>();
-  for (const r of runs) {
-    const list = byInstance.get(r.key);
-    if (list) list.push(r);
-    else byInstance.set(r.key, [r]);
-  }
-  return [...byInstance.values()].reduce((m, runs) => Math.max(m, peakOverlap(runs)), 1);
-}
-
-function gitlabHostedFor(
-  priced: readonly Priced[],
-  jobs: readonly RecordedJob[],
-  fromMs: number,
-  o: MoneyOptions,
-): { usd: number; basis: string } {
-  const byKey = new Map(priced.map((p) => [instanceKey(p.inst.runner, p.inst.instanceId), p]));
-  let usdTotal = 0;
-  let minutes = 0;
-  let unmapped = 0;
-  const tags = new Set<string>();
-  for (const j of jobs) {
-    if (j.finishedAtMs < fromMs || j.finishedAtMs >= o.nowMs) continue;
-    const runs = runsOf(j);
-    runs.forEach((r, i) => {
-      if (isLostRun(j, i, runs.length) || !(r.endedAtMs > r.startedAtMs)) return;
-      const m = (r.endedAtMs - r.startedAtMs) / 60_000;
-      const price = byKey.get(instanceKey(j.runner, r.instanceId))?.price;
-      if (!price) {
-        unmapped += m;
-        return;
-      }
-      const size = hostedSizeFor(price);
-      tags.add(size.tag);
-      minutes += m;
-      usdTotal += hostedMinutesUsd(m, size);
-    });
-  }
-  const on = tags.size > 0 ? ` on ${[...tags].sort().join(', ')}` : '';
-  const skipped = unmapped > 0 ? `; ${unmapped.toFixed(1)} min on unpriced types left out` : '';
-  return {
-    usd: usdTotal,
-    basis:
-      `${minutes.toFixed(1)} run minute(s)${on} × cost factor × ` +
-      `$${(GITLAB_HOSTED.usdPerComputeMinute * 1000).toFixed(0)}/1,000 compute minutes (GitLab.com, ${GITLAB_HOSTED.asOf})${skipped}`,
   };
 }
