@@ -21,8 +21,8 @@ import { createHistory } from '../manager/history/history-part.js';
 import { openHistoryLog } from '../manager/history/history-log.js';
 import { createPart, type ManagerPart } from '../manager/parts.js';
 import { createPriceBook } from '../manager/live-prices.js';
-import type { PriceTable } from '../plan/prices/price-table.js';
 import type { PreexistingPolicy } from '../fleet/index.js';
+import type { PriceTable } from '../plan/prices/price-table.js';
 import { settleLeftoverJobs, type LeftoverResult } from '../manager/settle-leftovers.js';
 import { openStateStore, type StateStore } from '../manager/state/state-store.js';
 

@@ -151,7 +151,7 @@ function statusServerPart(
   deps: Deps,
   manager: Manager,
   listenAddress: string,
-  o: Pick<ManagerPartsOptions, 'history' | 'systemId' | 'apiCalls'>,
+  o: Pick<ManagerPartsOptions, 'history' | 'systemId' | 'apiCalls' | 'config' | 'prices'>,
 ): ManagerPart {
   let server: StatusServer | undefined;
   return createPart(
@@ -162,10 +162,23 @@ function statusServerPart(
           systemId: o.systemId,
           ...(o.history ? { history: o.history } : {}),
           ...(o.apiCalls ? { apiCalls: o.apiCalls } : {}),
+          ...(o.history
+            ? {
+                dashboard: {
+                  config: o.config,
+                  history: o.history,
+                  ...(o.prices ? { prices: o.prices.current } : {}),
+                },
+              }
+            : {}),
         });
       },
       stop: () => server?.stop(),
-      status: () => ({ listenAddress, ...(server ? { url: server.url } : {}) }),
+      status: () => ({
+        listenAddress,
+        ...(server ? { url: server.url } : {}),
+        dashboard: o.history !== undefined && o.config.manager.dashboard,
+      }),
     },
     { outlivesRunners: true },
   );

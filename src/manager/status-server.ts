@@ -1,7 +1,8 @@
 /**
  * The manager's HTTP surface on `listen_address`: `/metrics` (Prometheus), `/status` (fleet and
- * jobs as JSON, never a secret), `/health`, and `POST /fleet/drain/:id` for operators (accepted
- * from loopback only). `spotrunner fleet ls|drain` talk to it.
+ * jobs as JSON, never a secret), `/health`, `POST /fleet/drain/:id` for operators (accepted
+ * from loopback only), and the dashboard at `/` (dashboard/, unless `dashboard = false`).
+ * `spotrunner fleet ls|drain` talk to it.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -10,6 +11,13 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import { registerApiCallMetrics } from './api-call-metrics.js';
+import { isLoopback } from './dashboard/dashboard-access.js';
+import {
+  registerDashboardRoutes,
+  type DashboardOptions,
+  type DashboardRoutes,
+  type ServerEnv,
+} from './dashboard/dashboard-routes.js';
 import type { History } from './history/history-part.js';
 import { registerHistoryMetrics } from './history/history-metrics.js';
 import type { Manager } from './manager.js';
@@ -24,10 +32,6 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address.trim());
   if (!m) throw new Error(`listen_address "${address}" is not host:port`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
-}
-
-function isLoopback(addr: string | undefined): boolean {
-  return !!addr && (addr.startsWith('127.') || addr === '::1' || addr === '::ffff:127.0.0.1');
 }
 
 function metricsFor(
@@ -99,6 +103,8 @@ export interface StatusServerOptions {
   systemId?: string;
   /** Calls, retries and errors of the manager's AWS clients (api-call-metrics.ts). */
   apiCalls?: ApiCallCounts;
+  /** The dashboard at `/`; off when absent or `config.manager.dashboard` is false. */
+  dashboard?: DashboardOptions;
 }
 
 export async function startStatusServer(
@@ -109,7 +115,7 @@ export async function startStatusServer(
 ): Promise<StatusServer> {
   const { host, port } = parseListenAddress(listenAddress);
   const { registry, close } = metricsFor(manager, options);
-  const app = new Hono<{ Bindings: { incoming: { socket: { remoteAddress?: string } } } }>();
+  const app = new Hono<ServerEnv>();
   app.get('/health', (c) => c.json({ ok: manager.state === 'running', state: manager.state }));
   // `nowMs`: the manager's clock, so that `fleet ls` computes ages and idle times against it.
   app.get('/status', (c) =>
@@ -125,6 +131,14 @@ export async function startStatusServer(
     const ok = manager.drain(id, 'drained by operator');
     return ok ? c.json({ drained: id }) : c.json({ message: `no instance ${id}` }, 404);
   });
+  let dashboard: DashboardRoutes | undefined;
+  if (options.dashboard?.config.manager.dashboard && deps.clock)
+    dashboard = await registerDashboardRoutes(
+      app,
+      { clock: deps.clock, logger: deps.logger },
+      manager,
+      options.dashboard,
+    );
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
   });
@@ -137,6 +151,7 @@ export async function startStatusServer(
     stop: () =>
       new Promise((resolve) => {
         close();
+        dashboard?.close();
         server.close(() => resolve());
       }),
   };

@@ -32,6 +32,8 @@ export interface E2eConfigInput {
   listenAddress?: string;
   /** Raw TOML lines added to the `[[runners]]` table (before its sub-tables). */
   runnerExtra?: string;
+  /** Raw TOML lines of the top-level `[spotrunner]` table (the manager's own settings). */
+  spotrunnerTable?: string;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -93,5 +95,6 @@ export function e2eConfigToml(i: E2eConfigInput): string {
     ...(i.runnerExtra ? [i.runnerExtra] : []),
     cacheToml(i),
     autoscalerToml(i),
+    ...(i.spotrunnerTable ? ['[spotrunner]', i.spotrunnerTable, ''] : []),
   ].join('\n');
 }

@@ -16,10 +16,14 @@ import { createInstanceTracker, type Readied, type RecordedInstance } from './in
 export type HistoryEvent = RecordedJob | RecordedInstance | ({ kind: 'ready' } & Readied);
 
 export interface History {
+  /** Where the records are written (history-log.ts). */
+  readonly dir: string;
   recorder: JobRecorder;
   /** Calls `fn` with every record from now on; returns an unsubscribe. */
   subscribe(fn: (event: HistoryEvent) => void): () => void;
   part(manager: { status(): Pick<ManagerStatus, 'runners'> }): ManagerPart;
+  /** The instances followed now, as open records up to now; what is written stays the same. */
+  openInstances(): RecordedInstance[];
 }
 
 export function createHistory(
@@ -44,6 +48,7 @@ export function createHistory(
     for (const fn of listeners) fn(event);
   };
   return {
+    dir: log.dir,
     recorder: {
       jobFinished: (job) => {
         for (const run of job.runs ?? [])
@@ -51,6 +56,7 @@ export function createHistory(
         emit(job);
       },
     },
+    openInstances: () => tracker.snapshot(deps.clock.now()),
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);

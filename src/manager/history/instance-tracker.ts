@@ -89,6 +89,8 @@ export interface InstanceTracker {
   poll(runner: string, views: readonly FleetInstanceView[], nowMs: number): RecordedInstance[];
   /** Every instance still followed, as open records (the manager is stopping). */
   flush(nowMs: number): RecordedInstance[];
+  /** Every instance still followed, as open records as of `nowMs`; follows them on (the dashboard). */
+  snapshot(nowMs: number): RecordedInstance[];
   /** Boot (launch to ready) of instances that became ready at this poll: for metrics. */
   readonly readied: Readied[];
 }
@@ -174,6 +176,9 @@ export function createInstanceTracker(): InstanceTracker {
         gone.push(toRecord(s, nowMs, true));
       }
       return gone;
+    },
+    snapshot(nowMs) {
+      return [...seen.values()].map((s) => toRecord(s, nowMs, false));
     },
     flush(nowMs) {
       const open = [...seen.values()].map((s) => toRecord(s, nowMs, false));

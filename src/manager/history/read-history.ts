@@ -91,7 +91,11 @@ export async function readRecordedHistory(dir: string): Promise<RecordedHistory>
   };
 }
 
-function mergeInstance(earlier: RecordedInstance, later: RecordedInstance): RecordedInstance {
+/** One instance written open at a stop and again by a later run, as one record. */
+export function mergeInstance(
+  earlier: RecordedInstance,
+  later: RecordedInstance,
+): RecordedInstance {
   const busyS = Math.min(later.billedS - later.bootS, earlier.busyS + later.busyS);
   return {
     ...later,
