@@ -311,4 +311,15 @@ describe('summarizeMoney: projected month', () => {
     expect(m.projectedMonth.costUsd).toBeCloseTo(0.48 + 0.24 * 15.5, 6);
     expect(m.projectedMonth.basis).toContain('(average of the 2.0 day(s) recorded)');
   });
+
+  it('counts less than a day recorded as one day, not as a fleet running around the clock', () => {
+    // Launched 2 h ago at $0.01/h: $0.02 so far. Over 2 h that is $0.24/day; over a day, $0.02.
+    const s = steadySince('2026-11-15T10:00:00Z');
+    const m = summarize(history([s]), '2026-11-15T12:00:00Z', { running: [s] });
+    expect(m.monthToDate.costUsd).toBeCloseTo(0.02, 6);
+    expect(m.projectedMonth.costUsd).toBeCloseTo(0.02 + 0.02 * 15.5, 6);
+    expect(m.projectedMonth.basis).toContain(
+      '(average of the 2.0 hour(s) recorded, counted as one day)',
+    );
+  });
 });

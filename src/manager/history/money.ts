@@ -184,10 +184,17 @@ function projectMonth(
   const firstMs = priced.reduce((m, p) => Math.min(m, p.inst.launchedAtMs), Infinity);
   const rateFromMs = Math.max(nowMs - 7 * DAY, Number.isFinite(firstMs) ? firstMs : nowMs);
   const spanMs = nowMs - rateFromMs;
-  const perDay = spanMs > 0 ? (costBetween(priced, rateFromMs, nowMs) * DAY) / spanMs : 0;
+  // Under a day recorded counts as one day: a fleet that ran an hour is not assumed to run
+  // around the clock (a rate from a few minutes would project thousands of dollars).
+  const perDay =
+    spanMs > 0 ? (costBetween(priced, rateFromMs, nowMs) * DAY) / Math.max(spanMs, DAY) : 0;
   const daysLeft = Math.max(0, monthEndMs - nowMs) / DAY;
   const window =
-    spanMs >= 7 * DAY ? 'the last 7 days' : `the ${(spanMs / DAY).toFixed(1)} day(s) recorded`;
+    spanMs >= 7 * DAY
+      ? 'the last 7 days'
+      : spanMs >= DAY
+        ? `the ${(spanMs / DAY).toFixed(1)} day(s) recorded`
+        : `the ${(spanMs / 3_600_000).toFixed(1)} hour(s) recorded, counted as one day`;
   return {
     costUsd: round(monthToDateUsd + perDay * daysLeft),
     basis: `month to date ${usd(monthToDateUsd)} + ${usd(perDay)}/day (average of ${window}) × ${daysLeft.toFixed(1)} day(s) left`,
