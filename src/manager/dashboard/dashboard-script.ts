@@ -87,7 +87,9 @@ export const DASHBOARD_SCRIPT = String.raw`(() => {
     if (rows.length === 0) body.appendChild(el('tr')).appendChild(el('td', 'none yet', 'empty'));
   }
 
-  const PHASES = { pickup: 'GitLab queue (pickup)', instanceWait: 'instance wait', coldStart: 'of which cold start' };
+  const PHASES = { pickup: 'GitLab queue (pickup)', instanceWait: 'instance wait',
+    coldStart: 'of which cold start', boot: '… instance boot', readyUp: '… ready-up (SSH, ready command)',
+    imagePull: 'image pull (docker)' };
   function waits(d) {
     table('waits', ['phase', 'jobs', 'p50', 'p95'], d.waits.map((w) => ({
       cells: [PHASES[w.phase], w.jobs, dur(w.p50Ms), dur(w.p95Ms)] })));

@@ -32,15 +32,27 @@ describe('dashboard job figures', () => {
 
   it('splits waits by phase; a job whose instance was ready counts zero cold start', () => {
     const stats = waitStats([
-      job({ pickupMs: 1000, instanceWaitMs: 30_000, coldStartMs: 25_000 }),
-      job({ pickupMs: 3000, instanceWaitMs: 100 }),
+      job({
+        pickupMs: 1000,
+        instanceWaitMs: 30_000,
+        coldStartMs: 25_000,
+        bootMs: 20_000,
+        readyUpMs: 5_000,
+        imagePullMs: 4_000,
+      }),
+      job({ pickupMs: 3000, instanceWaitMs: 100, imagePullMs: 0 }),
       job({ instanceWaitMs: 200 }),
+      // Written before the cold start was split: no boot/ready-up figures from it.
+      job({ instanceWaitMs: 9_000, coldStartMs: 8_000 }),
       job({}),
     ]);
     expect(stats).toEqual([
       { phase: 'pickup', jobs: 2, p50Ms: 1000, p95Ms: 3000 },
-      { phase: 'instanceWait', jobs: 3, p50Ms: 200, p95Ms: 30_000 },
-      { phase: 'coldStart', jobs: 3, p50Ms: 0, p95Ms: 25_000 },
+      { phase: 'instanceWait', jobs: 4, p50Ms: 200, p95Ms: 30_000 },
+      { phase: 'coldStart', jobs: 4, p50Ms: 0, p95Ms: 25_000 },
+      { phase: 'boot', jobs: 3, p50Ms: 0, p95Ms: 20_000 },
+      { phase: 'readyUp', jobs: 3, p50Ms: 0, p95Ms: 5_000 },
+      { phase: 'imagePull', jobs: 2, p50Ms: 0, p95Ms: 4_000 },
     ]);
     expect(waitStats([])[0]).toEqual({ phase: 'pickup', jobs: 0 });
   });

@@ -14,7 +14,14 @@ export function percentile(values: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length, rank) - 1];
 }
 
-export const WAIT_PHASES = ['pickup', 'instanceWait', 'coldStart'] as const;
+export const WAIT_PHASES = [
+  'pickup',
+  'instanceWait',
+  'coldStart',
+  'boot',
+  'readyUp',
+  'imagePull',
+] as const;
 export type WaitPhase = (typeof WAIT_PHASES)[number];
 
 export interface WaitStat {
@@ -27,16 +34,27 @@ export interface WaitStat {
 /**
  * Over the jobs finished in the window: `pickup` (GitLab's queue, when it said), `instanceWait`
  * (picked up to first start) and `coldStart` (the part of instanceWait its instance spent booting;
- * 0 for a job whose instance was ready).
+ * 0 for a job whose instance was ready), split into `boot` (launch to running at the cloud) and
+ * `readyUp` (running to ready) where the record has the split; `imagePull` (docker-autoscaler
+ * jobs: pulling the job's and services' images, 0 when they were there).
  */
 export function waitStats(jobs: readonly RecordedJob[]): WaitStat[] {
-  const values: Record<WaitPhase, number[]> = { pickup: [], instanceWait: [], coldStart: [] };
+  const values = Object.fromEntries(WAIT_PHASES.map((p) => [p, [] as number[]])) as Record<
+    WaitPhase,
+    number[]
+  >;
   for (const j of jobs) {
     if (j.pickupMs !== undefined) values.pickup.push(j.pickupMs);
     if (j.instanceWaitMs !== undefined) {
       values.instanceWait.push(j.instanceWaitMs);
       values.coldStart.push(j.coldStartMs ?? 0);
+      // A cold start without the split is a record written before it was recorded.
+      if (j.coldStartMs === undefined || j.bootMs !== undefined) {
+        values.boot.push(j.bootMs ?? 0);
+        values.readyUp.push(j.readyUpMs ?? 0);
+      }
     }
+    if (j.imagePullMs !== undefined) values.imagePull.push(j.imagePullMs);
   }
   return WAIT_PHASES.map((phase) => {
     const v = values[phase];
