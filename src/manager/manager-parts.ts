@@ -158,6 +158,7 @@ function statusServerPart(
     'status-server',
     {
       start: async () => {
+        const book = o.prices;
         server = await startStatusServer(deps, manager, listenAddress, {
           systemId: o.systemId,
           ...(o.history ? { history: o.history } : {}),
@@ -167,7 +168,7 @@ function statusServerPart(
                 dashboard: {
                   config: o.config,
                   history: o.history,
-                  ...(o.prices ? { prices: o.prices.current } : {}),
+                  ...(book ? { prices: () => book.current() } : {}),
                 },
               }
             : {}),
