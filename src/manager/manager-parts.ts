@@ -80,6 +80,7 @@ function statePart(store: StateStore, file: string): ManagerPart {
       stop: () => store.flush(),
       status: () => ({
         file,
+        ...(store.writeError !== undefined ? { writeError: store.writeError } : {}),
         jobsInFlight: Object.values(store.state.runners).reduce(
           (n, r) => n + Object.keys(r.jobs).length,
           0,
@@ -134,7 +135,7 @@ function orphansPart(deps: Deps, o: ManagerPartsOptions, manager: Manager): Mana
   });
 }
 
-/** Serves the manager's status while its runners drain; stopped after them. */
+/** Serves the manager's status from before its runners start until after they drain. */
 function statusServerPart(
   deps: Deps,
   manager: Manager,
@@ -154,7 +155,7 @@ function statusServerPart(
       stop: () => server?.stop(),
       status: () => ({ listenAddress, ...(server ? { url: server.url } : {}) }),
     },
-    { outlivesRunners: true },
+    { outlivesRunners: true, startsBeforeRunners: true },
   );
 }
 

@@ -26,6 +26,10 @@ export interface StateStore {
   forgetJob(runnerName: string, jobId: number): void;
   /** Resolves once everything recorded so far is on disk. */
   flush(): Promise<void>;
+  /** Writes the file now (at start: an unwritable location shows before any job needs it). */
+  save(): Promise<void>;
+  /** Why the last write failed; undefined once a write succeeds. */
+  readonly writeError: string | undefined;
 }
 
 export async function openStateStore(
@@ -38,6 +42,7 @@ export async function openStateStore(
   });
   let writing: Promise<void> = Promise.resolve();
   let dirty = false;
+  let writeError: string | undefined;
 
   const persist = (): Promise<void> => {
     if (dirty) return writing;
@@ -47,8 +52,10 @@ export async function openStateStore(
       state.savedAtMs = deps.clock.now();
       try {
         await writeStateFile(file, state);
+        writeError = undefined;
       } catch (err: unknown) {
-        deps.logger.error({ file, err: describeError(err) }, 'cannot write state file');
+        writeError = describeError(err);
+        deps.logger.error({ file, err: writeError }, 'cannot write state file');
       }
     });
     return writing;
@@ -130,5 +137,9 @@ export async function openStateStore(
       void persist();
     },
     flush: () => writing,
+    save: () => persist(),
+    get writeError() {
+      return writeError;
+    },
   };
 }
