@@ -6,9 +6,9 @@
  * bash, git, curl, zip/unzip), user stages in the job image.
  *
  * Given the manager's system id, it labels every job resource with it, and before the first job
- * it runs on an instance (a fresh start, an adopted instance after a restart) it removes the
- * containers, networks and volumes of this runner's jobs that it is not running
- * (stale-job-resources.ts): what a manager that died mid-job left behind.
+ * it runs over a connection to an instance (a fresh start, an instance adopted after a restart,
+ * a reconnect) it removes the containers, networks and volumes of this runner's jobs that it is
+ * not running (stale-job-resources.ts): what a manager that died mid-job left behind.
  */
 import type Docker from 'dockerode';
 import type { InstanceConnection } from '../../connect/connection.js';
@@ -81,22 +81,28 @@ export function createDockerExecutor(
   };
   /** Runs in progress per job id (a rescued job may overlap its first run). */
   const running = new Map<number, number>();
-  /** Per instance and socket: the removal of earlier jobs' resources, done once. */
-  const swept = new Map<string, Promise<void>>();
+  /**
+   * Per connection and socket: the removal of earlier jobs' resources, done once — again after a
+   * reconnect, since a dropped connection can leave a job's resources behind.
+   */
+  const swept = new WeakMap<InstanceConnection, Map<string, Promise<void>>>();
   const sweepOnce = (ctx: ExecutionContext, docker: Docker): Promise<void> => {
     const managerId = options.managerId;
     if (!managerId) return Promise.resolve();
-    const key = `${ctx.instance.id}\n${dockerSocketPath(ctx.runner.docker?.host)}`;
-    let sweep = swept.get(key);
+    const key = dockerSocketPath(ctx.runner.docker?.host);
+    let bySocket = swept.get(ctx.connection);
+    if (!bySocket) swept.set(ctx.connection, (bySocket = new Map<string, Promise<void>>()));
+    const done = bySocket;
+    let sweep = done.get(key);
     if (!sweep) {
       const filter = { managerId, shortToken: shortenToken(ctx.runner.token) };
       sweep = sweepStaleJobs({ ...deps, logger, docker }, ctx.instance.id, {
         ...filter,
         isRunning: (jobId) => running.has(jobId),
       }).then((ok) => {
-        if (!ok) swept.delete(key); // try again before the next job
+        if (!ok) done.delete(key); // try again before the next job
       });
-      swept.set(key, sweep);
+      done.set(key, sweep);
     }
     return sweep;
   };

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstanceConnection } from '../../connect/connection.js';
+import { createProcessConnection } from '../../connect/process-connection.js';
 import { jobPayloadSchema } from '../../gitlab/job-payload.js';
 import { SystemClock } from '../../platform/clock.js';
 import { MemoryLogger } from '../../platform/logger.js';
@@ -171,6 +173,31 @@ describe('docker resources of jobs a crashed manager left', () => {
       volumes: 2,
       failures: 0,
     });
+  });
+
+  it('looks once per connection: again after a reconnect', async () => {
+    const executor = createDockerExecutor(
+      { logger: new MemoryLogger(), clock: new SystemClock() },
+      { managerId: MANAGER, killGraceMs: 2000, settleMs: 2000 },
+    );
+    const connection = createProcessConnection({ instanceId: 'local-1', cwd: tmp.dir });
+    const run = async (conn: InstanceConnection): Promise<void> => {
+      const job = jobOf(uniqueJobId(), ['true']);
+      const { outcome, trace } = await runJob(job, {
+        dir: tmp.dir,
+        executor,
+        runner,
+        connection: conn,
+      });
+      expect(outcome.result, trace.plain).toBe('success');
+    };
+    await run(connection);
+    const dead = identity(uniqueJobId());
+    await leaveJob(dead);
+    await run(connection);
+    expect((await labelled(`spotrunner.job=${dead.jobId}`)).containers).toHaveLength(3);
+    await run(createProcessConnection({ instanceId: 'local-1', cwd: tmp.dir }));
+    expect(await labelled(`spotrunner.job=${dead.jobId}`)).toEqual(none);
   });
 
   it('labels every resource of a job with the manager, and leaves none when it ends', async () => {
