@@ -31,6 +31,7 @@ export const SYSTEM_TESTS = [
   'src/executors/docker/docker-failures.test.ts',
   'src/executors/docker/docker-options.test.ts',
   'src/executors/docker/docker-ssh.test.ts',
+  'src/executors/docker/stale-job-resources.test.ts',
   'src/executors/shell/shell-over-sshd.test.ts',
   'src/providers/static/static-provider.test.ts',
   'test/docker-image-pull.test.ts',

@@ -5,7 +5,8 @@ set -euo pipefail
 if docker info >/dev/null 2>&1; then echo running; exit 0; fi
 command -v dockerd >/dev/null || { echo "dockerd is not installed (apt-get install docker.io)" >&2; exit 1; }
 sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-"${sudo_cmd[@]}" sh -c 'nohup dockerd --host=unix:///var/run/docker.sock >/tmp/spotrunner-dockerd.log 2>&1 & echo $! >/tmp/spotrunner-dockerd.pid'
+# fds 3-9 closed: dockerd must not inherit a caller's lock (flock FILE cmd), or it holds it forever.
+"${sudo_cmd[@]}" sh -c 'nohup dockerd --host=unix:///var/run/docker.sock </dev/null >/tmp/spotrunner-dockerd.log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- & echo $! >/tmp/spotrunner-dockerd.pid'
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then echo "started $(cat /tmp/spotrunner-dockerd.pid)"; exit 0; fi
   sleep 0.5

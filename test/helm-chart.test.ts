@@ -4,7 +4,7 @@
  * to plain `{{ .Values.a.b }}`, `{{ .Release.Name }}` and `{{ .Chart.AppVersion }}` references,
  * which this test substitutes explicitly; any other template action fails the test. The
  * manifests are then parsed as YAML and checked: one replica recreated, config.toml from a
- * Secret, ${VAR}s from another Secret, state on a PVC, probes on /health, non-root.
+ * Secret, ${VAR}s from another Secret, state on a PVC, probes on /livez and /health, non-root.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -160,7 +160,7 @@ describe('packaging/helm/spotrunner', () => {
     expect(mount.readOnly).toBeUndefined();
   });
 
-  it('probes /health on the listen_address port and waits terminationGracePeriodSeconds', async () => {
+  it('probes /livez (liveness) and /health (readiness) on the listen_address port and waits terminationGracePeriodSeconds', async () => {
     const [deployment] = byKind<Deployment>(
       await renderChart({ statusPort: 9300, terminationGracePeriodSeconds: 150 }),
       'Deployment',
@@ -168,9 +168,8 @@ describe('packaging/helm/spotrunner', () => {
     const pod = deployment!.spec.template.spec;
     const container = pod.containers[0]!;
     expect(container.ports).toEqual([{ name: 'status', containerPort: 9300 }]);
-    for (const probe of [container.livenessProbe, container.readinessProbe]) {
-      expect(probe.httpGet).toEqual({ path: '/health', port: 'status' });
-    }
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'status' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'status' });
     expect(pod.terminationGracePeriodSeconds).toBe(150);
   });
 

@@ -2,8 +2,8 @@
  * The manager's container image (packaging/docker/Dockerfile), built by
  * scripts/build-manager-image.sh from the packed package on a Debian base with this machine's
  * node (no image registry is reachable here), installed offline from the warm npm cache. The
- * image checks a mounted config, and `run` serves /health as an unprivileged user with a
- * read-only config and its state on a volume, polling a GitLab double on loopback.
+ * image checks a mounted config, and `run` serves /health and /livez as an unprivileged user
+ * with a read-only config and its state on a volume, polling a GitLab double on loopback.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -141,7 +141,7 @@ describe('the manager image', () => {
     expect((await probe('concurrent = 1\n')).code).toBe(0);
     const down = await probe('listen_address = ":9252"\n[[runners]]\nname = "r"\n');
     expect(down.code).toBe(1);
-    expect(down.stderr).toContain('http://127.0.0.1:9252/health');
+    expect(down.stderr).toContain('http://127.0.0.1:9252/livez');
   });
 });
 
@@ -218,6 +218,8 @@ describe('spotrunner run in the manager image', () => {
 
     const health = await waitForHealth(`http://127.0.0.1:${healthPort}/health`, container);
     expect(health).toEqual({ ok: true, state: 'running' });
+    const livez = await fetch(`http://127.0.0.1:${healthPort}/livez`);
+    expect(livez.status).toBe(200);
     await waitFor(() => requests.length > 0, 'a jobs/request from the container');
     expect(requests[0]).toEqual({ url: '/api/v4/jobs/request', token: 'glrt-container-token' });
 
@@ -225,6 +227,8 @@ describe('spotrunner run in the manager image', () => {
     expect(Number(uid.stdout.trim())).toBe(IMAGE_UID);
     const probe = await docker(['exec', container, 'node', '/opt/spotrunner/healthcheck.mjs']);
     expect(probe.code).toBe(0);
+    const ready = ['exec', container, 'node', '/opt/spotrunner/healthcheck.mjs', '/health'];
+    expect((await docker(ready)).code).toBe(0);
 
     const stop = await docker(['stop', '-t', '30', container], 60_000);
     expect(stop.code).toBe(0);
@@ -254,15 +258,20 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The first 200 answer of /health (503 while the manager starts). */
 async function waitForHealth(url: string, container: string): Promise<unknown> {
+  let last = 'no answer';
   for (let i = 0; i < 600; i++) {
     try {
       const res = await fetch(url);
-      return await res.json();
+      const body: unknown = await res.json();
+      if (res.ok) return body;
+      last = `${res.status} ${JSON.stringify(body)}`;
     } catch {
-      await clock.sleep(100);
+      // not listening yet
     }
+    await clock.sleep(100);
   }
   const logs = await docker(['logs', container]);
-  throw new Error(`no answer on ${url}; container logs:\n${logs.stdout}${logs.stderr}`);
+  throw new Error(`${url}: ${last}; container logs:\n${logs.stdout}${logs.stderr}`);
 }

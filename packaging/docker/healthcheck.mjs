@@ -1,9 +1,12 @@
-// Container health probe: GET /health on the manager's listen_address (read from the top level
-// of $SPOTRUNNER_CONFIG). Exit 0 when the manager reports {"ok":true}, or when the config sets no
-// listen_address (no status server runs, so there is nothing to probe); exit 1 otherwise.
+// Container health probe: GET /livez (or the path given as first argument, e.g. /health) on the
+// manager's listen_address (read from the top level of $SPOTRUNNER_CONFIG). Exit 0 when it answers
+// 200, or when the config sets no listen_address (no status server runs, so there is nothing to
+// probe); exit 1 otherwise. /livez, not /health: a GitLab outage makes /health 503, and an
+// orchestrator that restarts unhealthy containers would then cut running jobs off.
 import { readFileSync } from 'node:fs';
 
 const file = process.env.SPOTRUNNER_CONFIG ?? '/etc/spotrunner/config.toml';
+const path = process.argv[2] ?? '/livez';
 
 /** listen_address before the first table header, e.g. ":9252", "0.0.0.0:9252", "[::]:9252". */
 function listenAddress(text) {
@@ -19,7 +22,7 @@ function healthUrl(address) {
   const m = /^(.*):(\d+)$/.exec(address);
   if (!m) return undefined;
   const host = ['', '0.0.0.0', '[::]', '::'].includes(m[1]) ? '127.0.0.1' : m[1];
-  return `http://${host}:${m[2]}/health`;
+  return `http://${host}:${m[2]}${path}`;
 }
 
 let address;
@@ -37,9 +40,9 @@ if (url === undefined) {
 }
 try {
   const res = await fetch(url, { signal: AbortSignal.timeout(4000) });
-  const body = await res.json();
-  if (res.ok && body.ok === true) process.exit(0);
-  console.error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  const body = await res.text();
+  if (res.ok) process.exit(0);
+  console.error(`${url}: ${res.status} ${body}`);
 } catch (err) {
   console.error(`${url}: ${err.message}`);
 }

@@ -10,6 +10,8 @@ export function buildExecutor(
   deps: { clock: Clock; logger: Logger },
   runner: CompiledRunner,
   version: string,
+  /** The manager's system id: the docker executors label job resources with it. */
+  systemId?: string,
 ): Executor {
   switch (runner.executor) {
     case 'instance':
@@ -18,7 +20,11 @@ export function buildExecutor(
       return createShellExecutor(deps, { name: 'shell', version });
     case 'docker-autoscaler':
     case 'docker':
-      return createDockerExecutor(deps, { name: runner.executor, version });
+      return createDockerExecutor(deps, {
+        name: runner.executor,
+        version,
+        ...(systemId ? { managerId: systemId } : {}),
+      });
     default:
       throw new UserError(`unsupported executor "${String(runner.executor)}"`, 'config_invalid');
   }

@@ -135,7 +135,7 @@ export function buildRunnerStack(
       logger,
       api,
       fleet,
-      executor: buildExecutor({ clock: deps.clock, logger }, runner, deps.version),
+      executor: buildExecutor({ clock: deps.clock, logger }, runner, deps.version, deps.systemId),
       connections,
       traces: (job) =>
         createJobTrace(

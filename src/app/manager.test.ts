@@ -156,4 +156,39 @@ describe('manager', () => {
       'stopped',
     ]);
   });
+
+  it('starts a part marked startsBeforeRunners (the status server) while the runners start', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spotrunner-manager-'));
+    const logger = new MemoryLogger();
+    const seen: string[] = [];
+    const part = (m: Manager, name: string, startsBeforeRunners: boolean): ManagerPart =>
+      createPart(
+        name,
+        {
+          start: () => {
+            seen.push(
+              `${name}: ${m
+                .status()
+                .runners.map((r) => r.state)
+                .join(',')}`,
+            );
+          },
+          stop: () => undefined,
+          status: () => ({}),
+        },
+        { outlivesRunners: true, startsBeforeRunners },
+      );
+    manager = createManager(
+      {
+        clock: new SystemClock(),
+        logger,
+        hostKeys: await createHostKeyStore({ logger }),
+        buildStack: buildRunnerStack,
+        parts: (m) => [part(m, 'server', true), part(m, 'other', false)],
+      },
+      { config: configWith(0, dir), systemId: 's_0123456789ab', version: 'test' },
+    );
+    await manager.start();
+    expect(seen).toEqual(['server: starting', 'other: running']);
+  });
 });

@@ -71,6 +71,7 @@ export async function startManager(
     config.runners.find((r) => r.spotrunner.stateFile)?.spotrunner.stateFile ??
     join(stateDir, 'state.json');
   const store = await openStateStore(deps, stateFile);
+  await store.save(); // an unwritable state file shows at once (logged, and in /health)
   const untrusted = new Set(
     Object.values(store.state.runners).flatMap((r) =>
       Object.values(r.jobs).flatMap((j) => (j.instanceId ? [j.instanceId] : [])),

@@ -92,6 +92,7 @@ function statePart(store: StateStore, file: string): ManagerPart {
       stop: () => store.flush(),
       status: () => ({
         file,
+        ...(store.writeError !== undefined ? { writeError: store.writeError } : {}),
         jobsInFlight: Object.values(store.state.runners).reduce(
           (n, r) => n + Object.keys(r.jobs).length,
           0,
@@ -146,7 +147,7 @@ function orphansPart(deps: Deps, o: ManagerPartsOptions, manager: Manager): Mana
   });
 }
 
-/** Serves the manager's status while its runners drain; stopped after them. */
+/** Serves the manager's status from before its runners start until after they drain. */
 function statusServerPart(
   deps: Deps,
   manager: Manager,
@@ -181,7 +182,7 @@ function statusServerPart(
         dashboard: o.history !== undefined && o.config.manager.dashboard,
       }),
     },
-    { outlivesRunners: true },
+    { outlivesRunners: true, startsBeforeRunners: true },
   );
 }
 

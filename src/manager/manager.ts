@@ -4,7 +4,8 @@
  * background; it never takes the others down. Policies are re-applied on config reload, as
  * gitlab-runner does; other autoscaler settings need a restart.
  *
- * It owns its parts (parts.ts): `start()` starts them after the runners; `stop()` stops the parts
+ * It owns its parts (parts.ts): `start()` starts them after the runners (those marked
+ * `startsBeforeRunners`, the status server, before them); `stop()` stops the parts
  * that change the fleet or the config, drains the runners, then stops the parts that outlive
  * them (status server, state file). That is the one place where anything is stopped.
  */
@@ -185,10 +186,16 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       if (usable.length === 0) {
         log.warn({}, 'no runner has both url and token; nothing to do');
       }
+      const starting = config.runners.map((runner): Slot => {
+        const slot: Slot = { name: runner.name, executor: runner.executor, state: 'starting' };
+        slots.push(slot);
+        return slot;
+      });
+      const early = parts.filter((p) => p.startsBeforeRunners === true);
+      await startParts(early, log);
       await Promise.all(
         config.runners.map(async (runner, index) => {
-          const slot: Slot = { name: runner.name, executor: runner.executor, state: 'starting' };
-          slots.push(slot);
+          const slot = starting[index]!;
           if (!runner.url || !runner.token) {
             slot.state = 'failed';
             slot.error = 'url and token are required (see `spotrunner register`)';
@@ -207,7 +214,10 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
         },
         'manager started',
       );
-      await startParts(parts, log);
+      await startParts(
+        parts.filter((p) => !early.includes(p)),
+        log,
+      );
     },
     stop({ graceMs }: StopOptions): Promise<void> {
       return (stopping ??= stopAll(graceMs));

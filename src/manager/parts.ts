@@ -21,6 +21,8 @@ export interface ManagerPart<S extends object = object> extends Lifecycle<S> {
    * false: stops before the runners drain (loops that change the fleet or the config).
    */
   readonly outlivesRunners: boolean;
+  /** Started before the runners (the status server: /livez and /health answer during start). */
+  readonly startsBeforeRunners?: boolean;
 }
 
 /** One part in the manager's status: its name and state, then what it reports. */
@@ -33,12 +35,13 @@ export interface PartStatus {
 export function createPart<S extends object>(
   name: string,
   hooks: LifecycleHooks<S>,
-  options: { outlivesRunners?: boolean; running?: boolean } = {},
+  options: { outlivesRunners?: boolean; running?: boolean; startsBeforeRunners?: boolean } = {},
 ): ManagerPart<S> {
   const lifecycle = createLifecycle(hooks, options.running ? { running: true } : {});
   return {
     name,
     outlivesRunners: options.outlivesRunners ?? false,
+    startsBeforeRunners: options.startsBeforeRunners ?? false,
     get state() {
       return lifecycle.state;
     },

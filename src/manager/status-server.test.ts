@@ -156,4 +156,54 @@ describe('status server', () => {
     const missing = await fetch(`${server.url}/fleet/drain/i-9`, { method: 'POST' });
     expect(missing.status).toBe(404);
   });
+
+  it('answers /health 503 with the reasons when not healthy, and /livez 200 all along', async () => {
+    const clock = new VirtualClock();
+    let current: ManagerStatus = status;
+    const manager = {
+      get state() {
+        return current.state;
+      },
+      status: () => current,
+    } as unknown as Manager;
+    server = await startStatusServer({ logger: silentLogger, clock }, manager, '127.0.0.1:0', {
+      gitlabUnreachableMs: 60_000,
+    });
+    const get = async (path: string): Promise<{ code: number; body: unknown }> => {
+      const res = await fetch(`${server!.url}${path}`);
+      return { code: res.status, body: await res.json() };
+    };
+    expect(await get('/health')).toEqual({ code: 200, body: { ok: true, state: 'running' } });
+
+    const runner = status.runners[0]!;
+    const unreachable = { ...runner.loop!, gitlabUnreachableSinceMs: clock.now() };
+    current = { ...status, runners: [{ ...runner, loop: unreachable }] };
+    await clock.advance(59_000);
+    expect((await get('/health')).code).toBe(200);
+    await clock.advance(2_000);
+    expect(await get('/health')).toEqual({
+      code: 503,
+      body: {
+        ok: false,
+        state: 'running',
+        reason:
+          'runner "spot": GitLab has not answered job requests for 1m1s, unreachable or refusing the token',
+        reasons: [
+          'runner "spot": GitLab has not answered job requests for 1m1s, unreachable or refusing the token',
+        ],
+      },
+    });
+
+    current = { ...status, state: 'draining' };
+    expect(await get('/health')).toEqual({
+      code: 503,
+      body: {
+        ok: false,
+        state: 'draining',
+        reason: 'manager is stopping',
+        reasons: ['manager is stopping'],
+      },
+    });
+    expect(await get('/livez')).toEqual({ code: 200, body: { alive: true, state: 'draining' } });
+  });
 });

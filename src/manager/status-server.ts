@@ -1,13 +1,14 @@
 /**
  * The manager's HTTP surface on `listen_address`: `/metrics` (Prometheus), `/status` (fleet and
- * jobs as JSON, never a secret), `/health`, `POST /fleet/drain/:id` for operators (accepted
- * from loopback only), and the dashboard at `/` (dashboard/, unless `dashboard = false`).
- * `spotrunner fleet ls|drain` talk to it.
+ * jobs as JSON, never a secret), `/health` (200 when the manager and every runner are healthy,
+ * else 503 with the reasons: health.ts), `/livez` (200 while the process serves HTTP),
+ * `POST /fleet/drain/:id` for operators (accepted from loopback only), and the dashboard at
+ * `/` (dashboard/, unless `dashboard = false`). `spotrunner fleet ls|drain` talk to it.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Gauge, Registry } from 'prom-client';
-import type { Clock } from '../platform/clock.js';
+import { SystemClock, type Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ApiCallCounts } from '../platform/api-call-counts.js';
 import { registerApiCallMetrics } from './api-call-metrics.js';
@@ -21,6 +22,7 @@ import {
 import type { History } from './history/history-part.js';
 import { registerHistoryMetrics } from './history/history-metrics.js';
 import type { Manager } from './manager.js';
+import { assessHealth, DEFAULT_GITLAB_UNREACHABLE_MS } from './health.js';
 
 export interface StatusServer {
   url: string;
@@ -105,6 +107,8 @@ export interface StatusServerOptions {
   apiCalls?: ApiCallCounts;
   /** The dashboard at `/`; off when absent or `config.manager.dashboard` is false. */
   dashboard?: DashboardOptions;
+  /** `/health` is 503 once a runner's job requests go unanswered this long (default 5 min). */
+  gitlabUnreachableMs?: number;
 }
 
 export async function startStatusServer(
@@ -116,7 +120,17 @@ export async function startStatusServer(
   const { host, port } = parseListenAddress(listenAddress);
   const { registry, close } = metricsFor(manager, options);
   const app = new Hono<ServerEnv>();
-  app.get('/health', (c) => c.json({ ok: manager.state === 'running', state: manager.state }));
+  const clock = deps.clock ?? new SystemClock();
+  const healthOptions = {
+    gitlabUnreachableMs: options.gitlabUnreachableMs ?? DEFAULT_GITLAB_UNREACHABLE_MS,
+  };
+  app.get('/health', (c) => {
+    const health = assessHealth(manager.status(), clock.now(), healthOptions);
+    if (health.ok) return c.json({ ok: true, state: health.state });
+    const body = { ok: false, state: health.state, reason: health.reasons.join('; ') };
+    return c.json({ ...body, reasons: health.reasons }, 503);
+  });
+  app.get('/livez', (c) => c.json({ alive: true, state: manager.state }));
   // `nowMs`: the manager's clock, so that `fleet ls` computes ages and idle times against it.
   app.get('/status', (c) =>
     c.json({ ...manager.status(), ...(deps.clock ? { nowMs: deps.clock.now() } : {}) }),

@@ -42,6 +42,11 @@ export interface RunnerLoopStatus {
   jobsFinished: number;
   healthy: boolean;
   lastError?: string;
+  /**
+   * Since when job requests have had no usable answer from GitLab (unreachable, or the token
+   * refused); absent while GitLab answers. `/health` turns it into a reason after a while.
+   */
+  gitlabUnreachableSinceMs?: number;
 }
 
 export interface RunnerLoop {
@@ -70,6 +75,11 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
   let finished = 0;
   let unhealthy = 0;
   let lastError: string | undefined;
+  let unreachableSinceMs: number | undefined;
+  const answered = (ok: boolean): void => {
+    if (ok) unreachableSinceMs = undefined;
+    else unreachableSinceMs ??= deps.clock.now();
+  };
   const limit = options.runner.limit;
   const unhealthyLimit = options.unhealthyRequestsLimit ?? 3;
   const unhealthyIntervalMs = options.unhealthyIntervalMs ?? 60 * 60_000;
@@ -139,6 +149,7 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
     let handedOff = false;
     try {
       const res = await deps.api.requestJob(stopRequests.signal);
+      answered(res.kind !== 'none' || res.healthy);
       if (res.kind === 'job') {
         unhealthy = 0;
         handedOff = true;
@@ -175,6 +186,7 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
       } catch (err: unknown) {
         if (stopRequests.signal.aborted) break;
         lastError = describeError(err);
+        answered(false);
         log.error({ err: lastError }, 'job request failed');
         await pause(options.checkIntervalMs);
       }
@@ -227,6 +239,9 @@ export function createRunnerLoop(deps: RunnerLoopDeps, options: RunnerLoopOption
         jobsFinished: finished,
         healthy: unhealthy === 0,
         ...(lastError === undefined ? {} : { lastError }),
+        ...(unreachableSinceMs === undefined
+          ? {}
+          : { gitlabUnreachableSinceMs: unreachableSinceMs }),
       };
     },
     idle: allDone,

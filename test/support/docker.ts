@@ -25,8 +25,9 @@ export const TEST_HELPER_IMAGE = 'spotrunner-helper:latest';
 async function script(name: string, timeoutMs: number): Promise<string> {
   try {
     // Test files run in parallel: one start or build at a time, the others then find it done.
+    // -o: the lock's fd is not handed to the script, so a dockerd it starts cannot keep it.
     const lock = '/tmp/spotrunner-docker-setup.lock';
-    const { stdout } = await run('flock', [lock, 'bash', join(repoRoot, 'scripts', name)], {
+    const { stdout } = await run('flock', ['-o', lock, 'bash', join(repoRoot, 'scripts', name)], {
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });

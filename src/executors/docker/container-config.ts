@@ -1,7 +1,8 @@
 /**
  * Names, labels, mounts and HostConfig of the containers, network and volumes one job
  * creates. Every job resource carries `spotrunner.job=<id>` and `spotrunner.run=<run id>`
- * so cleanup can find leftovers. `[runners.docker] volumes`: a container path alone
+ * so cleanup can find leftovers, and `spotrunner.manager=<system id>` when the executor knows
+ * its manager, so a restarted manager can tell its own dead jobs' resources from others'. `[runners.docker] volumes`: a container path alone
  * (`/cache`) is a volume kept per runner, project and concurrent project id (gitlab-runner's cache volume;
  * per job when `disable_cache = true`); `host:container[:mode]` and `name:container[:mode]`
  * are binds.
@@ -15,6 +16,8 @@ export const LABEL_RUN = 'spotrunner.run';
 export const LABEL_ROLE = 'spotrunner.role';
 export const LABEL_RUNNER = 'spotrunner.runner';
 export const LABEL_CACHE = 'spotrunner.cache';
+/** The system id of the manager whose job made the resource. */
+export const LABEL_MANAGER = 'spotrunner.manager';
 
 export type ResourceRole = 'helper' | 'build' | 'service' | 'network' | 'volume';
 
@@ -28,6 +31,8 @@ export interface JobIdentity {
   projectId: number;
   /** CI_CONCURRENT_PROJECT_ID (unique among the runner's running jobs of the project). */
   concurrentProjectId: number;
+  /** The manager's system id (`spotrunner.manager`), when the executor was given one. */
+  managerId?: string;
 }
 
 export function jobLabels(id: JobIdentity, role: ResourceRole): Record<string, string> {
@@ -36,6 +41,7 @@ export function jobLabels(id: JobIdentity, role: ResourceRole): Record<string, s
     [LABEL_RUN]: id.runId,
     [LABEL_ROLE]: role,
     [LABEL_RUNNER]: id.shortToken,
+    ...(id.managerId ? { [LABEL_MANAGER]: id.managerId } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface DockerSetupOptions {
   helperImage?: string;
   helperShell: string[];
   waitForServicesMs: number;
+  /** The manager's system id, labelled on every job resource. */
+  managerId?: string;
 }
 
 export interface DockerJobSetup {
@@ -104,6 +106,7 @@ export function planDockerEnvironment(
     shortToken: sc.layout.shortToken,
     projectId: ctx.job.job_info.project_id,
     concurrentProjectId: ctx.concurrency.projectId,
+    ...(options.managerId ? { managerId: options.managerId } : {}),
   };
   const warnings = [...images.warnings];
   const entrypoint = ctx.job.image?.entrypoint;

@@ -16,5 +16,10 @@ export {
   type RemovalReport,
   type ResourceRemovalDeps,
 } from './job-resources.js';
-export { LABEL_JOB, LABEL_RUN, LABEL_ROLE } from './container-config.js';
+export { LABEL_JOB, LABEL_RUN, LABEL_ROLE, LABEL_MANAGER } from './container-config.js';
+export {
+  removeStaleJobResources,
+  type StaleJobsFilter,
+  type StaleJobsReport,
+} from './stale-job-resources.js';
 export type { DockerPhase, PhaseListener } from './phases.js';

@@ -66,13 +66,23 @@ export async function removeDockerJobLeftovers(
   const label = 'jobId' in filter ? `${LABEL_JOB}=${filter.jobId}` : `${LABEL_RUN}=${filter.runId}`;
   const report: RemovalReport = { containers: 0, networks: 0, volumes: 0, failures: [] };
   const found = await listLabelled(deps, label, report);
-  await Promise.all(found.containers.map((id) => removeContainer(deps, id, report)));
-  await Promise.all(found.networks.map((id) => removeNetwork(deps, id, report)));
-  await Promise.all(found.volumes.map((name) => removeVolume(deps, name, report)));
+  await removeFound(deps, found, report);
   return report;
 }
 
-interface Labelled {
+/** Removes containers first (they hold networks and volumes), then networks, then volumes. */
+export async function removeFound(
+  deps: ResourceRemovalDeps,
+  found: Labelled,
+  report: RemovalReport,
+): Promise<void> {
+  await Promise.all(found.containers.map((id) => removeContainer(deps, id, report)));
+  await Promise.all(found.networks.map((id) => removeNetwork(deps, id, report)));
+  await Promise.all(found.volumes.map((name) => removeVolume(deps, name, report)));
+}
+
+/** Container and network ids, volume names. */
+export interface Labelled {
   containers: string[];
   networks: string[];
   volumes: string[];

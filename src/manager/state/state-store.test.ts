@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,5 +86,21 @@ describe('state store', () => {
     await expect(
       openStateStore({ clock: new VirtualClock(), logger: new MemoryLogger() }, file),
     ).rejects.toThrow(/not valid JSON.*move it aside/);
+  });
+
+  it('says why it cannot write, until a write succeeds', async () => {
+    const file = await tempFile();
+    const blocker = join(file, '..', 'blocked');
+    const deps = { clock: new VirtualClock(), logger: new MemoryLogger() };
+    const store = await openStateStore(deps, join(blocker, 'state.json'));
+    expect(store.writeError).toBeUndefined();
+    await writeFile(blocker, 'a file where the state dir should be');
+    await store.save();
+    expect(store.writeError).toMatch(/ENOTDIR|EEXIST/);
+    expect(deps.logger.messages('error')).toContain('cannot write state file');
+    await rm(blocker);
+    await store.save();
+    expect(store.writeError).toBeUndefined();
+    expect((await stat(join(blocker, 'state.json'))).isFile()).toBe(true);
   });
 });

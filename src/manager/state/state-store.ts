@@ -35,6 +35,10 @@ export interface StateStore {
   jobLogFile(runnerName: string, jobId: number): string;
   /** Resolves once everything recorded so far is on disk (and forgotten job logs are gone). */
   flush(): Promise<void>;
+  /** Writes the file now (at start: an unwritable location shows before any job needs it). */
+  save(): Promise<void>;
+  /** Why the last write failed; undefined once a write succeeds. */
+  readonly writeError: string | undefined;
 }
 
 export async function openStateStore(
@@ -53,6 +57,7 @@ export async function openStateStore(
     removing = removing.then(() => logs.remove(runnerName, jobId));
   };
   let dirty = false;
+  let writeError: string | undefined;
 
   const persist = (): Promise<void> => {
     if (dirty) return writing;
@@ -62,8 +67,10 @@ export async function openStateStore(
       state.savedAtMs = deps.clock.now();
       try {
         await writeStateFile(file, state);
+        writeError = undefined;
       } catch (err: unknown) {
-        deps.logger.error({ file, err: describeError(err) }, 'cannot write state file');
+        writeError = describeError(err);
+        deps.logger.error({ file, err: writeError }, 'cannot write state file');
       }
     });
     return writing;
@@ -162,6 +169,10 @@ export async function openStateStore(
     flush: async () => {
       await writing;
       await removing;
+    },
+    save: () => persist(),
+    get writeError() {
+      return writeError;
     },
   };
 }

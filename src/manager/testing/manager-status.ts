@@ -18,7 +18,7 @@ export function fleetInstance(over: Partial<FleetInstanceView>): FleetInstanceVi
   };
 }
 
-/** A running manager (concurrent 4, one job running) with one runner "spot" on these instances. */
+/** A running manager (concurrent 4, one job running) with one healthy runner "spot" on these instances. */
 export function managerStatus(
   instances: FleetInstanceView[],
   fleet: Partial<Omit<FleetView, 'instances'>> = {},
@@ -32,6 +32,14 @@ export function managerStatus(
         name: 'spot',
         executor: 'instance',
         state: 'running',
+        loop: {
+          runner: 'spot',
+          state: 'running',
+          running: [],
+          jobsReceived: 1,
+          jobsFinished: 0,
+          healthy: true,
+        },
         fleet: {
           providerId: 'sim/test',
           instances,
