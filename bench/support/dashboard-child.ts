@@ -188,7 +188,7 @@ for (const changing of [false, true]) {
     const ms: number[] = [];
     let bytes = 0;
     for (let k = 0; k < BUILDS + 5; k++) {
-      void clock.advance(1); // stays inside the money cache's 10 s
+      await clock.advance(1); // stays inside the money cache's 10 s
       if (changing) {
         const at = clock.now();
         history.emit({

@@ -109,6 +109,13 @@ function priceOf(inst: RecordedInstance, o: MoneyOptions): Priced['price'] {
 
 function pricedInstances(history: RecordedHistory, o: MoneyOptions): Priced[] {
   const runs = runsByInstance(history.jobs);
+  // One look-up per type and lifecycle, not per instance (20,000 in a full dashboard window).
+  const prices = new Map<string, Priced['price']>();
+  const priceFor = (inst: RecordedInstance): Priced['price'] => {
+    const k = `${inst.instanceType}\0${inst.lifecycle}`;
+    if (!prices.has(k)) prices.set(k, priceOf(inst, o));
+    return prices.get(k);
+  };
   const byKey = new Map<string, { inst: RecordedInstance; endMs: number }>();
   for (const inst of history.instances)
     byKey.set(instanceKey(inst.runner, inst.instanceId), {
@@ -118,7 +125,7 @@ function pricedInstances(history: RecordedHistory, o: MoneyOptions): Priced[] {
   for (const inst of o.running ?? [])
     byKey.set(instanceKey(inst.runner, inst.instanceId), { inst, endMs: o.nowMs });
   return [...byKey.entries()].map(([key, { inst, endMs }]) => {
-    const price = priceOf(inst, o);
+    const price = priceFor(inst);
     return {
       inst,
       segments: instanceTimeline(inst, endMs, runs.get(key)),
