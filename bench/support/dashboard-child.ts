@@ -89,14 +89,12 @@ const views = Array.from({ length: 6 }, (_, k) =>
   }),
 );
 const base = managerStatus(views);
-const running = views
-  .slice(0, 4)
-  .map((v, k) => ({
-    id: 90_000_000 + k,
-    name: 'build',
-    project: 'group-1/service-1',
-    startedAtMs: v.readyAtMs!,
-  }));
+const running = views.slice(0, 4).map((v, k) => ({
+  id: 90_000_000 + k,
+  name: 'build',
+  project: 'group-1/service-1',
+  startedAtMs: v.readyAtMs!,
+}));
 const status = {
   ...base,
   runners: base.runners.map((r) => ({
