@@ -78,6 +78,28 @@ describe('dashboard series', () => {
     ]);
   });
 
+  it('counts only the part of runs inside the window: earlier runs leave its buckets as they are', () => {
+    // Launched at -100 s, ready -90 s, removed 120 s; runs -80 to -10 s and -20 to 20 s.
+    const inst = instance({
+      launchedAtMs: -100 * S,
+      readyAtMs: -90 * S,
+      removedAtMs: 120 * S,
+      billedS: 220,
+    });
+    const runs = [
+      { instanceId: 'i-1', startedAtMs: -80 * S, endedAtMs: -10 * S },
+      { instanceId: 'i-1', startedAtMs: -20 * S, endedAtMs: 20 * S },
+    ];
+    const jobs = runs.map((r, k) => job({ jobId: k + 1, runs: [r] }));
+    const points = fleetSeries(b, 120 * S, { jobs, instances: [inst] }, noLive);
+    expect(points.slice(0, 4).map((p) => p.values)).toEqual([
+      { booting: 0, idle: 0.333, busy: 0.667, draining: 0 },
+      { booting: 0, idle: 1, busy: 0, draining: 0 },
+      { booting: 0, idle: 1, busy: 0, draining: 0 },
+      { booting: 0, idle: 1, busy: 0, draining: 0 },
+    ]);
+  });
+
   it('splits a recorded instance into booting, busy and idle from its times and its jobs’ runs', () => {
     // Launched 0, ready 20 s, one job ran 30–60 s, removed at 90 s.
     const inst = instance({ readyAtMs: 20 * S, removedAtMs: 90 * S, billedS: 90 });

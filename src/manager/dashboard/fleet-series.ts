@@ -111,9 +111,13 @@ export function fleetSeries(
     if (list) list.push(run);
     else runsOn.set(k, [run]);
   };
+  // A run that ended before the first bucket changes no bucket (neither busy nor, clipped to
+  // the buckets, the idle gaps around it): skipping it keeps a short window from keying every
+  // run of the history.
   for (const j of history.jobs)
     for (const r of j.runs ?? [])
-      addRun(`${j.runner}/${r.instanceId}`, [r.startedAtMs, r.endedAtMs]);
+      if (r.endedAtMs >= b.fromMs)
+        addRun(`${j.runner}/${r.instanceId}`, [r.startedAtMs, r.endedAtMs]);
   for (const v of live.instances) {
     for (const id of v.jobIds) {
       const job = live.jobs.get(`${v.runner}/${id}`);

@@ -72,7 +72,9 @@ export function createHistoryWindow(
   };
   const prune = (): void => {
     const fromMs = deps.clock.now() - windowMs;
-    jobs = jobs.filter((j) => j.finishedAtMs >= fromMs);
+    // Copies only when a job has left the window (every snapshot prunes).
+    if (jobs.some((j) => j.finishedAtMs < fromMs))
+      jobs = jobs.filter((j) => j.finishedAtMs >= fromMs);
     if (jobs.length > maxJobs) jobs = jobs.slice(jobs.length - maxJobs);
     for (const [k, i] of instances) if (endOf(i) < fromMs) instances.delete(k);
     for (const k of instances.keys()) {

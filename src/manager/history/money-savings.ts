@@ -8,7 +8,14 @@ import { GITLAB_HOSTED, hostedMinutesUsd, hostedSizeFor } from '../../plan/cost/
 import type { Arch, PriceTable } from '../../plan/prices/price-table.js';
 import type { RecordedJob } from '../../runner/job-recorder.js';
 import type { RecordedInstance } from './instance-tracker.js';
-import { instanceKey, isLostRun, overlapMs, runsOf, type Segment } from './money-timeline.js';
+import {
+  instanceKey,
+  isLostRun,
+  overlapMs,
+  runsOf,
+  type InstanceRuns,
+  type Segment,
+} from './money-timeline.js';
 
 export interface Priced {
   inst: RecordedInstance;
@@ -43,6 +50,8 @@ function round(n: number, digits = 6): number {
 export function savings(
   priced: readonly Priced[],
   jobs: readonly RecordedJob[],
+  /** runsByInstance(jobs). */
+  byInstance: ReadonlyMap<string, InstanceRuns>,
   actualUsd: number,
   fromMs: number,
   o: SavingsOptions,
@@ -62,7 +71,7 @@ export function savings(
     hoursByType.set(type, { ...t, hours: t.hours + h });
   }
   const main = [...hoursByType.entries()].sort((a, b) => b[1].hours - a[1].hours)[0];
-  const always = alwaysOnFor(jobs, main, fromMs, o);
+  const always = alwaysOnFor(jobs, byInstance, main, fromMs, o);
   const hosted = gitlabHostedFor(priced, jobs, fromMs, o);
   return {
     actualUsd,
@@ -95,28 +104,44 @@ function runsIn(
   return out;
 }
 
-/** The most intervals open at once (an interval ending as another starts does not overlap it). */
-function peakOverlap(intervals: ReadonlyArray<{ startMs: number; endMs: number }>): number {
-  const edges = intervals.flatMap((i) => [
-    { t: i.startMs, d: 1 },
-    { t: i.endMs, d: -1 },
-  ]);
-  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+/**
+ * The most intervals open at once, from their starts and ends (an interval ending as another
+ * starts does not overlap it: at the same time, ends come first).
+ */
+function peakOf(starts: Float64Array, ends: Float64Array): number {
+  starts.sort();
+  ends.sort();
   let open = 0;
   let peak = 0;
-  for (const e of edges) peak = Math.max(peak, (open += e.d));
+  for (let i = 0, j = 0; i < starts.length;) {
+    if (starts[i]! < ends[j]!) {
+      peak = Math.max(peak, ++open);
+      i++;
+    } else {
+      open--;
+      j++;
+    }
+  }
   return peak;
+}
+
+function peakOverlap(intervals: ReadonlyArray<{ startMs: number; endMs: number }>): number {
+  return peakOf(
+    Float64Array.from(intervals, (i) => i.startMs),
+    Float64Array.from(intervals, (i) => i.endMs),
+  );
 }
 
 function alwaysOnFor(
   jobs: readonly RecordedJob[],
+  byInstance: ReadonlyMap<string, InstanceRuns>,
   main: [string, { hours: number; price: NonNullable<Priced['price']> }] | undefined,
   fromMs: number,
   o: SavingsOptions,
 ): { usd: number; basis: string } {
   if (!main) return { usd: 0, basis: 'no priced instance type this month' };
   const runs = runsIn(jobs, fromMs, o.nowMs);
-  const capacity = o.capacityPerInstance ?? mostOnOneInstance(runsIn(jobs, -Infinity, Infinity));
+  const capacity = o.capacityPerInstance ?? mostOnOneInstance(byInstance);
   const peak = peakOverlap(runs);
   const a = alwaysOnCost({
     peakConcurrentJobs: peak,
@@ -135,17 +160,20 @@ function alwaysOnFor(
   };
 }
 
-/** The most runs seen at once on one instance (at least 1). */
-function mostOnOneInstance(
-  runs: ReadonlyArray<{ key: string; startMs: number; endMs: number }>,
-): number {
-  const byInstance = new Map<string, Array<{ startMs: number; endMs: number }>>();
-  for (const r of runs) {
-    const list = byInstance.get(r.key);
-    if (list) list.push(r);
-    else byInstance.set(r.key, [r]);
+/** The most runs seen at once on one instance (at least 1), lost runs included. */
+function mostOnOneInstance(runs: ReadonlyMap<string, InstanceRuns>): number {
+  let most = 1;
+  for (const { completed, lost } of runs.values()) {
+    const all = [...completed, ...lost];
+    most = Math.max(
+      most,
+      peakOf(
+        Float64Array.from(all, ([s]) => s),
+        Float64Array.from(all, ([, e]) => e),
+      ),
+    );
   }
-  return [...byInstance.values()].reduce((m, runs) => Math.max(m, peakOverlap(runs)), 1);
+  return most;
 }
 
 function gitlabHostedFor(

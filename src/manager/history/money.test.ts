@@ -323,3 +323,37 @@ describe('summarizeMoney: projected month', () => {
     );
   });
 });
+
+describe('summarizeMoney: a full window', () => {
+  it('infers the capacity per instance from its concurrent runs, lost runs included', () => {
+    const h = history(
+      [instance('i-x', '2026-11-01T10:00:00Z', 0, '2026-11-01T14:00:00Z', 4 * H)],
+      [
+        job(1, [run('i-x', '2026-11-01T10:00:00Z', '2026-11-01T11:00:00Z')]),
+        // Starts as job 1 ends: not at the same time.
+        job(2, [run('i-x', '2026-11-01T11:00:00Z', '2026-11-01T12:00:00Z')]),
+        // Lost at 12:30 (rerun on i-y), beside job 2 from 11:30.
+        job(3, [
+          run('i-x', '2026-11-01T11:30:00Z', '2026-11-01T12:30:00Z'),
+          run('i-y', '2026-11-01T13:00:00Z', '2026-11-01T13:30:00Z'),
+        ]),
+      ],
+    );
+    expect(summarize(h, '2026-11-02T00:00:00Z').savings.basis.alwaysOn).toMatch(
+      /peak 2 concurrent job\(s\) \/ 2 per instance, the most seen on one instance$/,
+    );
+  });
+
+  it('bills instances of last month not to this month, but counts the last 7 days in the rate', () => {
+    const h = history([
+      instance('i-sep', '2026-09-20T10:00:00Z', 0, '2026-09-20T12:00:00Z', 2 * H),
+      instance('i-oct', '2026-10-30T10:00:00Z', 0, '2026-10-30T12:00:00Z', 2 * H),
+      instance('i-nov', '2026-11-03T10:00:00Z', 0, '2026-11-03T12:00:00Z', 2 * H),
+    ]);
+    const m = summarize(h, '2026-11-03T18:00:00Z');
+    expect(m.monthToDate).toMatchObject({ costUsd: 0.02, instanceHours: 2 });
+    // Since 27 Oct 18:00: i-oct and i-nov, $0.04 over 7 days, 27.25 days left.
+    expect(m.projectedMonth.costUsd).toBeCloseTo(0.02 + (0.04 / 7) * 27.25, 6);
+    expect(m.projectedMonth.basis).toContain('(average of the last 7 days)');
+  });
+});

@@ -38,6 +38,7 @@ import {
   instanceKey,
   instanceTimeline,
   overlapMs,
+  type InstanceRuns,
   runsByInstance,
   type TimeKind,
 } from './money-timeline.js';
@@ -107,8 +108,25 @@ function priceOf(inst: RecordedInstance, o: MoneyOptions): Priced['price'] {
   }
 }
 
-function pricedInstances(history: RecordedHistory, o: MoneyOptions): Priced[] {
-  const runs = runsByInstance(history.jobs);
+/**
+ * Every instance with its price and timeline. Every period summed ends at nowMs and starts at
+ * or after `fromMs` (the month's start, or 7 days back for the run rate): an instance billed
+ * up to `fromMs` at the latest overlaps none, so its timeline is left empty (most of a 35-day
+ * dashboard window late in a month).
+ */
+function pricedInstances(
+  history: RecordedHistory,
+  runs: ReadonlyMap<string, InstanceRuns>,
+  o: MoneyOptions,
+  fromMs: number,
+): Priced[] {
+  // One look-up per type and lifecycle, not per instance (20,000 in a full dashboard window).
+  const prices = new Map<string, Priced['price']>();
+  const priceFor = (inst: RecordedInstance): Priced['price'] => {
+    const k = `${inst.instanceType}\0${inst.lifecycle}`;
+    if (!prices.has(k)) prices.set(k, priceOf(inst, o));
+    return prices.get(k);
+  };
   const byKey = new Map<string, { inst: RecordedInstance; endMs: number }>();
   for (const inst of history.instances)
     byKey.set(instanceKey(inst.runner, inst.instanceId), {
@@ -118,10 +136,13 @@ function pricedInstances(history: RecordedHistory, o: MoneyOptions): Priced[] {
   for (const inst of o.running ?? [])
     byKey.set(instanceKey(inst.runner, inst.instanceId), { inst, endMs: o.nowMs });
   return [...byKey.entries()].map(([key, { inst, endMs }]) => {
-    const price = priceOf(inst, o);
+    const price = priceFor(inst);
     return {
       inst,
-      segments: instanceTimeline(inst, endMs, runs.get(key)),
+      segments:
+        Math.max(inst.launchedAtMs, endMs) <= fromMs
+          ? []
+          : instanceTimeline(inst, endMs, runs.get(key)),
       ...(price ? { price } : {}),
     };
   });
@@ -206,7 +227,8 @@ export function summarizeMoney(history: RecordedHistory, o: MoneyOptions): Money
   const dayStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const monthStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
   const monthEndMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  const priced = pricedInstances(history, o);
+  const runs = runsByInstance(history.jobs);
+  const priced = pricedInstances(history, runs, o, Math.min(monthStartMs, o.nowMs - 7 * DAY));
   const today = splitFor(priced, history.jobs, dayStartMs, o.nowMs);
   const monthToDate = splitFor(priced, history.jobs, monthStartMs, o.nowMs);
   return {
@@ -216,7 +238,7 @@ export function summarizeMoney(history: RecordedHistory, o: MoneyOptions): Money
     today,
     monthToDate,
     projectedMonth: projectMonth(priced, monthToDate.costUsd, o.nowMs, monthEndMs),
-    savings: savings(priced, history.jobs, monthToDate.costUsd, monthStartMs, o),
+    savings: savings(priced, history.jobs, runs, monthToDate.costUsd, monthStartMs, o),
     unpricedHours: monthToDate.unpricedHours,
   };
 }
