@@ -6,6 +6,8 @@ import type { Logger } from '../platform/logger.js';
 import type { CiJob } from './ci/ci-config.js';
 import { parseCiConfig } from './ci/parse-ci-config.js';
 import type { RuleContext } from './ci/ci-rules.js';
+import type { ChangeSet } from './ci/ci-changes.js';
+import { addCompareTo, pushedChanges } from './git/changed-files.js';
 import {
   commitDetails,
   commitMessage,
@@ -109,6 +111,12 @@ export class ProjectService {
         ? { tagMessage: await tagMessage(git, project.repoDir, resolved.ref) }
         : {}),
     };
+    const beforeSha = await parentSha(git, project.repoDir, resolved.sha);
+    const changes = {
+      pushed: await pushedChanges(git, project.repoDir, { ...resolved, beforeSha }),
+      since: new Map<string, ChangeSet | 'invalid'>(),
+      wanted: new Set<string>(),
+    };
     const rules: RuleContext = {
       predefined: ruleVariables(project, commit),
       overrides: {
@@ -116,15 +124,22 @@ export class ProjectService {
         ...options.variables,
       },
       files: text === undefined ? [] : await listFilesAt(git, project.repoDir, resolved.sha),
+      changes,
     };
-    const config =
+    let config =
       text === undefined ? undefined : await parseCiConfig(text, { readLocalFile: read, rules });
+    // `changes:compare_to` refs are known once rules are read: diff them and read again (an
+    // include kept by such a rule may name another ref, hence the few rounds).
+    for (let round = 0; text !== undefined && changes.wanted.size > 0 && round < 5; round++) {
+      await addCompareTo(git, project.repoDir, resolved.sha, changes);
+      config = await parseCiConfig(text, { readLocalFile: read, rules });
+    }
     const pipeline: PipelineRecord = {
       id: store.nextId('pipeline'),
       iid: [...store.pipelines.values()].filter((p) => p.projectId === projectId).length + 1,
       projectId,
       ...commit,
-      beforeSha: await parentSha(git, project.repoDir, resolved.sha),
+      beforeSha,
       status: 'created',
       withWarnings: false,
       autoCancelOnJobFailure: config?.autoCancel.onJobFailure ?? 'none',
