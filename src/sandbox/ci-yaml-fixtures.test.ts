@@ -34,6 +34,8 @@ interface Expected {
   source: string;
   /** Earlier commits: the project is then a git repository whose last commit is the folder. */
   history?: HistoryCommit[];
+  /** Pipeline inputs for the `spec:inputs` of `.gitlab-ci.yml` (as `sandbox --input`). */
+  inputs?: Record<string, string>;
   /** Pipeline variables (as for a pipeline run with variables). */
   variables?: Record<string, string>;
   /**
@@ -106,6 +108,7 @@ describe('.gitlab-ci.yml fixtures through the sandbox server', () => {
       });
       const created = await h.server.createPipeline(h.project.id, {
         ...(expected.variables ? { variables: expected.variables } : {}),
+        ...(expected.inputs ? { inputs: expected.inputs } : {}),
       });
       const context = JSON.stringify({ errors: created.errors, warnings: created.warnings });
       const errors = expected.errors ?? [];

@@ -34,6 +34,8 @@ export interface CreatePipelineOptions {
   ref?: string;
   /** Pipeline variables (highest precedence). */
   variables?: Record<string, string>;
+  /** Values for the `spec:inputs` of `.gitlab-ci.yml`, as text (read as the declared types). */
+  inputs?: Record<string, string>;
 }
 
 export interface ProjectServiceDeps {
@@ -125,14 +127,19 @@ export class ProjectService {
       },
       files: text === undefined ? [] : await listFilesAt(git, project.repoDir, resolved.sha),
       changes,
+      masked: project.variables.filter((v) => v.masked).map((v) => v.key),
     };
-    let config =
-      text === undefined ? undefined : await parseCiConfig(text, { readLocalFile: read, rules });
+    const parseOptions = {
+      readLocalFile: read,
+      rules,
+      ...(options.inputs ? { inputs: options.inputs } : {}),
+    };
+    let config = text === undefined ? undefined : await parseCiConfig(text, parseOptions);
     // `changes:compare_to` refs are known once rules are read: diff them and read again (an
     // include kept by such a rule may name another ref, hence the few rounds).
     for (let round = 0; text !== undefined && changes.wanted.size > 0 && round < 5; round++) {
       await addCompareTo(git, project.repoDir, resolved.sha, changes);
-      config = await parseCiConfig(text, { readLocalFile: read, rules });
+      config = await parseCiConfig(text, parseOptions);
     }
     const pipeline: PipelineRecord = {
       id: store.nextId('pipeline'),

@@ -25,6 +25,8 @@ export interface RuleContext {
   overrides: Readonly<Record<string, string>>;
   /** Every file path in the commit, for `exists`. */
   files: readonly string[];
+  /** Keys of masked variables (`expand_vars` refuses them). */
+  masked?: readonly string[];
   /** The push's changed files for `changes`; absent ⇒ `changes` match, with a warning. */
   changes?: ChangedFiles;
 }

@@ -12,7 +12,7 @@ import {
   isScalar,
   isSeq,
   LineCounter,
-  parseDocument,
+  parseAllDocuments,
   type Document,
   type Node,
   type Pair,
@@ -158,34 +158,77 @@ function convert(w: Walk, node: Node | null, path: string): unknown {
   return value;
 }
 
-/** Parses YAML text into a plain object; problems land in `issues` with `file:line`. */
-export function parseCiYaml(text: string, issues: CiIssues, where = '.gitlab-ci.yml'): YamlMap {
+/** A file's documents: GitLab reads at most two, the first being a header when it has `spec:`. */
+export interface CiYamlDocuments {
+  /** The first document when it has `spec:` and a second document follows. */
+  header?: YamlMap;
+  content: YamlMap;
+}
+
+const MAX_DOCUMENTS = 2;
+
+function documentToMap(
+  doc: Document,
+  lines: LineCounter,
+  where: string,
+  issues: CiIssues,
+): unknown {
+  const w: Walk = { doc, lines, where, issues, memo: new Map(), sizes: new Map(), expanded: 0 };
+  try {
+    return convert(w, doc.contents, '');
+  } catch (err: unknown) {
+    if (!(err instanceof TooBigError)) throw err;
+    issues.errors.push(`${where}: ${err.message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Parses a configuration file into its header (`spec:`, before `---`) and content; problems
+ * land in `issues` with `file:line`. Empty documents are skipped, as GitLab skips them.
+ */
+export function parseCiYamlDocuments(
+  text: string,
+  issues: CiIssues,
+  where = '.gitlab-ci.yml',
+): CiYamlDocuments {
   const lines = new LineCounter();
-  const doc = parseDocument(text, {
+  const parsed = parseAllDocuments(text, {
     uniqueKeys: false,
     merge: false,
     customTags: psychTags,
     prettyErrors: false,
     lineCounter: lines,
   });
-  for (const err of doc.errors) {
-    const line = lines.linePos(err.pos[0]).line;
-    issues.errors.push(`${where}${line ? `:${line}` : ''}: ${err.message}`);
+  const docs = Array.isArray(parsed) ? parsed : [];
+  let failed = false;
+  for (const doc of docs) {
+    for (const err of doc.errors) {
+      const line = lines.linePos(err.pos[0]).line;
+      issues.errors.push(`${where}${line ? `:${line}` : ''}: ${err.message}`);
+      failed = true;
+    }
   }
-  if (doc.errors.length > 0) return {};
-  const w: Walk = { doc, lines, where, issues, memo: new Map(), sizes: new Map(), expanded: 0 };
-  let value: unknown;
-  try {
-    value = convert(w, doc.contents, '');
-  } catch (err: unknown) {
-    if (!(err instanceof TooBigError)) throw err;
-    issues.errors.push(`${where}: ${err.message}`);
-    return {};
+  if (failed) return { content: {} };
+  const values = docs.map((doc) => documentToMap(doc, lines, where, issues));
+  if (issues.errors.length > 0) return { content: {} };
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length > MAX_DOCUMENTS) {
+    issues.errors.push(`${where}: The parsed YAML has too many documents`);
+    return { content: {} };
   }
-  if (value === null || value === undefined) return {};
-  if (!isMap(value)) {
+  const [first, second] = present;
+  const hasHeader = second !== undefined && isMap(first) && 'spec' in first;
+  const content = hasHeader ? second : first;
+  if (content === undefined) return { content: {} };
+  if (!isMap(content)) {
     issues.errors.push(`${where}: root config should be a hash`);
-    return {};
+    return { content: {} };
   }
-  return value;
+  return hasHeader ? { header: first, content } : { content };
+}
+
+/** Parses YAML text into a plain object (the content document); see parseCiYamlDocuments. */
+export function parseCiYaml(text: string, issues: CiIssues, where = '.gitlab-ci.yml'): YamlMap {
+  return parseCiYamlDocuments(text, issues, where).content;
 }
