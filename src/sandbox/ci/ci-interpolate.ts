@@ -83,8 +83,9 @@ function evaluateBlock(data: string, ctx: YamlMap, options: InterpolateOptions):
 function rubyText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v) ?? 'nil').join(', ')}]`;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 function interpolateString(text: string, ctx: YamlMap, options: InterpolateOptions): unknown {
