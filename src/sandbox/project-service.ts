@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.js';
 import type { CiJob } from './ci/ci-config.js';
 import { parseCiConfig } from './ci/parse-ci-config.js';
 import type { RuleContext } from './ci/ci-rules.js';
-import type { ChangeSet } from './ci/ci-changes.js';
+import type { ChangedFiles, ChangeSet } from './ci/ci-changes.js';
 import { addCompareTo, pushedChanges } from './git/changed-files.js';
 import {
   commitDetails,
@@ -114,7 +114,7 @@ export class ProjectService {
         : {}),
     };
     const beforeSha = await parentSha(git, project.repoDir, resolved.sha);
-    const changes = {
+    const changes: ChangedFiles & { since: Map<string, ChangeSet | 'invalid'> } = {
       pushed: await pushedChanges(git, project.repoDir, { ...resolved, beforeSha }),
       since: new Map<string, ChangeSet | 'invalid'>(),
       wanted: new Set<string>(),
@@ -141,6 +141,10 @@ export class ProjectService {
       await addCompareTo(git, project.repoDir, resolved.sha, changes);
       config = await parseCiConfig(text, parseOptions);
     }
+    if (config && changes.consulted && changes.pushed === 'all' && resolved.refType === 'branch')
+      config.warnings.push(
+        'changes: the commit has no parent (the project directory is not a git repository, or this is its first commit), so every changes rule matches, as for a new branch in GitLab',
+      );
     const pipeline: PipelineRecord = {
       id: store.nextId('pipeline'),
       iid: [...store.pipelines.values()].filter((p) => p.projectId === projectId).length + 1,

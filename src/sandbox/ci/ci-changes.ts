@@ -19,6 +19,8 @@ export interface ChangedFiles {
   since: ReadonlyMap<string, ChangeSet | 'invalid'>;
   /** `compare_to` refs met that `since` lacks: compute them and evaluate again. */
   wanted: Set<string>;
+  /** Set once a `changes` clause looked at `pushed`. */
+  consulted?: boolean;
 }
 
 /** A rule clause that GitLab refuses while evaluating it (`Clause::ParseError`). */
@@ -140,7 +142,10 @@ export function ruleChangesMatch(
   }
   const globs = toStringList(isMap(value) ? value.paths : value).map(expandGlob);
   const compareTo = isMap(value) ? value.compare_to : undefined;
-  if (compareTo === undefined || compareTo === null) return anyMatches(changes.pushed, globs);
+  if (compareTo === undefined || compareTo === null) {
+    changes.consulted = true;
+    return anyMatches(changes.pushed, globs);
+  }
   const ref = expandAll(scalarText(compareTo), lookup);
   const since = changes.since.get(ref);
   if (since === undefined) {
@@ -154,5 +159,6 @@ export function ruleChangesMatch(
 
 /** `only:changes` / `except:changes`: the push's diff, globs as written. */
 export function policyChangesMatch(value: unknown, changes: ChangedFiles): boolean {
+  changes.consulted = true;
   return anyMatches(changes.pushed, toStringList(value));
 }
