@@ -26,3 +26,11 @@ describe("rules:changes globs (Ruby's File.fnmatch? with PATHNAME, DOTMATCH, EXT
     expect(fnmatch(glob, path)).toBe(want);
   });
 });
+
+describe('rules:changes brace limits', () => {
+  it('takes a glob with too many brace alternatives literally instead of expanding it', () => {
+    const glob = Array.from({ length: 12 }, () => '{a,b}').join('');
+    expect(fnmatch(glob, 'a'.repeat(12))).toBe(false);
+    expect(fnmatch(glob, glob)).toBe(true);
+  });
+});

@@ -26,8 +26,22 @@ export interface ChangedFiles {
 /** A rule clause that GitLab refuses while evaluating it (`Clause::ParseError`). */
 export class ChangesRuleError extends Error {}
 
-/** `{a,b}` alternatives (nested too) expanded into plain patterns. */
+/** Work allowed for brace alternatives (`{a,b}{c,d}…` multiplies). */
+const MAX_BRACE_PATTERNS = 1024;
+
+class TooManyAlternatives extends Error {}
+
+/** `{a,b}` alternatives (nested too) as plain patterns; too many: the glob taken literally. */
 function expandBraces(glob: string): string[] {
+  try {
+    return expandBracesWithin(glob, { left: MAX_BRACE_PATTERNS });
+  } catch (err: unknown) {
+    if (!(err instanceof TooManyAlternatives)) throw err;
+    return [glob.replace(/[{}]/g, '\\$&')];
+  }
+}
+
+function expandBracesWithin(glob: string, budget: { left: number }): string[] {
   let depth = 0;
   let open = -1;
   for (let i = 0; i < glob.length; i++) {
@@ -51,9 +65,10 @@ function expandBraces(glob: string): string[] {
       parts.push(glob.slice(start, i));
       const head = glob.slice(0, open);
       const tail = glob.slice(i + 1);
-      return parts.flatMap((p) => expandBraces(`${head}${p}${tail}`));
+      return parts.flatMap((p) => expandBracesWithin(`${head}${p}${tail}`, budget));
     }
   }
+  if (--budget.left < 0) throw new TooManyAlternatives();
   return [glob];
 }
 
@@ -109,7 +124,8 @@ export function fnmatch(glob: string, path: string): boolean {
 
 function anyMatches(changed: ChangeSet, globs: readonly string[]): boolean {
   if (changed === 'all') return true;
-  return changed.some((path) => globs.some((glob) => fnmatch(glob, path)));
+  const patterns = globs.flatMap((glob) => expandBraces(glob).map(patternToRegExp));
+  return changed.some((path) => patterns.some((p) => p.test(path)));
 }
 
 /** GitLab's `ExpandVariables.expand`: unknown variables become empty. */
