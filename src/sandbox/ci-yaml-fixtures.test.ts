@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatPipeline } from './format-pipeline.js';
-import { runNextJob, startHarness, type Harness } from './testing/sandbox-harness.js';
+import {
+  runNextJob,
+  startHarness,
+  type Harness,
+  type HistoryCommit,
+} from './testing/sandbox-harness.js';
 
 const FIXTURES = fileURLToPath(new URL('./testdata-yaml', import.meta.url));
 
@@ -27,6 +32,10 @@ interface Expected {
   description: string;
   /** Where in GitLab's documentation the expectation comes from. */
   source: string;
+  /** Earlier commits: the project is then a git repository whose last commit is the folder. */
+  history?: HistoryCommit[];
+  /** Pipeline inputs for the `spec:inputs` of `.gitlab-ci.yml` (as `sandbox --input`). */
+  inputs?: Record<string, string>;
   /** Pipeline variables (as for a pipeline run with variables). */
   variables?: Record<string, string>;
   /**
@@ -91,9 +100,15 @@ describe('.gitlab-ci.yml fixtures through the sandbox server', () => {
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
     it(`${name}: ${expected.description}`, async () => {
       const { '.gitlab-ci.yml': ci = '', ...files } = fixtureFiles(dir);
-      h = await startHarness({ ci, files, pipeline: false });
+      h = await startHarness({
+        ci,
+        files,
+        pipeline: false,
+        ...(expected.history ? { history: expected.history } : {}),
+      });
       const created = await h.server.createPipeline(h.project.id, {
         ...(expected.variables ? { variables: expected.variables } : {}),
+        ...(expected.inputs ? { inputs: expected.inputs } : {}),
       });
       const context = JSON.stringify({ errors: created.errors, warnings: created.warnings });
       const errors = expected.errors ?? [];

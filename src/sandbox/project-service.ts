@@ -6,6 +6,8 @@ import type { Logger } from '../platform/logger.js';
 import type { CiJob } from './ci/ci-config.js';
 import { parseCiConfig } from './ci/parse-ci-config.js';
 import type { RuleContext } from './ci/ci-rules.js';
+import type { ChangedFiles, ChangeSet } from './ci/ci-changes.js';
+import { addCompareTo, pushedChanges } from './git/changed-files.js';
 import {
   commitDetails,
   commitMessage,
@@ -32,6 +34,8 @@ export interface CreatePipelineOptions {
   ref?: string;
   /** Pipeline variables (highest precedence). */
   variables?: Record<string, string>;
+  /** Values for the `spec:inputs` of `.gitlab-ci.yml`, as text (read as the declared types). */
+  inputs?: Record<string, string>;
 }
 
 export interface ProjectServiceDeps {
@@ -109,6 +113,12 @@ export class ProjectService {
         ? { tagMessage: await tagMessage(git, project.repoDir, resolved.ref) }
         : {}),
     };
+    const beforeSha = await parentSha(git, project.repoDir, resolved.sha);
+    const changes: ChangedFiles & { since: Map<string, ChangeSet | 'invalid'> } = {
+      pushed: await pushedChanges(git, project.repoDir, { ...resolved, beforeSha }),
+      since: new Map<string, ChangeSet | 'invalid'>(),
+      wanted: new Set<string>(),
+    };
     const rules: RuleContext = {
       predefined: ruleVariables(project, commit),
       overrides: {
@@ -116,15 +126,31 @@ export class ProjectService {
         ...options.variables,
       },
       files: text === undefined ? [] : await listFilesAt(git, project.repoDir, resolved.sha),
+      changes,
+      masked: project.variables.filter((v) => v.masked).map((v) => v.key),
     };
-    const config =
-      text === undefined ? undefined : await parseCiConfig(text, { readLocalFile: read, rules });
+    const parseOptions = {
+      readLocalFile: read,
+      rules,
+      ...(options.inputs ? { inputs: options.inputs } : {}),
+    };
+    let config = text === undefined ? undefined : await parseCiConfig(text, parseOptions);
+    // `changes:compare_to` refs are known once rules are read: diff them and read again (an
+    // include kept by such a rule may name another ref, hence the few rounds).
+    for (let round = 0; text !== undefined && changes.wanted.size > 0 && round < 5; round++) {
+      await addCompareTo(git, project.repoDir, resolved.sha, changes);
+      config = await parseCiConfig(text, parseOptions);
+    }
+    if (config && changes.consulted && changes.pushed === 'all' && resolved.refType === 'branch')
+      config.warnings.push(
+        'changes: the commit has no parent (the project directory is not a git repository, or this is its first commit), so every changes rule matches, as for a new branch in GitLab',
+      );
     const pipeline: PipelineRecord = {
       id: store.nextId('pipeline'),
       iid: [...store.pipelines.values()].filter((p) => p.projectId === projectId).length + 1,
       projectId,
       ...commit,
-      beforeSha: await parentSha(git, project.repoDir, resolved.sha),
+      beforeSha,
       status: 'created',
       withWarnings: false,
       autoCancelOnJobFailure: config?.autoCancel.onJobFailure ?? 'none',

@@ -149,6 +149,23 @@ switched-off:
 });
 
 describe('/sandbox/api', () => {
+  it('creates a pipeline with inputs for the spec:inputs of .gitlab-ci.yml', async () => {
+    const ci =
+      'spec:\n  inputs:\n    count:\n      type: number\n---\nbuild:\n  parallel: $[[ inputs.count ]]\n  script: x\n';
+    h = await startHarness({ ci });
+    expect(h.server.pipelines()[0]!.errors).toEqual([
+      '`count` input: required value has not been provided',
+    ]);
+    const created = await postJson(`${h.url}/sandbox/api/projects/${h.project.id}/pipelines`, {
+      inputs: { count: 2 },
+    });
+    expect(created.status).toBe(201);
+    expect((created.json() as { jobs: { name: string }[] }).jobs.map((j) => j.name)).toEqual([
+      'build 1/2',
+      'build 2/2',
+    ]);
+  });
+
   it('lists projects, pipelines, jobs and runners, creates pipelines, cancels jobs and serves traces', async () => {
     h = await startHarness({ ci: 'a:\n  interruptible: true\n  script: x\n' });
     const projects = (await (await fetch(`${h.url}/sandbox/api/projects`)).json()) as {

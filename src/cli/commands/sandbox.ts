@@ -31,6 +31,7 @@ interface SandboxOptions {
   port: string;
   tagList?: string;
   verbose?: boolean;
+  input: string[];
 }
 
 const DEMO_DIR = fileURLToPath(new URL('../../../examples/demo-project', import.meta.url));
@@ -70,6 +71,12 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
       'keep the server and manager running afterwards (see `spotrunner sandbox-ctl`)',
     )
     .option('--port <port>', 'port of the embedded GitLab server (0 = any free port)', '0')
+    .option(
+      '--input <name=value>',
+      "a value for the spec:inputs of DIR's .gitlab-ci.yml (repeatable; numbers, true/false and JSON arrays are read as the input's type)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('-v, --verbose', "print the manager's log lines too")
     .action(async (dir: string | undefined, opts: SandboxOptions) => {
       const projectDir = dir ? resolve(ctx.cwd, dir) : DEMO_DIR;
@@ -82,6 +89,7 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
         throw new UserError(`--port must be a port number (0-65535), got "${opts.port}"`);
       const idleMs = parseDurationMs(opts.idleTime);
       parseDurationMs(opts.bootDelay);
+      const inputs = parseInputFlags(opts.input);
       const choice = await chooseSandboxExecutor(opts.executor, () => detectDocker());
       const dataDir = opts.dataDir
         ? resolve(ctx.cwd, opts.dataDir)
@@ -99,12 +107,24 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
         keep: opts.keep === true,
         port,
         verbose: opts.verbose === true,
+        inputs,
         tagList: (opts.tagList ?? '')
           .split(',')
           .map((t) => t.trim())
           .filter((t) => t !== ''),
       });
     });
+}
+
+/** `--input name=value` flags as a map; a user error for one without a name. */
+export function parseInputFlags(flags: readonly string[]): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new UserError(`--input must be name=value, got "${flag}"`);
+    inputs[flag.slice(0, eq).trim()] = flag.slice(eq + 1);
+  }
+  return inputs;
 }
 
 /** DIR must be a directory with a .gitlab-ci.yml; a user error otherwise. */

@@ -48,6 +48,8 @@ export interface SandboxRunOptions {
   verbose: boolean;
   /** Tags of the sandbox runner (it also runs untagged jobs). */
   tagList: readonly string[];
+  /** `--input name=value`: values for the spec:inputs of `.gitlab-ci.yml`. */
+  inputs?: Record<string, string>;
 }
 
 /** After the first signal, jobs have this long to cancel before they are cut off. */
@@ -100,7 +102,11 @@ async function run(deps: RunDeps, o: SandboxRunOptions, parts: Parts): Promise<v
   const started = await startFleet(deps, o, parts, { server, url, runnerToken });
   if (interrupt.requested.aborted) return;
 
-  const pipeline = await server.createPipeline(project.id);
+  const inputs = o.inputs ?? {};
+  const pipeline = await server.createPipeline(
+    project.id,
+    Object.keys(inputs).length > 0 ? { inputs } : {},
+  );
   if (interrupt.requested.aborted) cancelPipelines(server, false); // signal while creating it
   out(
     `sandbox: project ${project.path}, pipeline #${pipeline.id} with ${pipeline.jobs.length} job(s)`,

@@ -16,7 +16,12 @@ import {
 } from './ci-include-location.js';
 import type { RuleContext } from './ci-rules.js';
 import { deepMerge, isMap, type YamlMap } from './ci-values.js';
-import { parseCiYaml } from './ci-yaml.js';
+import { parseCiYamlDocuments } from './ci-yaml.js';
+import {
+  interpolateDocuments,
+  interpolationMessage,
+  interpolationVariables,
+} from './ci-interpolate.js';
 
 export type ReadLocalFile = (path: string) => Promise<string | undefined>;
 
@@ -56,8 +61,18 @@ async function loadLocal(location: IncludeLocation, state: State): Promise<YamlM
   if (text === undefined) throw new IncludeError(`Local file \`${path}\` does not exist!`);
   if (text.trim() === '') throw new IncludeError(`Local file \`${path}\` is empty!`);
   const fileIssues: CiIssues = { warnings: state.issues.warnings, errors: [] };
-  const content = parseCiYaml(text, fileIssues, path);
+  const docs = parseCiYamlDocuments(text, fileIssues, path);
   if (fileIssues.errors.length > 0) throw new IncludeError(fileIssues.errors[0]);
+  const args = location.params.inputs;
+  if (args !== undefined && args !== null && !isMap(args))
+    throw new IncludeError('include:inputs config should be a hash');
+  const interpolated = interpolateDocuments(docs, {
+    args: args ?? {},
+    ...interpolationVariables(state.options.rules),
+  });
+  if (interpolated.errors)
+    throw new IncludeError(`\`${path}\`: ${interpolationMessage(interpolated.errors)}`);
+  const content = interpolated.content;
   if (Object.keys(content).length === 0)
     throw new IncludeError(`Included file \`${path}\` does not have valid YAML syntax!`);
   return expandLevel(content, state, path);

@@ -2,9 +2,15 @@
  * `rules:` of jobs and of `workflow:`, evaluated when the pipeline is created, as GitLab does:
  * the first rule whose clauses all match decides (`when`, `allow_failure`, `variables`); when no
  * rule matches, the job (or the pipeline) is not created. `if` is a CI expression; `exists` is
- * checked against the commit's files; `changes` always matches in the sandbox (as in GitLab for
- * a pipeline with no push to compare against), and says so.
+ * checked against the commit's files; `changes` against the push's diff (ci-changes.ts), or
+ * always matching, with a warning, where no diff is given (image discovery).
  */
+import {
+  ChangesRuleError,
+  policyChangesMatch,
+  ruleChangesMatch,
+  type ChangedFiles,
+} from './ci-changes.js';
 import { CI_WHEN_VALUES, type CiVariable, type CiWhen } from './ci-config.js';
 import { CiExpressionError, evaluateCiExpression, patternOf } from './ci-expression.js';
 import { parseVariables, type CiIssues } from './ci-parts.js';
@@ -19,6 +25,10 @@ export interface RuleContext {
   overrides: Readonly<Record<string, string>>;
   /** Every file path in the commit, for `exists`. */
   files: readonly string[];
+  /** Keys of masked variables (`expand_vars` refuses them). */
+  masked?: readonly string[];
+  /** The push's changed files for `changes`; absent ⇒ `changes` match, with a warning. */
+  changes?: ChangedFiles;
 }
 
 export interface RuleOutcome {
@@ -177,12 +187,22 @@ export function ruleMatches(
     }
   }
   if (rule.exists !== undefined && !existsMatches(rule.exists, ctx, lookup)) return false;
-  if (rule.changes !== undefined) {
+  if (rule.changes === undefined) return true;
+  if (!ctx.changes) {
     issues.warnings.push(
       `${at}: changes is treated as matching by the sandbox (no push to compare against)`,
     );
+    return true;
   }
-  return true;
+  const expandGlob = (glob: string): string => expandExisting(glob, lookup);
+  try {
+    return ruleChangesMatch(rule.changes, at, ctx.changes, expandGlob, lookup, issues);
+  } catch (err: unknown) {
+    if (!(err instanceof ChangesRuleError)) throw err;
+    const owner = at.replace(/^jobs:/, '').replace(/:rules:\d+$/, '');
+    issues.errors.push(`Failed to parse rule for ${owner}: ${err.message}`);
+    return false;
+  }
 }
 
 /** `only:refs` keywords and the pipeline sources they stand for. */
@@ -239,8 +259,10 @@ export function onlyExceptAllows(
     }
     if (spec.kubernetes !== undefined)
       issues.warnings.push(`${where}:${key}:kubernetes is not supported by the sandbox`);
-    if (spec.changes !== undefined)
+    if (spec.changes !== undefined && !ctx.changes)
       issues.warnings.push(`${where}:${key}:changes is treated as matching by the sandbox`);
+    if (spec.changes !== undefined && ctx.changes && !policyChangesMatch(spec.changes, ctx.changes))
+      return false;
     if (
       spec.refs !== undefined &&
       !toStringList(spec.refs).some((r) => refMatches(r, ctx, `${where}:${key}`, issues))

@@ -3,6 +3,8 @@
  * a key given twice keeps its last value (reported as a warning naming both lines), a `<<`
  * merge overrides the keys written before it and yields to those after it, anchors and aliases
  * are shared, and `!reference [a, b]` becomes a CiReference resolved later (ci-reference.ts).
+ * Plain scalars resolve as Psych (YAML 1.1) resolves them: `yes/no/on/off/true/false` in any
+ * case are booleans (`y`/`n` stay strings), `~`/`null` in any case is null.
  */
 import {
   isAlias,
@@ -10,10 +12,12 @@ import {
   isScalar,
   isSeq,
   LineCounter,
-  parseDocument,
+  parseAllDocuments,
   type Document,
   type Node,
   type Pair,
+  type ScalarTag,
+  type Tags,
 } from 'yaml';
 import type { CiIssues } from './ci-parts.js';
 import { CiReference } from './ci-reference.js';
@@ -33,6 +37,41 @@ interface Walk {
 }
 
 class TooBigError extends Error {}
+
+const BOOL_TAG = 'tag:yaml.org,2002:bool';
+const NULL_TAG = 'tag:yaml.org,2002:null';
+
+/** Psych's `ScalarScanner#tokenize` for booleans and null, in place of YAML 1.2's. */
+const PSYCH_SCALARS: ScalarTag[] = [
+  {
+    identify: (v) => v === null || v === undefined,
+    default: true,
+    tag: NULL_TAG,
+    test: /^(?:~|null)?$/i,
+    resolve: () => null,
+  },
+  {
+    identify: (v) => v === true,
+    default: true,
+    tag: BOOL_TAG,
+    test: /^(?:yes|true|on)$/i,
+    resolve: () => true,
+  },
+  {
+    identify: (v) => v === false,
+    default: true,
+    tag: BOOL_TAG,
+    test: /^(?:no|false|off)$/i,
+    resolve: () => false,
+  },
+];
+
+function psychTags(tags: Tags): Tags {
+  const rest = tags.filter(
+    (t) => typeof t === 'string' || (t.tag !== BOOL_TAG && t.tag !== NULL_TAG),
+  );
+  return [...PSYCH_SCALARS, ...rest];
+}
 
 const lineOf = (w: Walk, node: { range?: [number, number, number] | null }): number =>
   node.range ? w.lines.linePos(node.range[0]).line : 0;
@@ -55,6 +94,10 @@ function isMergeKey(pair: Pair): boolean {
   return isScalar(key) && key.value === '<<' && key.tag !== 'tag:yaml.org,2002:str';
 }
 
+function scalarSource(node: unknown): string {
+  return isScalar(node) && typeof node.source === 'string' ? node.source : '';
+}
+
 function keyText(key: unknown): string {
   return key === null || key === undefined ? '' : scalarText(key);
 }
@@ -73,7 +116,14 @@ function convertMap(w: Walk, node: Node & { items: Pair[] }, path: string): Yaml
   const out: YamlMap = {};
   const seenAt = new Map<string, number>();
   for (const pair of node.items) {
-    const key = keyText(convert(w, pair.key as Node | null, path));
+    const rawKey = convert(w, pair.key as Node | null, path);
+    const key = keyText(rawKey);
+    // Psych reads an unquoted `on:`/`yes:`/`true:` key as a boolean; GitLab then has a job
+    // whose name is not a string, which it refuses (its docs list `true`/`false` as unusable).
+    if (path === '' && typeof rawKey === 'boolean' && isYamlMap(pair.value))
+      w.issues.errors.push(
+        `${w.where}:${lineOf(w, pair.key ?? {})}: jobs:${key} name should be a symbol (an unquoted "${scalarSource(pair.key)}" key is a YAML 1.1 boolean; quote it)`,
+      );
     const value = convert(w, pair.value as Node | null, path ? `${path}.${key}` : key);
     if (isMergeKey(pair) && mergeInto(out, value)) continue;
     const line = lineOf(w, pair.key ?? {});
@@ -108,33 +158,77 @@ function convert(w: Walk, node: Node | null, path: string): unknown {
   return value;
 }
 
-/** Parses YAML text into a plain object; problems land in `issues` with `file:line`. */
-export function parseCiYaml(text: string, issues: CiIssues, where = '.gitlab-ci.yml'): YamlMap {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    uniqueKeys: false,
-    merge: false,
-    prettyErrors: false,
-    lineCounter: lines,
-  });
-  for (const err of doc.errors) {
-    const line = lines.linePos(err.pos[0]).line;
-    issues.errors.push(`${where}${line ? `:${line}` : ''}: ${err.message}`);
-  }
-  if (doc.errors.length > 0) return {};
+/** A file's documents: GitLab reads at most two, the first being a header when it has `spec:`. */
+export interface CiYamlDocuments {
+  /** The first document when it has `spec:` and a second document follows. */
+  header?: YamlMap;
+  content: YamlMap;
+}
+
+const MAX_DOCUMENTS = 2;
+
+function documentToMap(
+  doc: Document,
+  lines: LineCounter,
+  where: string,
+  issues: CiIssues,
+): unknown {
   const w: Walk = { doc, lines, where, issues, memo: new Map(), sizes: new Map(), expanded: 0 };
-  let value: unknown;
   try {
-    value = convert(w, doc.contents, '');
+    return convert(w, doc.contents, '');
   } catch (err: unknown) {
     if (!(err instanceof TooBigError)) throw err;
     issues.errors.push(`${where}: ${err.message}`);
-    return {};
+    return undefined;
   }
-  if (value === null || value === undefined) return {};
-  if (!isMap(value)) {
+}
+
+/**
+ * Parses a configuration file into its header (`spec:`, before `---`) and content; problems
+ * land in `issues` with `file:line`. Empty documents are skipped, as GitLab skips them.
+ */
+export function parseCiYamlDocuments(
+  text: string,
+  issues: CiIssues,
+  where = '.gitlab-ci.yml',
+): CiYamlDocuments {
+  const lines = new LineCounter();
+  const parsed = parseAllDocuments(text, {
+    uniqueKeys: false,
+    merge: false,
+    customTags: psychTags,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  let failed = false;
+  for (const doc of docs) {
+    for (const err of doc.errors) {
+      const line = lines.linePos(err.pos[0]).line;
+      issues.errors.push(`${where}${line ? `:${line}` : ''}: ${err.message}`);
+      failed = true;
+    }
+  }
+  if (failed) return { content: {} };
+  const values = docs.map((doc) => documentToMap(doc, lines, where, issues));
+  if (issues.errors.length > 0) return { content: {} };
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length > MAX_DOCUMENTS) {
+    issues.errors.push(`${where}: The parsed YAML has too many documents`);
+    return { content: {} };
+  }
+  const [first, second] = present;
+  const hasHeader = second !== undefined && isMap(first) && 'spec' in first;
+  const content = hasHeader ? second : first;
+  if (content === undefined) return { content: {} };
+  if (!isMap(content)) {
     issues.errors.push(`${where}: root config should be a hash`);
-    return {};
+    return { content: {} };
   }
-  return value;
+  return hasHeader ? { header: first, content } : { content };
+}
+
+/** Parses YAML text into a plain object (the content document); see parseCiYamlDocuments. */
+export function parseCiYaml(text: string, issues: CiIssues, where = '.gitlab-ci.yml'): YamlMap {
+  return parseCiYamlDocuments(text, issues, where).content;
 }

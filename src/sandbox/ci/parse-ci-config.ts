@@ -9,7 +9,12 @@ import { parseVariables, type CiIssues } from './ci-parts.js';
 import { resolveIncludes, type ReadLocalFile } from './ci-include.js';
 import { resolveReferences } from './ci-reference.js';
 import { evaluateRules, type RuleContext } from './ci-rules.js';
-import { parseCiYaml } from './ci-yaml.js';
+import { parseCiYamlDocuments } from './ci-yaml.js';
+import {
+  interpolateDocuments,
+  interpolationMessage,
+  interpolationVariables,
+} from './ci-interpolate.js';
 import { isMap, toStringList, type YamlMap } from './ci-values.js';
 import { validateJobGraph } from './validate-job-graph.js';
 
@@ -40,6 +45,8 @@ export interface ParseCiOptions {
   rules?: RuleContext;
   /** The commit's files for include wildcards when `rules` is absent (rules then stay unevaluated). */
   files?: readonly string[];
+  /** Pipeline inputs for the `spec:inputs` of `.gitlab-ci.yml`, as text (`sandbox --input`). */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 /** GitLab's message when `workflow:rules` decide against a pipeline. */
@@ -66,7 +73,9 @@ function splitTopLevel(
     }
   }
   if (root.spec !== undefined)
-    issues.warnings.push('spec:inputs are not supported by the sandbox and were ignored');
+    issues.warnings.push(
+      'spec: is a header only in a first document followed by ---; this one was ignored',
+    );
   return { jobs, defaults };
 }
 
@@ -130,8 +139,18 @@ async function expandConfig(
   options: ParseCiOptions,
   issues: CiIssues,
 ): Promise<YamlMap | undefined> {
-  const parsed = parseCiYaml(text, issues);
+  const docs = parseCiYamlDocuments(text, issues);
   if (issues.errors.length > 0) return undefined;
+  const interpolated = interpolateDocuments(docs, {
+    args: options.inputs ?? {},
+    textArgs: true,
+    ...interpolationVariables(options.rules),
+  });
+  if (interpolated.errors) {
+    issues.errors.push(interpolationMessage(interpolated.errors));
+    return undefined;
+  }
+  const parsed = interpolated.content;
   const included = await resolveIncludes(
     parsed,
     {

@@ -30,10 +30,17 @@ export function registerAdminRoutes(app: Hono, api: SandboxApi): void {
     const variables = Object.fromEntries(
       Object.entries(recordField(body, 'variables')).map(([k, v]) => [k, String(v)]),
     );
+    const inputs = Object.fromEntries(
+      Object.entries(recordField(body, 'inputs')).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : JSON.stringify(v),
+      ]),
+    );
     try {
       const view = await api.createPipeline(idParam(c.req.param('id')), {
         ...(ref ? { ref } : {}),
         variables,
+        ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
       });
       return jsonResponse(201, view);
     } catch (err: unknown) {

@@ -2,6 +2,8 @@
  * Test support: a sandbox server on 127.0.0.1 with one project and one runner, plus raw
  * `fetch` helpers that speak the runner protocol the way gitlab-runner does.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +17,8 @@ import { createSandboxServer, type SandboxServer } from '../sandbox-server.js';
 import type { ProjectView } from '../sandbox-views.js';
 
 export { FEATURE_KEYS };
+
+const execFileAsync = promisify(execFile);
 
 /** gitlab-runner's feature map: every key present, `true` for the listed ones. */
 export function featureMap(
@@ -37,8 +41,57 @@ export interface HarnessOptions {
   logger?: Logger;
   server?: Partial<SandboxServerOptions>;
   runner?: CreateRunnerOptions;
+  /**
+   * Earlier commits of a git repository on `main` (oldest first): each is `ci` + `files` with
+   * these files changed (`null`: absent), tagged when `tag` is given; the last commit is `ci` +
+   * `files`. Absent: the project is a plain directory (one commit without a parent).
+   */
+  history?: HistoryCommit[];
   /** Create a pipeline on the default branch at start; default true. */
   pipeline?: boolean;
+}
+
+export interface HistoryCommit {
+  files: Record<string, string | null>;
+  tag?: string;
+}
+
+const git = (cwd: string, args: string[]): Promise<unknown> =>
+  execFileAsync(
+    'git',
+    ['-c', 'user.name=Sandbox Test', '-c', 'user.email=test@spotrunner.invalid', ...args],
+    { cwd },
+  );
+
+async function writeTree(dir: string, files: Record<string, string | null>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    if (content === null) {
+      await rm(join(dir, path), { force: true });
+      continue;
+    }
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+}
+
+async function commitHistory(
+  dir: string,
+  files: Record<string, string>,
+  history: readonly HistoryCommit[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await git(dir, ['init', '--quiet', '--initial-branch=main']);
+  for (const [i, commit] of history.entries()) {
+    await writeTree(dir, { ...files, ...commit.files });
+    await git(dir, ['add', '-A']);
+    await git(dir, ['commit', '--quiet', '--allow-empty', '-m', `commit ${i + 1}`]);
+    if (commit.tag) await git(dir, ['tag', commit.tag]);
+    const added = Object.keys(commit.files).filter((p) => !(p in files));
+    await writeTree(dir, Object.fromEntries(added.map((p) => [p, null])));
+  }
+  await writeTree(dir, files);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '--quiet', '--allow-empty', '-m', 'the pushed commit']);
 }
 
 export interface Harness {
@@ -55,10 +108,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-test-'));
   const source = join(dir, 'demo');
   const files = { '.gitlab-ci.yml': options.ci, 'README.md': '# demo\n', ...options.files };
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(source, path)), { recursive: true });
-    await writeFile(join(source, path), content);
-  }
+  if (options.history) await commitHistory(source, files, options.history);
+  else await writeTree(source, files);
   const clock = options.clock ?? new VirtualClock();
   const server = createSandboxServer(
     { clock, logger: options.logger ?? silentLogger },
