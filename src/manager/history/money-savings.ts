@@ -71,7 +71,10 @@ export function savings(
     hoursByType.set(type, { ...t, hours: t.hours + h });
   }
   const main = [...hoursByType.entries()].sort((a, b) => b[1].hours - a[1].hours)[0];
-  const always = alwaysOnFor(jobs, byInstance, main, fromMs, o);
+  // The always-on fleet runs from the month's start, or from the first recorded instance when the
+  // recording began later: spotrunner was not there to compare with before that.
+  const firstMs = priced.reduce((m, p) => Math.min(m, p.inst.launchedAtMs), Infinity);
+  const always = alwaysOnFor(jobs, byInstance, main, fromMs, Math.max(fromMs, firstMs), o);
   const hosted = gitlabHostedFor(priced, jobs, fromMs, o);
   return {
     actualUsd,
@@ -137,6 +140,7 @@ function alwaysOnFor(
   byInstance: ReadonlyMap<string, InstanceRuns>,
   main: [string, { hours: number; price: NonNullable<Priced['price']> }] | undefined,
   fromMs: number,
+  runningSinceMs: number,
   o: SavingsOptions,
 ): { usd: number; basis: string } {
   if (!main) return { usd: 0, basis: 'no priced instance type this month' };
@@ -150,12 +154,13 @@ function alwaysOnFor(
     onDemandPerHourUsd: main[1].price.onDemand,
     spotPerHourUsd: 0,
   });
-  const hours = Math.max(0, o.nowMs - fromMs) / H;
+  const hours = Math.max(0, o.nowMs - runningSinceMs) / H;
+  const since = runningSinceMs > fromMs ? ' (since the first recorded instance)' : '';
   const inferred = o.capacityPerInstance === undefined ? ', the most seen on one instance' : '';
   return {
     usd: a.instances * hours * main[1].price.onDemand,
     basis:
-      `${a.instances} × ${main[0]} on-demand for ${hours.toFixed(1)} h; peak ${peak} concurrent ` +
+      `${a.instances} × ${main[0]} on-demand for ${hours.toFixed(1)} h${since}; peak ${peak} concurrent ` +
       `job(s) / ${Math.max(1, capacity)} per instance${inferred}`,
   };
 }

@@ -217,10 +217,11 @@ describe('summarizeMoney: savings', () => {
     const m = summarize(acrossMidnight, '2026-11-15T06:00:00Z');
     expect(m.savings.actualUsd).toBe(0.04);
     expect(m.savings.onDemandUsd).toBeCloseTo(4 * 0.03, 6);
-    // One instance (peak 1 job, 1 per instance) on-demand since 1 Nov 00:00: 342 h.
-    expect(m.savings.alwaysOnUsd).toBeCloseTo(342 * 0.03, 6);
+    // One instance (peak 1 job, 1 per instance) on-demand since the first recorded instance
+    // (14 Nov 22:00), not since 1 Nov: the recording began then. 8 h.
+    expect(m.savings.alwaysOnUsd).toBeCloseTo(8 * 0.03, 6);
     expect(m.savings.basis.alwaysOn).toBe(
-      '1 × t4g.medium on-demand for 342.0 h; peak 1 concurrent job(s) / 1 per instance, the most seen on one instance',
+      '1 × t4g.medium on-demand for 8.0 h (since the first recorded instance); peak 1 concurrent job(s) / 1 per instance, the most seen on one instance',
     );
     // 120 run minutes on the comparable small Arm64 runner (factor 1) at $10 per 1,000 minutes.
     expect(m.savings.gitlabHostedUsd).toBeCloseTo(1.2, 6);
@@ -244,14 +245,15 @@ describe('summarizeMoney: savings', () => {
 
   it('sizes the always-on fleet by peak concurrency over the capacity per instance', () => {
     const now = '2026-11-02T00:00:00Z';
-    // Capacity 2 (seen on i-x): ceil(3 / 2) = 2 m7i.xlarge (the most used type) for 24 h.
-    expect(summarize(h, now).savings.alwaysOnUsd).toBeCloseTo(2 * 24 * 0.2, 6);
+    // Capacity 2 (seen on i-x): ceil(3 / 2) = 2 m7i.xlarge (the most used type) for the 14 h
+    // since the first instance.
+    expect(summarize(h, now).savings.alwaysOnUsd).toBeCloseTo(2 * 14 * 0.2, 6);
     expect(summarize(h, now, { capacityPerInstance: 3 }).savings.alwaysOnUsd).toBeCloseTo(
-      24 * 0.2,
+      14 * 0.2,
       6,
     );
     const capped = summarize(h, now, { capacityPerInstance: 1, maxInstances: 2 });
-    expect(capped.savings.alwaysOnUsd).toBeCloseTo(2 * 24 * 0.2, 6);
+    expect(capped.savings.alwaysOnUsd).toBeCloseTo(2 * 14 * 0.2, 6);
     expect(capped.savings.basis.alwaysOn).toMatch(/peak 3 concurrent job\(s\) \/ 1 per instance$/);
   });
 
