@@ -4,47 +4,23 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiCallCounts, type ApiCallCounts } from '../../platform/api-call-counts.js';
-import { startAwsDouble, type AwsDouble } from '../../../test/support/aws/aws-double.js';
-import { writeAwsProfile, type TestAwsProfile } from '../../../test/support/aws/aws-profile.js';
-import { createIdBacking } from '../../../test/support/aws/id-backing.js';
-import { createAwsClients, destroyAwsClients, type AwsClients } from './aws-clients.js';
+import { startAwsClients, type AwsClientsFixture } from '../../../test/support/aws/aws-fixture.js';
+import type { AwsClients } from './aws-clients.js';
 
-let double: AwsDouble | undefined;
-let profile: TestAwsProfile | undefined;
-let clients: AwsClients | undefined;
+let fx: AwsClientsFixture | undefined;
 
 afterEach(async () => {
-  if (clients) destroyAwsClients(clients);
-  await double?.stop();
-  await profile?.remove();
-  double = profile = clients = undefined;
+  await fx?.stop();
+  fx = undefined;
 });
 
 async function counted(
   maxAttempts: number,
   endpoint?: string,
-): Promise<{
-  c: Required<AwsClients>;
-  counts: ApiCallCounts;
-}> {
-  double = await startAwsDouble({
-    backing: createIdBacking(),
-    groups: [{ name: 'runners', max: 3 }],
-  });
-  profile = await writeAwsProfile({ region: 'us-east-1' });
+): Promise<{ c: Required<AwsClients>; counts: ApiCallCounts }> {
   const counts = createApiCallCounts();
-  const c = createAwsClients(
-    {
-      profile: profile.profile,
-      configFile: profile.configFile,
-      credentialsFile: profile.credentialsFile,
-      endpoint: endpoint ?? double.endpoint,
-      maxAttempts,
-    },
-    { apiCalls: counts },
-  );
-  clients = c;
-  return { c, counts };
+  fx = await startAwsClients({ maxAttempts, apiCalls: counts, ...(endpoint ? { endpoint } : {}) });
+  return { c: fx.clients, counts };
 }
 
 /** A loopback port nothing listens on. */
@@ -78,7 +54,7 @@ describe('AWS API call counter (SDK middleware)', () => {
 
   it('counts the attempts the SDK retried after throttling', async () => {
     const { c, counts } = await counted(3);
-    double!.controls.throttle(2);
+    fx!.double.controls.throttle(2);
     await c.autoscaling.send(describeGroups);
     expect(counts.tallies()).toEqual([
       {
@@ -93,10 +69,10 @@ describe('AWS API call counter (SDK middleware)', () => {
 
   it("labels a failed call with AWS's error code: Throttling (query), RequestLimitExceeded (ec2)", async () => {
     const { c, counts } = await counted(1);
-    double!.controls.throttle(2);
+    fx!.double.controls.throttle(2);
     await expect(c.autoscaling.send(describeGroups)).rejects.toThrow();
     await expect(c.ec2.send(new DescribeInstancesCommand({}))).rejects.toThrow();
-    double!.controls.failAction('DescribeInstances', {
+    fx!.double.controls.failAction('DescribeInstances', {
       code: 'UnauthorizedOperation',
       status: 403,
     });
@@ -134,19 +110,8 @@ describe('AWS API call counter (SDK middleware)', () => {
   });
 
   it('adds nothing when no store is given', async () => {
-    double = await startAwsDouble({
-      backing: createIdBacking(),
-      groups: [{ name: 'runners', max: 3 }],
-    });
-    profile = await writeAwsProfile({ region: 'us-east-1' });
-    const c = createAwsClients({
-      profile: profile.profile,
-      configFile: profile.configFile,
-      credentialsFile: profile.credentialsFile,
-      endpoint: double.endpoint,
-      maxAttempts: 1,
-    });
-    clients = c;
+    fx = await startAwsClients({ maxAttempts: 1 });
+    const c = fx.clients;
     expect(c.ec2.middlewareStack.identify().join(' ')).not.toContain('spotrunnerApiCallCounter');
   });
 });
