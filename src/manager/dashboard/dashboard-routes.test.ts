@@ -7,6 +7,7 @@ import { VirtualClock } from '../../platform/clock.js';
 import { MemoryLogger } from '../../platform/logger.js';
 import { createHistory } from '../history/history-part.js';
 import { openHistoryLog } from '../history/history-log.js';
+import { createPriceBook } from '../live-prices.js';
 import type { Manager, ManagerStatus } from '../manager.js';
 import { startStatusServer, type StatusServer } from '../status-server.js';
 import { fleetInstance, managerStatus } from '../testing/manager-status.js';
@@ -82,9 +83,11 @@ executor = "shell"
   });
   for (const r of o.records ?? []) log.append(r);
   const history = createHistory(deps, log);
+  // The manager's price book (bundled ← prices_file) unless the test hands in its own feed.
+  const book = await createPriceBook(deps, config.manager);
   server = await startStatusServer(deps, manager, '127.0.0.1:0', {
     history,
-    dashboard: { config, history, ...(o.prices ? { prices: o.prices } : {}) },
+    dashboard: { config, history, prices: o.prices ?? (() => book.current()) },
   });
   history.recorder.jobFinished({
     kind: 'job',
