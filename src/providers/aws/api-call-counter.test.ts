@@ -3,11 +3,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createApiCallCounts,
-  type ApiCallCounts,
-  type ApiCallTally,
-} from '../../platform/api-call-counts.js';
+import { createApiCallCounts, type ApiCallCounts } from '../../platform/api-call-counts.js';
 import { startAwsClients, type AwsClientsFixture } from '../../../test/support/aws/aws-fixture.js';
 import type { AwsClients } from './aws-clients.js';
 
@@ -41,7 +37,7 @@ const describeGroups = new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNa
 /** The tally the counter keeps of one operation. */
 const tally =
   (service: string, operation: string) =>
-  (requests: number, retries: number, errors: Record<string, number>): ApiCallTally => ({
+  (requests: number, retries: number, errors: Record<string, number>) => ({
     service,
     operation,
     requests,
