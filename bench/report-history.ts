@@ -10,11 +10,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  recordedInstance,
-  recordedJob,
-  T0,
-} from '../src/manager/history/testing/recorded-fixtures.js';
+import { recordedInstance } from '../src/manager/history/testing/recorded-fixtures.js';
+import { recordedJob, T0 } from '../src/runner/testing/recorded-job.js';
 import type { BenchResult } from './bench-types.js';
 
 const FILES = 5;

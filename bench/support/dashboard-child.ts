@@ -17,6 +17,7 @@ import type { History, HistoryEvent } from '../../src/manager/history/history-pa
 import { openHistoryLog } from '../../src/manager/history/history-log.js';
 import type { RecordedInstance } from '../../src/manager/history/instance-tracker.js';
 import { summarizeMoney } from '../../src/manager/history/money.js';
+import { createPriceBook } from '../../src/manager/live-prices.js';
 import type { Manager } from '../../src/manager/manager.js';
 import { fleetInstance, managerStatus } from '../../src/manager/testing/manager-status.js';
 import { createHistoryWindow } from '../../src/manager/dashboard/history-window.js';
@@ -139,12 +140,14 @@ executor = "shell"
 const env = { incoming: { socket: { remoteAddress: '127.0.0.1' } } };
 const clock = new VirtualClock(nowMs);
 const deps = { clock, logger: silentLogger };
+const book = await createPriceBook(deps, config.manager);
+const prices = (): ReturnType<typeof book.current> => book.current();
 
 // Warm up the modules and the price table so the heap figures are the window's.
 {
   const app = new Hono<ServerEnv>();
   const h = fakeHistory(join(dir, 'none'), open);
-  const r = await registerDashboardRoutes(app, deps, manager, { config, history: h });
+  const r = await registerDashboardRoutes(app, deps, manager, { config, history: h, prices });
   await app.request('/api/dashboard?window=7d', {}, env);
   r.close();
 }
@@ -154,7 +157,7 @@ const heap0 = heapMb();
 const history = fakeHistory(historyDir, open);
 const app = new Hono<ServerEnv>();
 const t0 = performance.now();
-const routes = await registerDashboardRoutes(app, deps, manager, { config, history });
+const routes = await registerDashboardRoutes(app, deps, manager, { config, history, prices });
 const loadMs = performance.now() - t0;
 const heapLoaded = heapMb() - heap0;
 

@@ -82,7 +82,7 @@ export async function startManager(
   const env = options.env;
   // Every AWS client the runners build counts its calls here; /metrics reads it.
   const apiCalls = createApiCallCounts();
-  const prices = createPriceBook(deps, config.manager);
+  const prices = await createPriceBook(deps, config.manager);
   const manager = createManager(
     {
       ...deps,

@@ -5,35 +5,29 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../platform/clock.js';
 import { MemoryLogger } from '../platform/logger.js';
 import { createApiCallCounts, type ApiCallCounts } from '../platform/api-call-counts.js';
-import {
-  createAwsClients,
-  defaultAwsProviderOptions,
-  destroyAwsClients,
-  type AwsClients,
-} from '../providers/aws/index.js';
-import { lookupInstancePrice } from '../plan/prices/price-table.js';
-import { startAwsDouble, type AwsDouble } from '../../test/support/aws/aws-double.js';
+import { defaultAwsProviderOptions } from '../providers/aws/index.js';
+import { bundledPriceTable, lookupInstancePrice } from '../plan/prices/price-table.js';
+import { startAwsClients, type AwsClientsFixture } from '../../test/support/aws/aws-fixture.js';
 import type { AwsDoubleGroupSpec } from '../../test/support/aws/double-model.js';
 import type { SpotPricePoint } from '../../test/support/aws/ec2-api.js';
-import { writeAwsProfile, type TestAwsProfile } from '../../test/support/aws/aws-profile.js';
-import { createIdBacking } from '../../test/support/aws/id-backing.js';
-import { createPriceBook, type PriceBookOptions, type PricedStack } from './live-prices.js';
+import {
+  createPriceBook,
+  type PriceBook,
+  type PriceBookOptions,
+  type PricedStack,
+} from './live-prices.js';
 import type { ManagerPart } from './parts.js';
 
 const HOUR = 3_600_000;
-let double: AwsDouble | undefined;
-let profile: TestAwsProfile | undefined;
-let clients: AwsClients | undefined;
+let aws: AwsClientsFixture | undefined;
 let part: ManagerPart | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
   await part?.stop({ graceMs: 0 });
-  if (clients) destroyAwsClients(clients);
-  await double?.stop();
-  await profile?.remove();
+  await aws?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
-  part = double = profile = clients = dir = undefined;
+  part = aws = dir = undefined;
 });
 
 /**
@@ -63,21 +57,15 @@ async function setup(
 ): Promise<{
   logger: MemoryLogger;
   calls: ApiCallCounts;
-  book: ReturnType<typeof createPriceBook>;
+  book: PriceBook;
 }> {
-  double = await startAwsDouble({ backing: createIdBacking(), groups: [group], spotPrices });
-  profile = await writeAwsProfile({ region: 'us-east-1' });
   const calls = createApiCallCounts();
-  clients = createAwsClients(
-    {
-      profile: profile.profile,
-      configFile: profile.configFile,
-      credentialsFile: profile.credentialsFile,
-      endpoint: double.endpoint,
-      maxAttempts: 1,
-    },
-    { apiCalls: calls },
-  );
+  aws = await startAwsClients({
+    double: { groups: [group], spotPrices },
+    maxAttempts: 1,
+    apiCalls: calls,
+  });
+  const { clients, double } = aws;
   const stack: PricedStack = {
     awsGroups: [
       { clients, options: defaultAwsProviderOptions(group.name), clientKey: double.endpoint },
@@ -85,7 +73,7 @@ async function setup(
     fleet: { status: () => ({ instances: [] }) },
   };
   const logger = new MemoryLogger();
-  const book = createPriceBook({ clock, logger }, { livePrices: true, ...options });
+  const book = await createPriceBook({ clock, logger }, { livePrices: true, ...options });
   part = book.part({ stacks: () => [stack] });
   return { logger, calls, book };
 }
@@ -113,7 +101,7 @@ describe('manager prices (live_prices)', () => {
     expect(
       lookupInstancePrice(book.current(), 'c7g.large', 'us-east-1').spotPerHourUsd,
     ).toBeCloseTo(0.031, 9);
-    const spotCalls = double!.controls.requests.filter(
+    const spotCalls = aws!.double.controls.requests.filter(
       (r) => r.action === 'DescribeSpotPriceHistory',
     );
     expect(spotCalls).toHaveLength(2);
@@ -133,7 +121,7 @@ describe('manager prices (live_prices)', () => {
     await clock.advance(HOUR);
     await vi.waitFor(() => expect(part!.status()).toMatchObject({ refreshes: 2 }));
     expect(
-      double!.controls.requests.filter((r) => r.action === 'DescribeSpotPriceHistory'),
+      aws!.double.controls.requests.filter((r) => r.action === 'DescribeSpotPriceHistory'),
     ).toHaveLength(4);
   });
 
@@ -146,7 +134,7 @@ describe('manager prices (live_prices)', () => {
     );
     await part!.start();
     await vi.waitFor(() => expect(part!.status()).toMatchObject({ refreshes: 1 }));
-    expect(double!.controls.requests.map((r) => r.action)).toContain(
+    expect(aws!.double.controls.requests.map((r) => r.action)).toContain(
       'DescribeLaunchTemplateVersions',
     );
     expect(
@@ -167,7 +155,7 @@ describe('manager prices (live_prices)', () => {
       0.02,
     );
 
-    double!.controls.failAction('DescribeSpotPriceHistory', {
+    aws!.double.controls.failAction('DescribeSpotPriceHistory', {
       code: 'UnauthorizedOperation',
       message: 'You are not authorized to perform this operation.',
       status: 403,
@@ -203,7 +191,7 @@ describe('manager prices (live_prices)', () => {
     stacks = [
       {
         awsGroups: [
-          { clients: clients!, options: defaultAwsProviderOptions('spot'), clientKey: 'k' },
+          { clients: aws!.clients, options: defaultAwsProviderOptions('spot'), clientKey: 'k' },
         ],
         fleet: { status: () => ({ instances: [] }) },
       },
@@ -243,5 +231,27 @@ describe('manager prices (live_prices)', () => {
     expect(t4g).toMatchObject({ onDemandPerHourUsd: 0.05, spotPerHourUsd: 0.02 });
     expect(lookupInstancePrice(book.current(), 't3.micro', 'us-east-1').spotPerHourUsd).toBe(0.002);
     expect(part!.status()).toMatchObject({ pricesFile: file });
+  });
+
+  it('lays the price file over the bundled table when made, before any refresh', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spotrunner-prices-'));
+    const file = join(dir, 'prices.csv');
+    await writeFile(file, 'region,instance_type,on_demand,spot\nus-east-1,t4g.medium,0.05,0.004\n');
+    const logger = new MemoryLogger();
+    const deps = { clock: new VirtualClock(), logger };
+    const book = await createPriceBook(deps, { livePrices: false, pricesFile: file });
+    expect(lookupInstancePrice(book.current(), 't4g.medium', 'us-east-1')).toMatchObject({
+      onDemandPerHourUsd: 0.05,
+      spotPerHourUsd: 0.004,
+    });
+    expect(logger.messages('warn')).toEqual([]);
+  });
+
+  it('uses the bundled table when the price file does not load, and says so once', async () => {
+    const logger = new MemoryLogger();
+    const deps = { clock: new VirtualClock(), logger };
+    const book = await createPriceBook(deps, { livePrices: false, pricesFile: '/nonexistent.csv' });
+    expect(book.current()).toEqual(bundledPriceTable());
+    expect(logger.messages('warn')).toEqual(['price file not loaded; using the bundled prices']);
   });
 });

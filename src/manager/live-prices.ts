@@ -2,8 +2,11 @@
  * The manager's prices (`[spotrunner] live_prices`, `prices_file`): the bundled table, overlaid
  * with the price file when one is set, overlaid with current spot prices of the types the aws
  * runners' groups launch (DescribeSpotPriceHistory through each group's own EC2 client, in its
- * region), fetched at start and every hour. A failed refresh keeps the last good table; it is
- * logged once per streak of failures and counted. `current()` is what the dashboard prices with.
+ * region), fetched at start and every hour. The price file is read when the book is made (one
+ * that does not load is logged and the bundled table used) and again at every refresh. A failed
+ * refresh keeps the last good table; it is logged once per streak of failures and counted.
+ * `current()` is what the dashboard prices with: the one place that lays prices_file over the
+ * bundled table for the manager.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { CompiledManagerOptions } from '../config/types.js';
@@ -98,7 +101,11 @@ async function regionOf(
   return group.options.region ?? (await group.clients.ec2.config.region()) ?? fallback;
 }
 
-export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions): PriceBook {
+/** Makes the book with the bundled table and the price file over it (not yet live prices). */
+export async function createPriceBook(
+  deps: PriceBookDeps,
+  options: PriceBookOptions,
+): Promise<PriceBook> {
   const log = deps.logger.child({ component: 'prices' });
   const spotPrices = deps.spotPrices ?? createEc2SpotPriceSource;
   const intervalMs = options.intervalMs ?? LIVE_PRICES_INTERVAL_MS;
@@ -121,6 +128,18 @@ export function createPriceBook(deps: PriceBookDeps, options: PriceBookOptions):
     for (const o of live.values()) t = mergePriceTables(t, o);
     table = t;
   };
+
+  if (options.pricesFile) {
+    try {
+      fileOverride = await loadPriceFile(options.pricesFile);
+      rebuild();
+    } catch (err: unknown) {
+      log.warn(
+        { file: options.pricesFile, err: describeError(err) },
+        'price file not loaded; using the bundled prices',
+      );
+    }
+  }
 
   const fetchLive = async (stacks: Stacks, signal: AbortSignal): Promise<void> => {
     const nowMs = deps.clock.now();

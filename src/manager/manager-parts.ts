@@ -44,7 +44,7 @@ export interface ManagerPartsOptions {
    * The manager's prices (live-prices.ts): its part runs when `[spotrunner]` sets live_prices or
    * prices_file; `prices.current` is what the dashboard prices with.
    */
-  prices?: PriceBook;
+  prices: PriceBook;
   /** Parts the caller made (the sandbox's container relay), after the manager's own. */
   extra?: readonly ManagerPart[];
 }
@@ -65,9 +65,7 @@ export function buildManagerParts(
     createInstanceRecorder({ clock: deps.clock, store: o.store, manager }),
     ...(o.history ? [o.history.part(manager)] : []),
     ...(usesAws(o.config) ? [orphansPart(deps, o, manager)] : []),
-    ...(o.prices && (o.config.manager.livePrices || o.config.manager.pricesFile)
-      ? [o.prices.part(manager)]
-      : []),
+    ...(o.config.manager.livePrices || o.config.manager.pricesFile ? [o.prices.part(manager)] : []),
     ...(listen ? [statusServerPart(deps, manager, listen, o)] : []),
     ...(file
       ? [
@@ -159,7 +157,6 @@ function statusServerPart(
     'status-server',
     {
       start: async () => {
-        const book = o.prices;
         server = await startStatusServer(deps, manager, listenAddress, {
           systemId: o.systemId,
           ...(o.history ? { history: o.history } : {}),
@@ -169,7 +166,7 @@ function statusServerPart(
                 dashboard: {
                   config: o.config,
                   history: o.history,
-                  ...(book ? { prices: () => book.current() } : {}),
+                  prices: () => o.prices.current(),
                 },
               }
             : {}),

@@ -51,22 +51,17 @@ function tally(instances: FleetInstanceView[]): {
 }
 
 describe('splitting a cold start', () => {
+  // Launched at T0, running 50 s after launch, ready 20 s later.
+  const slow = { launchedAtMs: T0, runningAtMs: T0 + 50_000, readyAtMs: T0 + 70_000 };
+
   it('splits launch to ready at running: boot is the cloud, ready-up is spotrunner', () => {
-    // Launched 10 s before the job came, running 50 s after launch, ready 20 s later.
-    const split = splitColdStart(T0 + 10_000, {
-      launchedAtMs: T0,
-      runningAtMs: T0 + 50_000,
-      readyAtMs: T0 + 70_000,
-    });
+    // The job came 10 s after launch.
+    const split = splitColdStart(T0 + 10_000, slow);
     expect(split).toEqual({ coldStartMs: 60_000, bootMs: 40_000, readyUpMs: 20_000 });
   });
 
   it('counts only the ready-up when the job came while the instance was readying', () => {
-    const split = splitColdStart(T0 + 55_000, {
-      launchedAtMs: T0,
-      runningAtMs: T0 + 50_000,
-      readyAtMs: T0 + 70_000,
-    });
+    const split = splitColdStart(T0 + 55_000, slow);
     expect(split).toEqual({ coldStartMs: 15_000, bootMs: 0, readyUpMs: 15_000 });
   });
 

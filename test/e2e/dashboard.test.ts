@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OBSERVED_FLEET } from './e2e-config.js';
 import { useE2e } from './use-e2e.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -47,15 +48,11 @@ describe('the dashboard in a browser', () => {
     );
     const h = await e2e.start({
       config: {
-        capacityPerInstance: 1,
-        maxInstances: 2,
-        idleTime: '2s',
-        listenAddress: '127.0.0.1:0',
+        ...OBSERVED_FLEET,
         spotrunnerTable: `prices_file = ${JSON.stringify(prices)}\nprice_region = "us-east-1"`,
       },
     });
-    const server = h.started.manager.status().parts.find((p) => p.name === 'status-server');
-    const url = String(server?.['url']);
+    const url = h.statusUrl();
     const page = await browser!.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {

@@ -36,6 +36,17 @@ export interface E2eConfigInput {
   spotrunnerTable?: string;
 }
 
+/**
+ * Up to two local instances of one job each, removed after 2 s idle, and the status server on a
+ * free loopback port: a fleet whose dashboard, /metrics and history a test reads.
+ */
+export const OBSERVED_FLEET = {
+  capacityPerInstance: 1,
+  maxInstances: 2,
+  idleTime: '2s',
+  listenAddress: '127.0.0.1:0',
+} as const satisfies Partial<E2eConfigInput>;
+
 const q = (s: string): string => JSON.stringify(s);
 
 function cacheToml(i: E2eConfigInput): string {

@@ -91,6 +91,8 @@ export interface E2eHarness {
   /** Local instances as the fleet sees them (empty for the shell executor). */
   instances(): readonly FleetInstanceView[];
   localProvider(): LocalProvider;
+  /** The status server's base URL (the config needs a `listenAddress`). */
+  statusUrl(): string;
   /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
   waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** What happened, for a failed test: jobs, fleet, the last log lines and requests. */
@@ -210,6 +212,12 @@ function makeHarness(p: Parts): E2eHarness {
     trace: (jobId) => server.trace(jobId, { plain: true }) ?? '',
     instances: () => started.manager.status().runners[0]?.fleet?.instances ?? [],
     localProvider: () => stack().provider as LocalProvider,
+    statusUrl() {
+      const part = started.manager.status().parts.find((x) => x.name === 'status-server');
+      const url = part?.['url'];
+      if (typeof url !== 'string') throw new Error('no status server: set listenAddress');
+      return url;
+    },
     waitFor,
     diagnostics: () => describeState(p),
     async close(): Promise<Leftovers> {

@@ -12,6 +12,7 @@ import { createProgram } from '../../src/cli/program.js';
 import type { HistoryReport } from '../../src/manager/history/history-report.js';
 import { readRecordedHistory } from '../../src/manager/history/read-history.js';
 import { readHistoryFile } from '../../src/plan/history/read-history-file.js';
+import { OBSERVED_FLEET } from './e2e-config.js';
 import { useE2e } from './use-e2e.js';
 
 const e2e = useE2e();
@@ -24,14 +25,7 @@ async function report(args: string[]): Promise<string> {
 
 describe('recorded history and spotrunner report', () => {
   it('records jobs and instances, serves the histograms, and reports what was recorded', async () => {
-    const h = await e2e.start({
-      config: {
-        capacityPerInstance: 1,
-        maxInstances: 2,
-        idleTime: '2s',
-        listenAddress: '127.0.0.1:0',
-      },
-    });
+    const h = await e2e.start({ config: OBSERVED_FLEET });
     const stateDir = join(h.dataDir, 'state');
     const historyDir = join(stateDir, 'history');
     const project = await h.createProject('two-jobs');
@@ -69,8 +63,7 @@ describe('recorded history and spotrunner report', () => {
     expect(raw).not.toContain(h.runner.token);
     expect(raw).not.toMatch(/"token"/);
 
-    const server = h.started.manager.status().parts.find((p) => p.name === 'status-server');
-    const metrics = await (await fetch(`${String(server?.['url'])}/metrics`)).text();
+    const metrics = await (await fetch(`${h.statusUrl()}/metrics`)).text();
     const runner = h.config.runners[0]!.name;
     expect(metrics).toContain(`gitlab_runner_job_duration_seconds_count{runner="${runner}"} 2`);
     expect(metrics).toContain(

@@ -14,7 +14,16 @@ import { promisify } from 'node:util';
 import { startContainerRelay } from '../../src/cli/sandbox/container-relay.js';
 import type { CompiledDocker, CompiledRunner } from '../../src/config/types.js';
 import { defaultDockerConfig } from '../../src/executors/docker/container-config.js';
-import { makeRunner } from '../../src/executors/testing/job-fixture.js';
+import {
+  createDockerExecutor,
+  type DockerExecutorDeps,
+  type DockerExecutorOptions,
+} from '../../src/executors/docker/docker-executor.js';
+import type { Executor } from '../../src/executors/executor.js';
+import { makeJob, makeRunner, type JobSpec } from '../../src/executors/testing/job-fixture.js';
+import { jobPayloadSchema, type JobPayload } from '../../src/gitlab/job-payload.js';
+import { SystemClock } from '../../src/platform/clock.js';
+import { MemoryLogger } from '../../src/platform/logger.js';
 
 const run = promisify(execFile);
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -102,6 +111,25 @@ export function dockerRunner(
     ...overrides,
   });
 }
+
+/** A job in TEST_JOB_IMAGE; `extra` adds or replaces payload fields (services, image). */
+export function dockerJob(spec: JobSpec, extra: Record<string, unknown> = {}): JobPayload {
+  return jobPayloadSchema.parse({ ...makeJob(spec), image: { name: TEST_JOB_IMAGE }, ...extra });
+}
+
+/** A docker executor that stops stages within 2 s, logging to a MemoryLogger unless told. */
+export function testDockerExecutor(
+  options: DockerExecutorOptions = {},
+  deps: Partial<DockerExecutorDeps> = {},
+): Executor {
+  return createDockerExecutor(
+    { logger: new MemoryLogger(), clock: new SystemClock(), ...deps },
+    { killGraceMs: 2000, settleMs: 2000, ...options },
+  );
+}
+
+/** What `labelled()` finds of a job that left nothing behind. */
+export const NO_RESOURCES = { containers: [], networks: [], volumes: [] } as const;
 
 /** `docker inspect` of every container of a job, while it runs. */
 export async function inspectJobContainers(jobId: number): Promise<ContainerInspect[]> {

@@ -27,15 +27,13 @@ const POLL_S = 15;
 const sumRunHours = (): number =>
   Array.from({ length: JOBS }, (_, k) => runMinutes(k)).reduce((a, b) => a + b, 0) / 60;
 
+/** `spotrunner report` on the fixture's history and config. */
+function reportWithConfig(...extra: string[]): ReturnType<typeof runReport> {
+  return runReport(['--state-dir', fx.stateDir, '--config', fx.config, ...extra]);
+}
+
 async function replayJson(extra: string[] = []): Promise<ReplayComparison> {
-  const { out } = await runReport([
-    '--state-dir',
-    fx.stateDir,
-    '--config',
-    fx.config,
-    '--json',
-    ...extra,
-  ]);
+  const { out } = await reportWithConfig('--json', ...extra);
   return (JSON.parse(out) as { replay: ReplayComparison }).replay;
 }
 
@@ -107,7 +105,7 @@ describe('spotrunner report --config', () => {
   });
 
   it('prints the comparison as text with the differences and how the method differs', async () => {
-    const { out } = await runReport(['--state-dir', fx.stateDir, '--config', fx.config]);
+    const { out } = await reportWithConfig();
     expect(out).toContain('Replay of the recorded jobs (runner "test": t4g.medium on-demand');
     const busy = out.split('\n').find((l) => l.trim().startsWith('busy hours'));
     expect(busy?.trim().split(/\s{2,}/)).toEqual([
@@ -138,14 +136,10 @@ describe('spotrunner report --config', () => {
     await fx.cleanup();
     const other = fixtureRecords().map((r) => ({ ...r, runner: 'other' }));
     fx = await makeFixture(other);
-    await expect(
-      runReport(['--state-dir', fx.stateDir, '--config', fx.config, '--runner', 'test']),
-    ).rejects.toThrow(
+    await expect(reportWithConfig('--runner', 'test')).rejects.toThrow(
       /no recorded job of runner "test" ran in the period \(recorded runners: other\)/,
     );
-    await expect(
-      runReport(['--state-dir', fx.stateDir, '--config', fx.config, '--runner', 'nope']),
-    ).rejects.toThrow(UserError);
+    await expect(reportWithConfig('--runner', 'nope')).rejects.toThrow(UserError);
   });
 
   it('refuses --sweep and --runner without --config', async () => {
@@ -159,20 +153,12 @@ describe('spotrunner report --config', () => {
 });
 
 describe('spotrunner report --sweep', () => {
+  /** Replays idle_time 1m and 30m against a 5-minute p95 wait target. */
+  const sweepIdleTime = (...extra: string[]): ReturnType<typeof runReport> =>
+    reportWithConfig('--sweep', 'idle_time=1m,30m', '--wait-target', '5m', ...extra);
+
   it('recommends the cheapest idle_time meeting the wait target, beside the current setting', async () => {
-    const { out } = await runReport([
-      '--state-dir',
-      fx.stateDir,
-      '--config',
-      fx.config,
-      '--sweep',
-      'idle_time=1m,30m',
-      '--sweep',
-      'capacity=1',
-      '--wait-target',
-      '5m',
-      '--json',
-    ]);
+    const { out } = await sweepIdleTime('--sweep', 'capacity=1', '--json');
     const json = JSON.parse(out) as {
       sweep: {
         rows: Array<{ settings: Record<string, string>; costPerMonthUsd: number }>;
@@ -200,16 +186,7 @@ describe('spotrunner report --sweep', () => {
   });
 
   it('prints the sweep table and the advice as text', async () => {
-    const { out } = await runReport([
-      '--state-dir',
-      fx.stateDir,
-      '--config',
-      fx.config,
-      '--sweep',
-      'idle_time=1m,30m',
-      '--wait-target',
-      '5m',
-    ]);
+    const { out } = await sweepIdleTime();
     expect(out).toContain('sweep: 2 setting(s) replayed over 6 jobs');
     expect(out).toContain('Advice (p95 queue wait target 5m00s)');
     expect(out).toMatch(/current setting \(idle_time=5m0s idle_count=0 capacity=1\): replayed \$/);

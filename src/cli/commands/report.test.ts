@@ -1,11 +1,16 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MoneySummary } from '../../manager/history/money.js';
+import {
+  recordedInstance,
+  writeRecordedHistory,
+} from '../../manager/history/testing/recorded-fixtures.js';
 import { VirtualClock } from '../../platform/clock.js';
 import type { SpotPriceSource } from '../../plan/prices/live-spot-prices.js';
 import { bundledPriceTable } from '../../plan/prices/price-table.js';
+import { bareRecordedJob } from '../../runner/testing/recorded-job.js';
 import { createProgram } from '../program.js';
 import { captureCli } from '../testing/capture-cli.js';
 import { registerReportCommand } from './report.js';
@@ -16,53 +21,32 @@ const at = (iso: string): number => Date.parse(iso);
 const launched = at('2026-11-14T22:00:00Z');
 
 // A spot t4g.medium across midnight (ready after 6 min, 4 h billed) that ran one 2-hour job.
+const jobFromMs = at('2026-11-14T23:00:00Z');
+const jobToMs = at('2026-11-15T01:00:00Z');
 const records = [
-  {
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: at('2026-11-14T23:00:00Z'),
-    startedAtMs: at('2026-11-14T23:00:00Z'),
-    finishedAtMs: at('2026-11-15T01:00:00Z'),
+  bareRecordedJob({
+    receivedAtMs: jobFromMs,
+    startedAtMs: jobFromMs,
+    finishedAtMs: jobToMs,
     instanceId: 'i-a',
-    runs: [
-      {
-        instanceId: 'i-a',
-        startedAtMs: at('2026-11-14T23:00:00Z'),
-        endedAtMs: at('2026-11-15T01:00:00Z'),
-      },
-    ],
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-  },
-  {
-    kind: 'instance',
-    runner: 'spot',
+    runs: [{ instanceId: 'i-a', startedAtMs: jobFromMs, endedAtMs: jobToMs }],
+  }),
+  recordedInstance({
     instanceId: 'i-a',
-    instanceType: 't4g.medium',
-    lifecycle: 'spot',
     launchedAtMs: launched,
     readyAtMs: launched + 0.1 * H,
     removedAtMs: launched + 4 * H,
     billedS: 4 * 3600,
-    bootS: 360,
     busyS: 7200,
     idleS: 4 * 3600 - 360 - 7200,
-    interrupted: false,
     jobs: 1,
-  },
+  }),
 ];
 
 let stateDir: string;
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'report-cli-'));
-  await mkdir(join(stateDir, 'history'));
-  const lines = records.map((r) => JSON.stringify(r)).join('\n');
-  await writeFile(join(stateDir, 'history', 'history.jsonl'), `${lines}\n`);
+  writeRecordedHistory(join(stateDir, 'history'), records);
 });
 afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });

@@ -10,11 +10,10 @@ import type { RecordedJob } from '../../runner/job-recorder.js';
 import type { RecordedInstance } from '../../manager/history/instance-tracker.js';
 import {
   recordedInstance,
-  recordedJob,
-  T0,
   writeRecordedHistory,
 } from '../../manager/history/testing/recorded-fixtures.js';
 import { planToml, type FleetToml } from '../../plan/testing/plan-fixtures.js';
+import { recordedJob, T0 } from '../../runner/testing/recorded-job.js';
 import { createProgram } from '../program.js';
 import { captureCli } from '../testing/capture-cli.js';
 import { registerReportCommand } from '../commands/report.js';

@@ -2,11 +2,13 @@ import type { Duplex } from 'node:stream';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceConnection } from '../../connect/connection.js';
 import { createProcessConnection } from '../../connect/process-connection.js';
-import { jobPayloadSchema, type JobPayload } from '../../gitlab/job-payload.js';
 import { SystemClock } from '../../platform/clock.js';
 import { SpotrunnerError } from '../../platform/errors.js';
-import { MemoryLogger, silentLogger } from '../../platform/logger.js';
+import { silentLogger } from '../../platform/logger.js';
 import {
+  testDockerExecutor,
+  NO_RESOURCES,
+  dockerJob,
   dockerRunner,
   ensureTestImages,
   labelled,
@@ -14,9 +16,8 @@ import {
   uniqueJobId,
 } from '../../../test/support/docker.js';
 import { runJob } from '../testing/executor-harness.js';
-import { makeJob, makeTempDir, type JobSpec } from '../testing/job-fixture.js';
+import { makeTempDir } from '../testing/job-fixture.js';
 import { createTunnelDocker } from './docker-client.js';
-import { createDockerExecutor, type DockerExecutorOptions } from './docker-executor.js';
 import { removeDockerJobLeftovers } from './job-resources.js';
 
 let tmp: { dir: string; remove: () => void };
@@ -29,18 +30,7 @@ beforeEach(() => {
 });
 afterEach(() => tmp.remove());
 
-const NOTHING = { containers: [], networks: [], volumes: [] };
-
-function dockerJob(spec: JobSpec, extra: Record<string, unknown> = {}): JobPayload {
-  return jobPayloadSchema.parse({ ...makeJob(spec), image: { name: TEST_JOB_IMAGE }, ...extra });
-}
-
-function executor(options: DockerExecutorOptions = {}): ReturnType<typeof createDockerExecutor> {
-  return createDockerExecutor(
-    { logger: new MemoryLogger(), clock: new SystemClock() },
-    { killGraceMs: 2000, settleMs: 2000, ...options },
-  );
-}
+const executor = testDockerExecutor;
 
 /** A process connection whose Docker tunnels can be cut (and new ones refused). */
 function droppableConnection(dir: string): {
@@ -92,7 +82,7 @@ describe('docker executor failures', () => {
       'Job failed: failed to pull image "spotrunner-test/absent:1.0" with specified policies [never]: image "spotrunner-test/absent:1.0" is not present on the instance and the pull policy is "never"',
     );
     expect(trace.plain.trimEnd().endsWith(outcome.message!)).toBe(true);
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('refuses a pull policy the runner does not allow, before creating anything', async () => {
@@ -107,7 +97,7 @@ describe('docker executor failures', () => {
     expect(outcome.message).toContain(
       'pull_policy ([always]) defined in GitLab pipeline config is not one of the allowed_pull_policies ([if-not-present])',
     );
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('cancels mid-script, runs after_script in a fresh container and leaves nothing behind', async () => {
@@ -131,7 +121,7 @@ describe('docker executor failures', () => {
     expect(scriptHost).toBeDefined();
     expect(afterHost).toBeDefined();
     expect(afterHost).not.toBe(scriptHost);
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('cancels while the environment is being prepared, without running anything, leaving nothing', async () => {
@@ -154,7 +144,7 @@ describe('docker executor failures', () => {
     expect(outcome.failureReason).toBe('job_canceled');
     expect(trace.plain).not.toContain('script-ran');
     expect(trace.plain).not.toContain('after-ran');
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('aborts mid-script: kills the build container, no after_script, nothing left', async () => {
@@ -174,7 +164,7 @@ describe('docker executor failures', () => {
     });
     expect(outcome.failureReason).toBe('job_canceled');
     expect(trace.plain).not.toContain('after-ran');
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('times out the job, kills the script, skips after_script and leaves nothing behind', async () => {
@@ -192,7 +182,7 @@ describe('docker executor failures', () => {
     });
     expect(outcome).toMatchObject({ failureReason: 'job_execution_timeout' });
     expect(trace.plain).not.toContain('after-ran');
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('warns about a service that never listens and still runs the job', async () => {
@@ -221,7 +211,7 @@ describe('docker executor failures', () => {
     );
     expect(trace.plain).toContain('service "quiet" port 9999: timeout');
     expect(trace.plain).toContain('job-ran');
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('fails as a system failure when the Docker tunnel drops, and still removes everything', async () => {
@@ -236,7 +226,7 @@ describe('docker executor failures', () => {
       arm: (t) => t.when('drop-now\n', () => drop(false)),
     });
     expect(outcome).toMatchObject({ result: 'failed', failureReason: 'runner_system_failure' });
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 
   it('leaves resources a lost connection could not remove to removeDockerJobLeftovers', async () => {
@@ -266,6 +256,6 @@ describe('docker executor failures', () => {
       volumes: left.volumes.length,
       failures: [],
     });
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NOTHING);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 });

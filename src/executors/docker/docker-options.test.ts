@@ -1,10 +1,9 @@
 import type Docker from 'dockerode';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceConnection } from '../../connect/connection.js';
-import { jobPayloadSchema, type JobPayload } from '../../gitlab/job-payload.js';
-import { SystemClock } from '../../platform/clock.js';
-import { MemoryLogger } from '../../platform/logger.js';
 import {
+  testDockerExecutor,
+  dockerJob,
   docker,
   dockerRunner,
   ensureTestImages,
@@ -14,10 +13,10 @@ import {
   uniqueJobId,
   type ContainerInspect,
 } from '../../../test/support/docker.js';
+import type { Executor } from '../executor.js';
 import { runJob } from '../testing/executor-harness.js';
-import { JOB_TOKEN, makeJob, makeTempDir, type JobSpec } from '../testing/job-fixture.js';
+import { JOB_TOKEN, makeTempDir } from '../testing/job-fixture.js';
 import { createTunnelDocker } from './docker-client.js';
-import { createDockerExecutor } from './docker-executor.js';
 
 const FALSE_ENTRYPOINT_IMAGE = 'spotrunner-test/false-entrypoint:1';
 let tmp: { dir: string; remove: () => void };
@@ -40,16 +39,7 @@ beforeEach(() => {
 });
 afterEach(() => tmp.remove());
 
-function dockerJob(spec: JobSpec, extra: Record<string, unknown> = {}): JobPayload {
-  return jobPayloadSchema.parse({ ...makeJob(spec), image: { name: TEST_JOB_IMAGE }, ...extra });
-}
-
-function executor(): ReturnType<typeof createDockerExecutor> {
-  return createDockerExecutor(
-    { logger: new MemoryLogger(), clock: new SystemClock() },
-    { killGraceMs: 2000, settleMs: 2000 },
-  );
-}
+const executor = (): Executor => testDockerExecutor();
 
 const MIB = 1024 * 1024;
 
@@ -138,10 +128,7 @@ describe('docker executor container settings', () => {
     );
     const { outcome, trace } = await runJob(job, {
       dir: tmp.dir,
-      executor: createDockerExecutor(
-        { logger: new MemoryLogger(), clock: new SystemClock(), dockerFor },
-        { killGraceMs: 2000, settleMs: 2000 },
-      ),
+      executor: testDockerExecutor({}, { dockerFor }),
       runner: dockerRunner({ privileged: true }),
     });
     const privileged = (role: string): (boolean | undefined)[] =>

@@ -2,10 +2,10 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConnection } from '../../connect/connection.js';
-import { jobPayloadSchema } from '../../gitlab/job-payload.js';
-import { SystemClock } from '../../platform/clock.js';
-import { MemoryLogger } from '../../platform/logger.js';
 import {
+  testDockerExecutor,
+  NO_RESOURCES,
+  dockerJob,
   dockerRunner,
   ensureTestImages,
   labelled,
@@ -15,8 +15,7 @@ import {
 import type { TestSshd } from '../../../test/support/sshd.js';
 import { startSshdConnection } from '../../../test/support/sshd-dial.js';
 import { runJob } from '../testing/executor-harness.js';
-import { makeJob, makeTempDir } from '../testing/job-fixture.js';
-import { createDockerExecutor } from './docker-executor.js';
+import { makeTempDir } from '../testing/job-fixture.js';
 
 let sshd: TestSshd;
 let ssh: InstanceConnection;
@@ -58,8 +57,8 @@ describe('docker executor through an SSH tunnel (OpenSSH streamlocal forwarding)
     const socket = join(tmp.dir, 'docker.sock');
     symlinkSync('/var/run/docker.sock', socket);
     const id = uniqueJobId();
-    const job = jobPayloadSchema.parse({
-      ...makeJob({
+    const job = dockerJob(
+      {
         id,
         variables: [{ key: 'GREETING', value: 'over-ssh' }],
         script: [
@@ -67,24 +66,22 @@ describe('docker executor through an SSH tunnel (OpenSSH streamlocal forwarding)
           'curl -sSf http://web:8080/hostname && echo service-reached',
         ],
         afterScript: ['echo after-over-ssh'],
-      }),
-      image: { name: TEST_JOB_IMAGE },
-      services: [
-        {
-          name: TEST_JOB_IMAGE,
-          alias: 'web',
-          command: ['busybox', 'httpd', '-f', '-p', '8080', '-h', '/etc'],
-          ports: [{ number: 8080 }],
-        },
-      ],
-    });
+      },
+      {
+        services: [
+          {
+            name: TEST_JOB_IMAGE,
+            alias: 'web',
+            command: ['busybox', 'httpd', '-f', '-p', '8080', '-h', '/etc'],
+            ports: [{ number: 8080 }],
+          },
+        ],
+      },
+    );
     const { outcome, trace } = await runJob(job, {
       dir: tmp.dir,
       connection: recording(ssh),
-      executor: createDockerExecutor(
-        { logger: new MemoryLogger(), clock: new SystemClock() },
-        { killGraceMs: 2000, settleMs: 2000 },
-      ),
+      executor: testDockerExecutor(),
       runner: dockerRunner({ host: `unix://${socket}` }),
     });
     expect(outcome, trace.plain).toEqual({ result: 'success', message: 'Job succeeded' });
@@ -93,10 +90,6 @@ describe('docker executor through an SSH tunnel (OpenSSH streamlocal forwarding)
     expect(trace.plain).toContain('after-over-ssh');
     expect(socketsOpened.length).toBeGreaterThan(0);
     expect(new Set(socketsOpened)).toEqual(new Set([socket]));
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual({
-      containers: [],
-      networks: [],
-      volumes: [],
-    });
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 });

@@ -8,10 +8,12 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConnection } from '../../connect/connection.js';
 import { createProcessConnection } from '../../connect/process-connection.js';
-import { jobPayloadSchema } from '../../gitlab/job-payload.js';
-import { SystemClock } from '../../platform/clock.js';
+import type { JobPayload } from '../../gitlab/job-payload.js';
 import { MemoryLogger } from '../../platform/logger.js';
 import {
+  testDockerExecutor,
+  NO_RESOURCES,
+  dockerJob,
   dockerRunner,
   ensureTestImages,
   labelled,
@@ -20,7 +22,7 @@ import {
 } from '../../../test/support/docker.js';
 import { shortenToken } from '../script/build-layout.js';
 import { runJob } from '../testing/executor-harness.js';
-import { makeJob, makeTempDir } from '../testing/job-fixture.js';
+import { makeTempDir } from '../testing/job-fixture.js';
 import {
   jobLabels,
   LABEL_CACHE,
@@ -29,7 +31,6 @@ import {
   type JobIdentity,
   type ResourceRole,
 } from './container-config.js';
-import { createDockerExecutor } from './docker-executor.js';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const runner = dockerRunner();
@@ -102,14 +103,7 @@ async function unlabelledContainer(): Promise<string> {
   return name;
 }
 
-const none = { containers: [], networks: [], volumes: [] };
-
-function jobOf(jobId: number, script: string[]): ReturnType<typeof jobPayloadSchema.parse> {
-  return jobPayloadSchema.parse({
-    ...makeJob({ id: jobId, script }),
-    image: { name: TEST_JOB_IMAGE },
-  });
-}
+const jobOf = (id: number, script: string[]): JobPayload => dockerJob({ id, script });
 
 describe('docker resources of jobs a crashed manager left', () => {
   it('are removed before the first job on the instance, and only those', async () => {
@@ -132,10 +126,7 @@ describe('docker resources of jobs a crashed manager left', () => {
     made.volumes.push(cache);
 
     const logger = new MemoryLogger();
-    const executor = createDockerExecutor(
-      { logger, clock: new SystemClock() },
-      { managerId: MANAGER, killGraceMs: 2000, settleMs: 2000 },
-    );
+    const executor = testDockerExecutor({ managerId: MANAGER }, { logger });
     // The job this manager runs now is `runningId` (its earlier resources stand for a
     // concurrent run of it on the same instance): they stay.
     const { outcome, trace } = await runJob(jobOf(runningId, ['echo first job']), {
@@ -145,8 +136,8 @@ describe('docker resources of jobs a crashed manager left', () => {
     });
     expect(outcome.result, trace.plain).toBe('success');
 
-    expect(await labelled(`spotrunner.job=${dead.jobId}`)).toEqual(none);
-    expect(await labelled(`spotrunner.job=${deadToo.jobId}`)).toEqual(none);
+    expect(await labelled(`spotrunner.job=${dead.jobId}`)).toEqual(NO_RESOURCES);
+    expect(await labelled(`spotrunner.job=${deadToo.jobId}`)).toEqual(NO_RESOURCES);
     const kept = (id: JobIdentity): object => ({
       containers: expect.arrayContaining([
         `${id.prefix}-helper`,
@@ -176,10 +167,7 @@ describe('docker resources of jobs a crashed manager left', () => {
   });
 
   it('looks once per connection: again after a reconnect', async () => {
-    const executor = createDockerExecutor(
-      { logger: new MemoryLogger(), clock: new SystemClock() },
-      { managerId: MANAGER, killGraceMs: 2000, settleMs: 2000 },
-    );
+    const executor = testDockerExecutor({ managerId: MANAGER });
     const connection = createProcessConnection({ instanceId: 'local-1', cwd: tmp.dir });
     const run = async (conn: InstanceConnection): Promise<void> => {
       const job = jobOf(uniqueJobId(), ['true']);
@@ -197,15 +185,12 @@ describe('docker resources of jobs a crashed manager left', () => {
     await run(connection);
     expect((await labelled(`spotrunner.job=${dead.jobId}`)).containers).toHaveLength(3);
     await run(createProcessConnection({ instanceId: 'local-1', cwd: tmp.dir }));
-    expect(await labelled(`spotrunner.job=${dead.jobId}`)).toEqual(none);
+    expect(await labelled(`spotrunner.job=${dead.jobId}`)).toEqual(NO_RESOURCES);
   });
 
   it('labels every resource of a job with the manager, and leaves none when it ends', async () => {
     const id = uniqueJobId();
-    const executor = createDockerExecutor(
-      { logger: new MemoryLogger(), clock: new SystemClock() },
-      { managerId: MANAGER, killGraceMs: 2000, settleMs: 2000 },
-    );
+    const executor = testDockerExecutor({ managerId: MANAGER });
     let seen: Promise<Awaited<ReturnType<typeof labelled>>> | undefined;
     const { outcome, trace } = await runJob(jobOf(id, ['echo labelled-marker', 'sleep 3']), {
       dir: tmp.dir,
@@ -220,6 +205,6 @@ describe('docker resources of jobs a crashed manager left', () => {
     const during = await seen;
     expect(during?.containers.some((n) => n.startsWith(`spotrunner-job-${id}-`))).toBe(true);
     expect(during?.networks.some((n) => n.startsWith(`spotrunner-job-${id}-`))).toBe(true);
-    expect(await labelled(`spotrunner.job=${id}`)).toEqual(none);
+    expect(await labelled(`spotrunner.job=${id}`)).toEqual(NO_RESOURCES);
   });
 });

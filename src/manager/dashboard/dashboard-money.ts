@@ -1,20 +1,13 @@
 /**
- * The dashboard's money: which price table and region, from the config (the bundled table with
- * `prices_file` laid over it; the region of the aws provider's plugin_config, else
- * `price_region`), or the manager's price book handed in (`prices`: bundled ← prices_file ←
- * live spot prices). A price file that does not load is
- * logged and the bundled table used: the dashboard never takes the manager down.
+ * The dashboard's money: the manager's price book handed in (`prices`, live-prices.ts: bundled ←
+ * prices_file ← live spot prices), in the region of the aws provider's plugin_config, else
+ * `price_region`. Money that cannot be computed is a note: the dashboard never takes the manager
+ * down.
  */
 import type { CompiledConfig } from '../../config/types.js';
 import { describeError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { loadPriceFile } from '../../plan/prices/load-prices.js';
-import {
-  bundledPriceTable,
-  DEFAULT_REGION,
-  mergePriceTables,
-  type PriceTable,
-} from '../../plan/prices/price-table.js';
+import { DEFAULT_REGION, type PriceTable } from '../../plan/prices/price-table.js';
 import { summarizeMoney, type MoneySummary } from '../history/money.js';
 import type { RecordedHistory } from '../history/read-history.js';
 
@@ -37,34 +30,14 @@ export function priceRegion(config: CompiledConfig): string {
   return config.manager.priceRegion ?? DEFAULT_REGION;
 }
 
-export async function loadPricing(
-  deps: { logger: Logger },
-  config: CompiledConfig,
-  prices?: () => PriceTable,
-): Promise<MoneyPricing> {
+/** How the dashboard prices: the price book's table, in priceRegion, for the fleet's shape. */
+export function moneyPricing(config: CompiledConfig, prices: () => PriceTable): MoneyPricing {
   const autoscaler = config.runners.find((r) => r.autoscaler)?.autoscaler;
   const shape = {
     ...(autoscaler ? { capacityPerInstance: autoscaler.capacityPerInstance } : {}),
     ...(autoscaler?.maxInstances ? { maxInstances: autoscaler.maxInstances } : {}),
   };
-  const region = priceRegion(config);
-  // The manager's price book (live-prices.ts) already lays prices_file and live prices over the
-  // bundled table.
-  if (prices) return { region, prices, live: config.manager.livePrices, ...shape };
-  let table = bundledPriceTable();
-  const file = config.manager.pricesFile;
-  if (file) {
-    try {
-      table = mergePriceTables(table, await loadPriceFile(file));
-    } catch (err: unknown) {
-      deps.logger.warn(
-        { file, err: describeError(err) },
-        'dashboard price file not loaded; using the bundled prices',
-      );
-    }
-  }
-  const fixed = table;
-  return { region, prices: () => fixed, live: false, ...shape };
+  return { region: priceRegion(config), prices, live: config.manager.livePrices, ...shape };
 }
 
 export interface DashboardMoney {

@@ -7,6 +7,8 @@ import { VirtualClock } from '../../platform/clock.js';
 import { MemoryLogger } from '../../platform/logger.js';
 import { createHistory } from '../history/history-part.js';
 import { openHistoryLog } from '../history/history-log.js';
+import { bareRecordedJob } from '../../runner/testing/recorded-job.js';
+import { createPriceBook } from '../live-prices.js';
 import type { Manager, ManagerStatus } from '../manager.js';
 import { startStatusServer, type StatusServer } from '../status-server.js';
 import { fleetInstance, managerStatus } from '../testing/manager-status.js';
@@ -66,40 +68,30 @@ executor = "shell"
   const deps = { clock, logger: logs };
   const log = openHistoryLog({ dir: join(dir, 'history') });
   // A job recorded by a previous run: the dashboard loads it from the file.
-  log.append({
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'old',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: clock.now() - 60_000,
-    finishedAtMs: clock.now() - 30_000,
-    runs: [],
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-  });
+  log.append(
+    bareRecordedJob({
+      name: 'old',
+      receivedAtMs: clock.now() - 60_000,
+      finishedAtMs: clock.now() - 30_000,
+    }),
+  );
   for (const r of o.records ?? []) log.append(r);
   const history = createHistory(deps, log);
+  // The manager's price book (bundled ← prices_file) unless the test hands in its own feed.
+  const book = await createPriceBook(deps, config.manager);
   server = await startStatusServer(deps, manager, '127.0.0.1:0', {
     history,
-    dashboard: { config, history, ...(o.prices ? { prices: o.prices } : {}) },
+    dashboard: { config, history, prices: o.prices ?? (() => book.current()) },
   });
-  history.recorder.jobFinished({
-    kind: 'job',
-    jobId: 2,
-    runner: 'spot',
-    name: 'new',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: clock.now() - 5_000,
-    finishedAtMs: clock.now(),
-    runs: [],
-    reruns: 0,
-    interruptions: 0,
-    result: 'failed',
-  });
+  history.recorder.jobFinished(
+    bareRecordedJob({
+      jobId: 2,
+      name: 'new',
+      receivedAtMs: clock.now() - 5_000,
+      finishedAtMs: clock.now(),
+      result: 'failed',
+    }),
+  );
   return { url: server.url, clock };
 }
 

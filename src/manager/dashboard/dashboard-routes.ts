@@ -18,7 +18,7 @@ import {
   type AccessDecision,
 } from './dashboard-access.js';
 import { buildDashboard, isWindowName } from './dashboard-data.js';
-import { loadPricing, windowMoney, type DashboardMoney } from './dashboard-money.js';
+import { moneyPricing, windowMoney, type DashboardMoney } from './dashboard-money.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard-page.js';
 import { createHistoryWindow, type HistoryWindowOptions } from './history-window.js';
 
@@ -27,8 +27,8 @@ export type ServerEnv = { Bindings: { incoming: { socket: { remoteAddress?: stri
 export interface DashboardOptions {
   config: CompiledConfig;
   history: History;
-  /** A live price feed; default the bundled table with `prices_file` over it. */
-  prices?: () => PriceTable;
+  /** The manager's price book (live-prices.ts): bundled ← prices_file ← live spot prices. */
+  prices: () => PriceTable;
   window?: Omit<HistoryWindowOptions, 'dir'>;
 }
 
@@ -74,10 +74,7 @@ export async function registerDashboardRoutes(
     { ...o.window, dir: o.history.dir },
   );
   await window.load();
-  const moneyOf = windowMoney(
-    { logger: log },
-    await loadPricing({ logger: log }, o.config, o.prices),
-  );
+  const moneyOf = windowMoney({ logger: log }, moneyPricing(o.config, o.prices));
   // Money walks the whole window: computed at most every 10 s, however many pages are open.
   let cached: { atMs: number; money: DashboardMoney } | undefined;
   const money = (history: RecordedHistory, nowMs: number): DashboardMoney => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordedJob } from '../../runner/job-recorder.js';
-import type { RecordedInstance } from '../history/instance-tracker.js';
+import { bareRecordedJob } from '../../runner/testing/recorded-job.js';
+import { bareRecordedInstance } from '../history/testing/recorded-fixtures.js';
 import { fleetInstance } from '../testing/manager-status.js';
 import {
   addOverlap,
@@ -14,39 +14,8 @@ import {
 const S = 1000;
 const b: Buckets = { fromMs: 0, stepMs: 30 * S, count: 4 };
 
-function instance(over: Partial<RecordedInstance>): RecordedInstance {
-  return {
-    kind: 'instance',
-    runner: 'spot',
-    instanceId: 'i-1',
-    launchedAtMs: 0,
-    billedS: 0,
-    bootS: 0,
-    busyS: 0,
-    idleS: 0,
-    interrupted: false,
-    jobs: 0,
-    ...over,
-  };
-}
-
-function job(over: Partial<RecordedJob>): RecordedJob {
-  return {
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: 0,
-    finishedAtMs: 0,
-    runs: [],
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-    ...over,
-  };
-}
+const instance = bareRecordedInstance;
+const job = bareRecordedJob;
 
 const noLive = { instances: [], jobs: new Map<string, LiveJob>() };
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../platform/clock.js';
 import { silentLogger } from '../../platform/logger.js';
 import type { RecordedJob } from '../../runner/job-recorder.js';
+import { bareRecordedJob } from '../../runner/testing/recorded-job.js';
 import { createHistory } from '../history/history-part.js';
 import { openHistoryLog } from '../history/history-log.js';
 import { managerStatus, fleetInstance } from '../testing/manager-status.js';
@@ -12,22 +13,8 @@ import { createHistoryWindow } from './history-window.js';
 
 const DAY = 24 * 3600_000;
 
-function job(jobId: number, finishedAtMs: number): RecordedJob {
-  return {
-    kind: 'job',
-    jobId,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: finishedAtMs - 1000,
-    finishedAtMs,
-    runs: [],
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-  };
-}
+const job = (jobId: number, finishedAtMs: number): RecordedJob =>
+  bareRecordedJob({ jobId, receivedAtMs: finishedAtMs - 1000, finishedAtMs });
 
 describe('the dashboard history window', () => {
   it('loads the window from the files, follows new records, and keeps at most maxJobs', async () => {

@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordedJob } from '../../runner/job-recorder.js';
-import type { RecordedInstance } from '../history/instance-tracker.js';
+import { bareRecordedJob } from '../../runner/testing/recorded-job.js';
+import { bareRecordedInstance } from '../history/testing/recorded-fixtures.js';
 import { interruptionSummary, jobRows, percentile, waitStats } from './job-stats.js';
 
-function job(over: Partial<RecordedJob>): RecordedJob {
-  return {
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: 0,
-    finishedAtMs: 0,
-    runs: [],
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-    ...over,
-  };
-}
+const job = bareRecordedJob;
 
 describe('dashboard job figures', () => {
   it('takes percentiles by nearest rank', () => {
@@ -82,8 +66,8 @@ describe('dashboard job figures', () => {
       job({ jobId: 2, interruptions: 2, reruns: 1, result: 'failed', finishedAtMs: 20 }),
       job({ jobId: 3 }),
     ];
-    const taken = { kind: 'instance', interrupted: true } as RecordedInstance;
-    const kept = { kind: 'instance', interrupted: false } as RecordedInstance;
+    const taken = bareRecordedInstance({ interrupted: true });
+    const kept = bareRecordedInstance({ interrupted: false });
     const s = interruptionSummary(jobs, [taken, kept, taken]);
     expect(s).toMatchObject({
       instancesInterrupted: 2,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvHistory } from '../../plan/history/read-csv-history.js';
 import { bundledPriceTable } from '../../plan/prices/price-table.js';
+import { HOUR_MS, recordedJob, T0 } from '../../runner/testing/recorded-job.js';
 import { buildReport } from './history-report.js';
 import { recordedJobsCsv } from './report-format.js';
-import { HOUR_MS, recordedInstance, recordedJob, T0 } from './testing/recorded-fixtures.js';
+import { recordedInstance } from './testing/recorded-fixtures.js';
 
 const H = HOUR_MS;
 const instance = recordedInstance;

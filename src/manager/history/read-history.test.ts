@@ -3,14 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../platform/errors.js';
+import { HOUR_MS, recordedJob, T0 } from '../../runner/testing/recorded-job.js';
 import { readRecordedHistory } from './read-history.js';
-import {
-  HOUR_MS,
-  recordedInstance,
-  recordedJob,
-  T0,
-  writeRecordedHistory,
-} from './testing/recorded-fixtures.js';
+import { recordedInstance, writeRecordedHistory } from './testing/recorded-fixtures.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { recordedJob, T0 } from '../../runner/testing/recorded-job.js';
 import { realizedSeries } from './realized-series.js';
-import { recordedInstance, recordedJob, T0 } from './testing/recorded-fixtures.js';
+import { recordedInstance } from './testing/recorded-fixtures.js';
 
 const MIN = 60_000;
 

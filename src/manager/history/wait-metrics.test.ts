@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { RecordedJob } from '../../runner/job-recorder.js';
+import { recordedJob as job } from '../../runner/testing/recorded-job.js';
 import { fleetInstance, managerStatus } from '../testing/manager-status.js';
 import { registerHistoryMetrics } from './history-metrics.js';
 import type { History, HistoryEvent } from './history-part.js';
@@ -39,25 +39,6 @@ function fakeHistory(): { history: History; emit: (e: HistoryEvent) => void } {
     },
   } as unknown as History;
   return { history, emit: (e) => fn(e) };
-}
-
-function job(over: Partial<RecordedJob>): RecordedJob {
-  return {
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: [],
-    receivedAtMs: T0,
-    startedAtMs: T0 + 1_000,
-    finishedAtMs: T0 + 61_000,
-    runs: [],
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-    ...over,
-  };
 }
 
 describe('wait metrics', () => {

@@ -4,47 +4,23 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiCallCounts, type ApiCallCounts } from '../../platform/api-call-counts.js';
-import { startAwsDouble, type AwsDouble } from '../../../test/support/aws/aws-double.js';
-import { writeAwsProfile, type TestAwsProfile } from '../../../test/support/aws/aws-profile.js';
-import { createIdBacking } from '../../../test/support/aws/id-backing.js';
-import { createAwsClients, destroyAwsClients, type AwsClients } from './aws-clients.js';
+import { startAwsClients, type AwsClientsFixture } from '../../../test/support/aws/aws-fixture.js';
+import type { AwsClients } from './aws-clients.js';
 
-let double: AwsDouble | undefined;
-let profile: TestAwsProfile | undefined;
-let clients: AwsClients | undefined;
+let fx: AwsClientsFixture | undefined;
 
 afterEach(async () => {
-  if (clients) destroyAwsClients(clients);
-  await double?.stop();
-  await profile?.remove();
-  double = profile = clients = undefined;
+  await fx?.stop();
+  fx = undefined;
 });
 
 async function counted(
   maxAttempts: number,
   endpoint?: string,
-): Promise<{
-  c: Required<AwsClients>;
-  counts: ApiCallCounts;
-}> {
-  double = await startAwsDouble({
-    backing: createIdBacking(),
-    groups: [{ name: 'runners', max: 3 }],
-  });
-  profile = await writeAwsProfile({ region: 'us-east-1' });
+): Promise<{ c: Required<AwsClients>; counts: ApiCallCounts }> {
   const counts = createApiCallCounts();
-  const c = createAwsClients(
-    {
-      profile: profile.profile,
-      configFile: profile.configFile,
-      credentialsFile: profile.credentialsFile,
-      endpoint: endpoint ?? double.endpoint,
-      maxAttempts,
-    },
-    { apiCalls: counts },
-  );
-  clients = c;
-  return { c, counts };
+  fx = await startAwsClients({ maxAttempts, apiCalls: counts, ...(endpoint ? { endpoint } : {}) });
+  return { c: fx.clients, counts };
 }
 
 /** A loopback port nothing listens on. */
@@ -58,95 +34,60 @@ async function closedPort(): Promise<number> {
 
 const describeGroups = new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['runners'] });
 
+/** The tally the counter keeps of one operation. */
+const tally =
+  (service: string, operation: string) =>
+  (requests: number, retries: number, errors: Record<string, number>) => ({
+    service,
+    operation,
+    requests,
+    retries,
+    errors,
+  });
+const groupsCalls = tally('AutoScaling', 'DescribeAutoScalingGroups');
+const instancesCalls = tally('EC2', 'DescribeInstances');
+
 describe('AWS API call counter (SDK middleware)', () => {
   it('counts each call once by service and operation, and no error when it succeeds', async () => {
     const { c, counts } = await counted(3);
     await c.autoscaling.send(describeGroups);
     await c.autoscaling.send(describeGroups);
     await c.ec2.send(new DescribeInstancesCommand({}));
-    expect(counts.tallies()).toEqual([
-      {
-        service: 'AutoScaling',
-        operation: 'DescribeAutoScalingGroups',
-        requests: 2,
-        retries: 0,
-        errors: {},
-      },
-      { service: 'EC2', operation: 'DescribeInstances', requests: 1, retries: 0, errors: {} },
-    ]);
+    expect(counts.tallies()).toEqual([groupsCalls(2, 0, {}), instancesCalls(1, 0, {})]);
   });
 
   it('counts the attempts the SDK retried after throttling', async () => {
     const { c, counts } = await counted(3);
-    double!.controls.throttle(2);
+    fx!.double.controls.throttle(2);
     await c.autoscaling.send(describeGroups);
-    expect(counts.tallies()).toEqual([
-      {
-        service: 'AutoScaling',
-        operation: 'DescribeAutoScalingGroups',
-        requests: 1,
-        retries: 2,
-        errors: {},
-      },
-    ]);
+    expect(counts.tallies()).toEqual([groupsCalls(1, 2, {})]);
   });
 
   it("labels a failed call with AWS's error code: Throttling (query), RequestLimitExceeded (ec2)", async () => {
     const { c, counts } = await counted(1);
-    double!.controls.throttle(2);
+    fx!.double.controls.throttle(2);
     await expect(c.autoscaling.send(describeGroups)).rejects.toThrow();
     await expect(c.ec2.send(new DescribeInstancesCommand({}))).rejects.toThrow();
-    double!.controls.failAction('DescribeInstances', {
+    fx!.double.controls.failAction('DescribeInstances', {
       code: 'UnauthorizedOperation',
       status: 403,
     });
     await expect(c.ec2.send(new DescribeInstancesCommand({}))).rejects.toThrow();
     expect(counts.tallies()).toEqual([
-      {
-        service: 'AutoScaling',
-        operation: 'DescribeAutoScalingGroups',
-        requests: 1,
-        retries: 0,
-        errors: { Throttling: 1 },
-      },
-      {
-        service: 'EC2',
-        operation: 'DescribeInstances',
-        requests: 2,
-        retries: 0,
-        errors: { RequestLimitExceeded: 1, UnauthorizedOperation: 1 },
-      },
+      groupsCalls(1, 0, { Throttling: 1 }),
+      instancesCalls(2, 0, { RequestLimitExceeded: 1, UnauthorizedOperation: 1 }),
     ]);
   });
 
   it('labels a call that got no answer NetworkingError, with its retries', async () => {
     const { c, counts } = await counted(2, `http://127.0.0.1:${await closedPort()}`);
     await expect(c.ec2.send(new DescribeInstancesCommand({}))).rejects.toThrow();
-    expect(counts.tallies()).toEqual([
-      {
-        service: 'EC2',
-        operation: 'DescribeInstances',
-        requests: 1,
-        retries: 1,
-        errors: { NetworkingError: 1 },
-      },
-    ]);
+    expect(counts.tallies()).toEqual([instancesCalls(1, 1, { NetworkingError: 1 })]);
   });
 
   it('adds nothing when no store is given', async () => {
-    double = await startAwsDouble({
-      backing: createIdBacking(),
-      groups: [{ name: 'runners', max: 3 }],
-    });
-    profile = await writeAwsProfile({ region: 'us-east-1' });
-    const c = createAwsClients({
-      profile: profile.profile,
-      configFile: profile.configFile,
-      credentialsFile: profile.credentialsFile,
-      endpoint: double.endpoint,
-      maxAttempts: 1,
-    });
-    clients = c;
+    fx = await startAwsClients({ maxAttempts: 1 });
+    const c = fx.clients;
     expect(c.ec2.middlewareStack.identify().join(' ')).not.toContain('spotrunnerApiCallCounter');
   });
 });

@@ -3,48 +3,33 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SpotrunnerError } from '../../platform/errors.js';
 import { MemoryLogger } from '../../platform/logger.js';
 import { SystemClock } from '../../platform/clock.js';
-import { startAwsDouble, type AwsDouble } from '../../../test/support/aws/aws-double.js';
-import { writeAwsProfile, type TestAwsProfile } from '../../../test/support/aws/aws-profile.js';
-import { createIdBacking } from '../../../test/support/aws/id-backing.js';
 import {
-  createAwsClients,
-  destroyAwsClients,
-  regionFromConfigText,
-  type AwsClients,
-} from './aws-clients.js';
+  startAwsClients,
+  type AwsClientsFixture,
+  type AwsClientsFixtureOptions,
+} from '../../../test/support/aws/aws-fixture.js';
+import { regionFromConfigText, type AwsClients } from './aws-clients.js';
 import { createAwsProvider } from './aws-provider.js';
 import { defaultAwsProviderOptions } from './aws-options.js';
 
-let double: AwsDouble | undefined;
-let profile: TestAwsProfile | undefined;
-let clients: AwsClients | undefined;
+let fx: AwsClientsFixture | undefined;
 
 afterEach(async () => {
-  if (clients) destroyAwsClients(clients);
-  await double?.stop();
-  await profile?.remove();
-  double = profile = clients = undefined;
+  await fx?.stop();
+  fx = undefined;
 });
 
 async function setup(
-  options: Parameters<typeof writeAwsProfile>[0] = {},
+  profile: AwsClientsFixtureOptions['profile'] = {},
   maxAttempts = 3,
   requestTimeoutMs?: number,
 ): Promise<AwsClients> {
-  double = await startAwsDouble({
-    backing: createIdBacking(),
-    groups: [{ name: 'runners', max: 3 }],
-  });
-  profile = await writeAwsProfile({ region: 'us-east-1', ...options });
-  clients = createAwsClients({
-    profile: profile.profile,
-    configFile: profile.configFile,
-    credentialsFile: profile.credentialsFile,
-    endpoint: double.endpoint,
+  fx = await startAwsClients({
+    profile,
     maxAttempts,
     ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
   });
-  return clients;
+  return fx.clients;
 }
 
 function providerOn(c: AwsClients): ReturnType<typeof createAwsProvider> {
@@ -61,7 +46,7 @@ describe('createAwsClients', () => {
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['runners'] }),
     );
     expect(out.AutoScalingGroups?.[0]?.MaxSize).toBe(3);
-    expect(double!.controls.requests[0]).toMatchObject({
+    expect(fx!.double.controls.requests[0]).toMatchObject({
       service: 'autoscaling',
       accessKeyId: 'AKIASPOTRUNNERTEST01',
     });
@@ -95,37 +80,37 @@ describe('createAwsClients', () => {
 
   it('retries throttling inside the SDK (maxAttempts) and then succeeds', async () => {
     const c = await setup({}, 3);
-    double!.controls.throttle(2);
+    fx!.double.controls.throttle(2);
     const info = await providerOn(c).init();
     expect(info.id).toBe('aws/us-east-1/runners');
     expect(
-      double!.controls.requests.filter((r) => r.action === 'DescribeAutoScalingGroups'),
+      fx!.double.controls.requests.filter((r) => r.action === 'DescribeAutoScalingGroups'),
     ).toHaveLength(3);
   });
 
   it('surfaces throttling as retryable provider_throttled once the SDK gives up', async () => {
     const c = await setup({}, 2);
-    double!.controls.throttle(5);
+    fx!.double.controls.throttle(5);
     const err = await providerOn(c)
       .init()
       .catch((e: unknown) => e);
     expect((err as SpotrunnerError).code).toBe('provider_throttled');
     expect((err as SpotrunnerError).retryable).toBe(true);
-    expect(double!.controls.requests).toHaveLength(2);
+    expect(fx!.double.controls.requests).toHaveLength(2);
   });
 });
 
 describe('the AWS double', () => {
   it('gives up on an answer that never comes, after each attempt times out', async () => {
     const c = await setup({}, 2, 300);
-    const release = double!.controls.holdResponses('DescribeAutoScalingGroups');
+    const release = fx!.double.controls.holdResponses('DescribeAutoScalingGroups');
     try {
       const err = await providerOn(c)
         .init()
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SpotrunnerError);
       expect((err as Error).message).toMatch(/timed? ?out|timeout/i);
-      const describes = double!.controls.requests.filter(
+      const describes = fx!.double.controls.requests.filter(
         (r) => r.action === 'DescribeAutoScalingGroups',
       );
       expect(describes).toHaveLength(2);
@@ -136,19 +121,19 @@ describe('the AWS double', () => {
 
   it('refuses unsigned requests with MissingAuthenticationToken', async () => {
     await setup();
-    const res = await fetch(double!.endpoint, {
+    const res = await fetch(fx!.double.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'Action=DescribeAutoScalingGroups&Version=2011-01-01',
     });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('<Code>MissingAuthenticationToken</Code>');
-    expect(double!.controls.requests).toHaveLength(0);
+    expect(fx!.double.controls.requests).toHaveLength(0);
   });
 
   it('refuses a malformed Authorization header with IncompleteSignature', async () => {
     await setup();
-    const res = await fetch(double!.endpoint, {
+    const res = await fetch(fx!.double.endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',

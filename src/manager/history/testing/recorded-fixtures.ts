@@ -1,17 +1,29 @@
 /** Recorded jobs and instances for history tests, and a history directory written with them. */
 import type { RecordedJob } from '../../../runner/job-recorder.js';
+import { HOUR_MS, T0 } from '../../../runner/testing/recorded-job.js';
 import { openHistoryLog } from '../history-log.js';
 import type { RecordedInstance } from '../instance-tracker.js';
 
-export const T0 = Date.UTC(2026, 10, 2, 9);
-export const HOUR_MS = 3_600_000;
-
-/** A t4g.medium spot instance of runner `spot`: 2 h billed from T0, 0.1 h boot, 1.5 h busy. */
-export function recordedInstance(over: Partial<RecordedInstance> = {}): RecordedInstance {
+/** An instance `i-1` of runner `spot` and nothing more: launched at 0, no time billed, no jobs. */
+export function bareRecordedInstance(over: Partial<RecordedInstance> = {}): RecordedInstance {
   return {
     kind: 'instance',
     runner: 'spot',
     instanceId: 'i-1',
+    launchedAtMs: 0,
+    billedS: 0,
+    bootS: 0,
+    busyS: 0,
+    idleS: 0,
+    interrupted: false,
+    jobs: 0,
+    ...over,
+  };
+}
+
+/** A t4g.medium spot instance of runner `spot`: 2 h billed from T0, 0.1 h boot, 1.5 h busy. */
+export function recordedInstance(over: Partial<RecordedInstance> = {}): RecordedInstance {
+  return bareRecordedInstance({
     instanceType: 't4g.medium',
     lifecycle: 'spot',
     launchedAtMs: T0,
@@ -21,36 +33,9 @@ export function recordedInstance(over: Partial<RecordedInstance> = {}): Recorded
     bootS: 360,
     busyS: 5400,
     idleS: 1440,
-    interrupted: false,
     jobs: 2,
     ...over,
-  };
-}
-
-/** A job of runner `spot` that ran 1 h on i-1 (one run unless `runs` is given). */
-export function recordedJob(over: Partial<RecordedJob> = {}): RecordedJob {
-  const j: Omit<RecordedJob, 'runs'> = {
-    kind: 'job',
-    jobId: 1,
-    runner: 'spot',
-    name: 'build',
-    project: 'g/app',
-    tags: ['arm'],
-    queuedAtMs: T0 - 60_000,
-    receivedAtMs: T0,
-    startedAtMs: T0 + 0.1 * HOUR_MS,
-    finishedAtMs: T0 + 1.1 * HOUR_MS,
-    instanceId: 'i-1',
-    reruns: 0,
-    interruptions: 0,
-    result: 'success',
-    ...over,
-  };
-  const last =
-    j.instanceId && j.startedAtMs !== undefined
-      ? [{ instanceId: j.instanceId, startedAtMs: j.startedAtMs, endedAtMs: j.finishedAtMs }]
-      : [];
-  return { ...j, runs: over.runs ?? last };
+  });
 }
 
 /** Writes the records to `dir` through the manager's own history log. */
