@@ -48,7 +48,11 @@ describe('dashboard access', () => {
   });
 
   it('lets a remote client in by bearer token only when it matches the file', async () => {
-    expect(await decide(REMOTE)).toEqual({ allowed: false, reason: 'a token is required' });
+    expect(await decide(REMOTE)).toEqual({
+      allowed: false,
+      via: 'wrong-token',
+      reason: 'a token is required',
+    });
     expect(await decide(REMOTE, { authorization: 'Bearer s3cret' })).toEqual({
       allowed: true,
       via: 'bearer',

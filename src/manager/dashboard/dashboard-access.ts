@@ -23,7 +23,8 @@ export type AccessDecision =
   | { allowed: true; via: 'loopback' | 'bearer' | 'cookie' }
   /** `setCookie`: the session cookie's value, for a `?token=` that matched. */
   | { allowed: true; via: 'query'; setCookie: string }
-  | { allowed: false; reason: string };
+  /** `via: 'no-token'`: no token could be read from the file (none configured, or unreadable). */
+  | { allowed: false; via: 'no-token' | 'wrong-token'; reason: string };
 
 export function isLoopback(addr: string | undefined): boolean {
   return !!addr && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
@@ -81,7 +82,11 @@ export async function decideAccess(
     return { allowed: true, via: 'loopback' };
   const token = await readDashboardToken(tokenFile);
   if (token === undefined)
-    return { allowed: false, reason: 'the dashboard answers loopback clients only' };
+    return {
+      allowed: false,
+      via: 'no-token',
+      reason: 'the dashboard answers loopback clients only',
+    };
   const auth = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '');
   if (auth?.[1] !== undefined && sameSecret(auth[1].trim(), token))
     return { allowed: true, via: 'bearer' };
@@ -90,5 +95,5 @@ export async function decideAccess(
     return { allowed: true, via: 'cookie' };
   if (req.queryToken !== undefined && sameSecret(req.queryToken, token))
     return { allowed: true, via: 'query', setCookie: sessionValue(token, nowMs + SESSION_MS) };
-  return { allowed: false, reason: 'a token is required' };
+  return { allowed: false, via: 'wrong-token', reason: 'a token is required' };
 }

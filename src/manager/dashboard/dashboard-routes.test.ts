@@ -122,6 +122,11 @@ describe('the dashboard on the status server', () => {
 
   it('answers a remote client 401 without the token, and with it as Bearer', async () => {
     const { url } = await start(`[spotrunner]\ndashboard_token_file = "token"`);
+    // The file is not there yet: remote clients are turned away, and the log says why, once.
+    for (let i = 0; i < 2; i++)
+      expect((await fetch(`${url}/api/dashboard`, { headers: REMOTE })).status).toBe(401);
+    const noFile = /dashboard_token_file is missing, unreadable or empty/;
+    expect(logs.messages('warn').filter((m) => noFile.test(m))).toHaveLength(1);
     await writeFile(join(dir, 'token'), `${DASH_TOKEN}\n`);
     for (const path of ['/', '/api/dashboard']) {
       const none = await fetch(`${url}${path}`, { headers: REMOTE });

@@ -83,9 +83,26 @@ export async function registerDashboardRoutes(
     return cached.money;
   };
   const tokenFile = o.config.manager.dashboardTokenFile;
+  // A remote client turned away because the configured token file cannot be read: said once
+  // until a token is read again (never the token or the file's content).
+  let warnedNoToken = false;
+  const checked = (d: AccessDecision): AccessDecision => {
+    if (tokenFile === undefined || d.allowed || d.via !== 'no-token') {
+      if (d.allowed && d.via !== 'loopback') warnedNoToken = false;
+      return d;
+    }
+    if (!warnedNoToken) {
+      warnedNoToken = true;
+      log.warn(
+        { file: tokenFile },
+        'dashboard_token_file is missing, unreadable or empty: remote clients get 401',
+      );
+    }
+    return d;
+  };
 
   app.get('/', async (c) => {
-    const d = await access(c, tokenFile, deps.clock.now(), true);
+    const d = checked(await access(c, tokenFile, deps.clock.now(), true));
     if (!d.allowed) return denied(c, d);
     if (d.via === 'query') {
       c.header(
@@ -103,7 +120,7 @@ export async function registerDashboardRoutes(
   });
 
   app.get('/api/dashboard', async (c) => {
-    const d = await access(c, tokenFile, deps.clock.now(), false);
+    const d = checked(await access(c, tokenFile, deps.clock.now(), false));
     if (!d.allowed) return denied(c, d);
     const name = c.req.query('window') ?? '1h';
     if (!isWindowName(name))
