@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +57,31 @@ describe('discoverImages', () => {
     expect(names).toContain('alpine/helm:3');
     expect(names).not.toContain('node:20-bookworm');
     expect(result.unresolved).toEqual([]);
+  });
+
+  it('fills spec:inputs from --input values, and refuses a required input left out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'discover-inputs-'));
+    try {
+      await writeFile(
+        join(dir, '.gitlab-ci.yml'),
+        [
+          'spec:',
+          '  inputs:',
+          '    node_version:',
+          '      type: string',
+          '---',
+          'test:',
+          '  image: node:$[[ inputs.node_version ]]',
+          '  script: [npm test]',
+          '',
+        ].join('\n'),
+      );
+      const result = await discoverImages({ projectDir: dir, inputs: { node_version: '22' } });
+      expect(result.images.map((i) => i.name)).toEqual(['node:22']);
+      await expect(discoverImages({ projectDir: dir })).rejects.toThrow(/node_version/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a project without a CI file, and a CI file GitLab would refuse', async () => {

@@ -39,6 +39,8 @@ export interface DiscoverOptions {
   allowlist?: readonly AllowlistEntry[];
   /** Project/pipeline variables (`--var K=V`): they win over `.gitlab-ci.yml` variables. */
   variables?: Readonly<Record<string, string>>;
+  /** Values for the CI file's `spec:inputs` (`--input name=value`). */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 /** `debian` and `debian:latest` (and `docker.io/library/debian`) are the same image. */
@@ -89,6 +91,7 @@ export async function discoverImages(options: DiscoverOptions): Promise<Discover
   const config = await parseCiConfig(text, {
     readLocalFile: read,
     files: await listProjectFiles(options.projectDir),
+    ...(options.inputs ? { inputs: options.inputs } : {}),
   });
   if (config.errors.length > 0) {
     const where = join(options.projectDir, ciFile);

@@ -6,11 +6,13 @@ import { parseAllowlist, type AllowlistEntry } from '../../images/allowlist.js';
 import { discoverImages, type DiscoveryResult } from '../../images/discover-images.js';
 import { UserError } from '../../platform/errors.js';
 import { println, type CliContext } from '../cli-context.js';
+import { collectInput, parseInputFlags } from '../input-flags.js';
 
 export interface DiscoverFlags {
   allowlist?: string;
   ciFile?: string;
   var?: Record<string, string>;
+  input?: string[];
 }
 
 /** Collects repeated `--var KEY=VALUE` into a map. */
@@ -48,6 +50,7 @@ export async function discoverForCli(
     allowlist: await readAllowlist(ctx, flags.allowlist),
     ...(flags.ciFile ? { ciFile: flags.ciFile } : {}),
     ...(flags.var ? { variables: flags.var } : {}),
+    ...(flags.input ? { inputs: parseInputFlags(flags.input) } : {}),
   });
   for (const warning of result.warnings) println(ctx.stderr, `warning: ${warning}`);
   for (const u of result.unresolved)
@@ -62,5 +65,10 @@ export function addDiscoverFlags(command: Command): Command {
   return command
     .option('--allowlist <file>', 'more images, one per line (# comments)')
     .option('--ci-file <path>', 'the CI file inside the project', '.gitlab-ci.yml')
-    .option('--var <KEY=VALUE>', 'a project variable (repeatable)', collectVariable);
+    .option('--var <KEY=VALUE>', 'a project variable (repeatable)', collectVariable)
+    .option(
+      '--input <name=value>',
+      "a value for the CI file's spec:inputs (repeatable), as `sandbox --input`",
+      collectInput,
+    );
 }

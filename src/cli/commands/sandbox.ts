@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
+import { parseInputFlags } from '../input-flags.js';
 import { UserError } from '../../platform/errors.js';
 import { parseDurationMs } from '../../platform/durations.js';
 import type { CliContext } from '../cli-context.js';
@@ -114,17 +115,6 @@ export function registerSandboxCommand(program: Command, ctx: CliContext): void 
           .filter((t) => t !== ''),
       });
     });
-}
-
-/** `--input name=value` flags as a map; a user error for one without a name. */
-export function parseInputFlags(flags: readonly string[]): Record<string, string> {
-  const inputs: Record<string, string> = {};
-  for (const flag of flags) {
-    const eq = flag.indexOf('=');
-    if (eq <= 0) throw new UserError(`--input must be name=value, got "${flag}"`);
-    inputs[flag.slice(0, eq).trim()] = flag.slice(eq + 1);
-  }
-  return inputs;
 }
 
 /** DIR must be a directory with a .gitlab-ci.yml; a user error otherwise. */

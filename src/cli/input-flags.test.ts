@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInputFlags } from './sandbox.js';
+import { parseInputFlags } from './input-flags.js';
 
 describe('sandbox --input', () => {
   it('reads name=value flags, the value keeping any further = signs', () => {
