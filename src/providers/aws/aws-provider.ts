@@ -1,8 +1,7 @@
 /**
- * The aws provider: one Auto Scaling group driven exactly as fleeting-plugin-aws drives it
- * (DescribeAutoScalingGroups to watch, SetDesiredCapacity to grow, TerminateInstanceInAutoScalingGroup
- * with decrement to remove a chosen instance), plus instance details, interruption notices and
- * EC2 Instance Connect keys.
+ * The aws provider: one Auto Scaling group driven as fleeting-plugin-aws drives it (Describe to
+ * watch, SetDesiredCapacity to grow, TerminateInstanceInAutoScalingGroup with decrement to remove
+ * one instance), plus instance details, interruption notices and EC2 Instance Connect keys.
  */
 import type { Clock } from '../../platform/clock.js';
 import { SpotrunnerError, UserError, describeError } from '../../platform/errors.js';
@@ -36,7 +35,6 @@ import { describeSpotNotices } from './spot-notices.js';
 
 /** fleeting-plugin-aws never reports more than this. */
 export const AWS_MAX_GROUP_SIZE = 1000;
-
 export interface AwsProviderDeps {
   clock: Clock;
   logger: Logger;
