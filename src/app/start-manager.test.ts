@@ -38,22 +38,31 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** A manager on a local-instance config (idle_count 0) in a fresh directory, watching its file. */
+async function startIn(options: {
+  statusServer?: boolean;
+}): Promise<{ dir: string; file: string; logger: MemoryLogger; manager: StartedManager }> {
+  const made = await mkdtemp(join(tmpdir(), 'spotrunner-start-manager-'));
+  dir = made;
+  // Local instances run jobs as an unprivileged user when the tests run as root: it must
+  // reach the instances' directory inside this one.
+  await chmod(made, 0o711);
+  const file = join(made, 'config.toml');
+  await writeFile(file, configText(made, 0));
+  const { config } = await loadConfig(file, { env: {} });
+  const logger = new MemoryLogger();
+  started = await startManager(
+    { clock: new SystemClock(), logger },
+    { config, version: 'test', env: {}, configFile: file, ...options },
+  );
+  return { dir: made, file, logger, manager: started };
+}
+
 describe('startManager', () => {
   it('owns every part: /status lists them without the token, and close stops them all', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'spotrunner-start-manager-'));
-    // Local instances run jobs as an unprivileged user when the tests run as root: it must
-    // reach the instances' directory inside this one.
-    await chmod(dir, 0o711);
-    const file = join(dir, 'config.toml');
-    await writeFile(file, configText(dir, 0));
-    const { config } = await loadConfig(file, { env: {} });
-    const logger = new MemoryLogger();
-    started = await startManager(
-      { clock: new SystemClock(), logger },
-      { config, version: 'test', env: {}, configFile: file },
-    );
+    const { manager: m } = await startIn({});
     const parts = (): readonly { name: string; state: string; url?: unknown }[] =>
-      started!.manager.status().parts;
+      m.manager.status().parts;
     expect(parts().map((p) => [p.name, p.state])).toEqual([
       ['state', 'running'],
       ['host-keys', 'running'],
@@ -71,31 +80,20 @@ describe('startManager', () => {
     expect(served.parts.map((p) => p.name)).toContain('token-rotation');
     expect(body).not.toContain(TOKEN);
 
-    await started.close(0);
-    expect(started.manager.state).toBe('stopped');
+    await m.close(0);
+    expect(m.manager.state).toBe('stopped');
     expect(parts().every((p) => p.state === 'stopped')).toBe(true);
     await expect(fetch(`${String(url)}/status`)).rejects.toThrow();
   });
 
   it('reloads policies when the watched config file changes', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'spotrunner-start-manager-'));
-    // Local instances run jobs as an unprivileged user when the tests run as root: it must
-    // reach the instances' directory inside this one.
-    await chmod(dir, 0o711);
-    const file = join(dir, 'config.toml');
-    await writeFile(file, configText(dir, 0));
-    const { config } = await loadConfig(file, { env: {} });
-    const logger = new MemoryLogger();
-    started = await startManager(
-      { clock: new SystemClock(), logger },
-      { config, version: 'test', env: {}, configFile: file, statusServer: false },
-    );
-    await writeFile(file, configText(dir, 1));
+    const { dir: at, file, logger, manager: m } = await startIn({ statusServer: false });
+    await writeFile(file, configText(at, 1));
     await vi.waitFor(() => expect(logger.messages('info')).toContain('config reloaded'), {
       timeout: 10_000,
     });
-    expect(started.manager.status().runners[0]?.fleet?.idleTarget).toBe(1);
-    const watcher = started.manager.status().parts.find((p) => p.name === 'config-watcher');
+    expect(m.manager.status().runners[0]?.fleet?.idleTarget).toBe(1);
+    const watcher = m.manager.status().parts.find((p) => p.name === 'config-watcher');
     expect(watcher).toMatchObject({ state: 'running', reloads: 1, failedReloads: 0 });
   });
 });
